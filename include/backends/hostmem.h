@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Host memory backends: one abstract backend, subclasses only allocate.
+ * Properties are declared once (hostmem.c) with their descriptions; the
+ * checks refuse conflicting combinations with a message naming both.
+ *
+ * Lifetime: hostmem_new() validates properties, hostmem_alloc() maps the
+ * memory (and preallocates it when prealloc=on), hostmem_free() unmaps.
+ * Locking: a backend is configured and allocated by the main thread before
+ * vCPUs run; afterwards its fields are read-only.
+ */
+#ifndef BACKENDS_HOSTMEM_H
+#define BACKENDS_HOSTMEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+typedef enum {
+	HOSTMEM_RAM,   /* memory-backend-ram: anonymous, private unless share=on */
+	HOSTMEM_MEMFD, /* memory-backend-memfd: shared memfd, optional hugetlb */
+	HOSTMEM_FILE,  /* memory-backend-file: mem-path on tmpfs/hugetlbfs */
+} HostMemType;
+
+typedef struct HostMemBackend {
+	char *id;
+	HostMemType type;
+	/* properties */
+	uint64_t size;
+	bool share;
+	bool prealloc;
+	unsigned prealloc_threads; /* >= 1, default 1 */
+	bool merge;		   /* MADV_MERGEABLE, default on */
+	bool dump;		   /* MADV_DODUMP/DONTDUMP, default on */
+	bool hugetlb;		   /* memfd only */
+	uint64_t hugetlbsize;	   /* memfd only, 0 = default huge page size */
+	char *mem_path;		   /* file only */
+	bool seal;		   /* memfd only, default on */
+	/* state after hostmem_alloc() */
+	int fd;		    /* memfd/file descriptor, -1 for anonymous */
+	void *host;	    /* mapping of size bytes */
+	uint64_t page_size; /* page size backing the mapping */
+	bool allocated;
+} HostMemBackend;
+
+const char *hostmem_type_name(HostMemType type); /* "memory-backend-ram", ... */
+bool hostmem_type_parse(const char *qom_type, HostMemType *type);
+
+/*
+ * Create a backend from "key=value" properties as given to -object
+ * (without qom-type and id).  Unknown keys, malformed values and
+ * conflicting properties fail with a message naming the property.
+ */
+HostMemBackend *hostmem_new(HostMemType type, const char *id,
+			    GHashTable *props, GError **errp);
+bool hostmem_alloc(HostMemBackend *be, GError **errp);
+void hostmem_free(HostMemBackend *be);
+
+/*
+ * Preallocate [host, host+len): MADV_POPULATE_WRITE split across @threads
+ * threads, falling back to touching each page under a SIGBUS handler where
+ * the kernel lacks it.  Out of memory / huge pages is an error, not a crash.
+ */
+bool prealloc_range(void *host, uint64_t len, uint64_t page_size,
+		    unsigned threads, bool shared, GError **errp);
+
+#endif

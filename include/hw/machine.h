@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The machine: RAM banks, buses, devices and vCPUs of one VM.
+ *
+ * Locking: fields are set up by the main thread before vCPUs start and are
+ * read-only afterwards, except the shutdown request, which is protected by
+ * @lock and may be raised from any thread.
+ */
+#ifndef HW_MACHINE_H
+#define HW_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "system/options.h"
+#include "system/ram.h"
+#include "hw/iobus.h"
+
+typedef struct KvmState KvmState;
+typedef struct Vcpu Vcpu;
+
+typedef struct Machine {
+	VmConfig *cfg;
+	RamList ram;
+	GPtrArray *backends; /* HostMemBackend *, owned */
+	KvmState *kvm;
+	IoBus *pio;
+	IoBus *mmio;
+	Vcpu **vcpus;
+	unsigned nr_vcpus;
+	GPtrArray *devices; /* opaque state of initialised device modules */
+
+	GMutex lock; /* protects the fields below */
+	bool shutdown_requested;
+	int exit_status;
+	char *shutdown_reason;
+	GMainContext *main_ctx; /* woken on shutdown requests */
+} Machine;
+
+/*
+ * Ask the main loop to stop the VM and exit with @status.  The first
+ * request wins; later ones are ignored.  Safe from any thread.
+ */
+void machine_request_shutdown(Machine *m, int status, const char *fmt, ...)
+	G_GNUC_PRINTF(3, 4);
+bool machine_shutdown_requested(Machine *m);
+
+/* Device modules, kvmtool style: init in table order, exit in reverse. */
+typedef struct DeviceModule {
+	const char *name;
+	bool (*init)(Machine *m, void **state, GError **errp);
+	void (*exit)(Machine *m, void *state);
+} DeviceModule;
+
+#endif
