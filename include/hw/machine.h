@@ -46,6 +46,26 @@ void machine_request_shutdown(Machine *m, int status, const char *fmt, ...)
 	G_GNUC_PRINTF(3, 4);
 bool machine_shutdown_requested(Machine *m);
 
+/*
+ * Build the machine described by @cfg: memory backends (allocated and
+ * preallocated), RAM banks, and unless the machine type is "none", the KVM
+ * VM with its memslots, devices, the -kernel image and the vCPUs (created,
+ * not started).  @main_ctx is woken when a shutdown is requested.
+ */
+Machine *machine_create(VmConfig *cfg, GMainContext *main_ctx, GError **errp);
+/* Start the vCPU threads, paused if -S. */
+bool machine_start(Machine *m, GError **errp);
+/* Stop vCPUs, tear devices down in reverse order, release memory. */
+void machine_destroy(Machine *m);
+/* True if the machine has vCPUs to run ("none" has none). */
+bool machine_has_cpus(Machine *m);
+
+/* -d ITEM given on the command line? ("ucall", "unimp", "kvm") */
+bool machine_log_enabled(Machine *m, const char *item);
+/* Log an access no device claimed, with -d unimp.  Any thread. */
+void machine_log_unimp(Machine *m, const char *space, uint64_t addr,
+		       unsigned size, bool is_write);
+
 /* Device modules, kvmtool style: init in table order, exit in reverse. */
 typedef struct DeviceModule {
 	const char *name;

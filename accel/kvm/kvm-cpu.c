@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vCPU threads: one thread per vCPU runs KVM_RUN and dispatches every exit.
+ *
+ * Pause protocol (main thread <-> vCPU thread), protected by cpu->lock:
+ * the main thread sets pause_req and kicks the thread with SIG_KICK, whose
+ * handler sets run->immediate_exit so that a KVM_RUN about to start returns
+ * at once.  The vCPU thread checks pause_req at the top of every iteration,
+ * parks with paused = true, and waits on cpu->cond.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "accel/kvm.h"
+#include "hw/machine.h"
+#include "hw/x86/boot.h"
+#include "util/error.h"
+
+#define SIG_KICK SIGUSR1
+
+struct Vcpu {
+	Machine *m;
+	unsigned index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+
+	GMutex lock; /* protects the fields below */
+	GCond cond;
+	bool pause_req;
+	bool paused;
+	bool stop_req;
+	bool halted;
+};
+
+static __thread Vcpu *current_vcpu;
+
+static void vcpu_kick_handler(int sig)
+{
+	if (current_vcpu)
+		current_vcpu->run->immediate_exit = 1;
+}
+
+static void vcpu_install_kick_handler(void)
+{
+	static gsize done;
+
+	if (g_once_init_enter(&done)) {
+		struct sigaction sa = { .sa_handler = vcpu_kick_handler };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIG_KICK, &sa, NULL);
+		g_once_init_leave(&done, 1);
+	}
+}
+
+int vcpu_ioctl(Vcpu *cpu, unsigned long req, void *arg)
+{
+	int ret = ioctl(cpu->fd, req, arg);
+
+	if (cpu->m->kvm->trace)
+		fprintf(stderr, "kvm: vcpu%u ioctl 0x%lx = %d\n", cpu->index,
+			req, ret);
+	return ret;
+}
+
+int vcpu_fd(Vcpu *cpu)
+{
+	return cpu->fd;
+}
+
+unsigned vcpu_index(Vcpu *cpu)
+{
+	return cpu->index;
+}
+
+Vcpu *vcpu_create(Machine *m, unsigned index, GError **errp)
+{
+	Vcpu *cpu = g_new0(Vcpu, 1);
+
+	cpu->m = m;
+	cpu->index = index;
+	g_mutex_init(&cpu->lock);
+	g_cond_init(&cpu->cond);
+	cpu->fd = kvm_vm_ioctl(m->kvm, KVM_CREATE_VCPU, (void *)(long)index);
+	if (cpu->fd < 0) {
+		error_setg_errno(errp, errno, "KVM_CREATE_VCPU %u", index);
+		goto err_free;
+	}
+	cpu->run = mmap(NULL, m->kvm->vcpu_mmap_size, PROT_READ | PROT_WRITE,
+			MAP_SHARED, cpu->fd, 0);
+	if (cpu->run == MAP_FAILED) {
+		error_setg_errno(errp, errno, "mmap of vCPU %u state", index);
+		goto err_close;
+	}
+	vcpu_install_kick_handler();
+	return cpu;
+
+err_close:
+	close(cpu->fd);
+err_free:
+	g_mutex_clear(&cpu->lock);
+	g_cond_clear(&cpu->cond);
+	g_free(cpu);
+	return NULL;
+}
+
+void vcpu_destroy(Vcpu *cpu)
+{
+	if (!cpu)
+		return;
+	vcpu_stop(cpu);
+	munmap(cpu->run, cpu->m->kvm->vcpu_mmap_size);
+	close(cpu->fd);
+	g_mutex_clear(&cpu->lock);
+	g_cond_clear(&cpu->cond);
+	g_free(cpu);
+}
+
+static void vcpu_fail(Vcpu *cpu, const char *what)
+{
+	struct kvm_regs regs = { 0 };
+
+	vcpu_ioctl(cpu, KVM_GET_REGS, &regs);
+	machine_request_shutdown(cpu->m, 1, "vCPU %u: %s at rip 0x%llx",
+				 cpu->index, what, (unsigned long long)regs.rip);
+}
+
+static bool vcpu_all_halted(Machine *m)
+{
+	for (unsigned i = 0; i < m->nr_vcpus; i++) {
+		Vcpu *c = m->vcpus[i];
+		bool h;
+
+		g_mutex_lock(&c->lock);
+		h = c->halted;
+		g_mutex_unlock(&c->lock);
+		if (!h)
+			return false;
+	}
+	return true;
+}
+
+/* KVM_EXIT_IO: one or more (rep) accesses of io.size bytes. */
+static void vcpu_handle_io(Vcpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+
+	for (uint32_t i = 0; i < run->io.count; i++) {
+		if (!iobus_dispatch(cpu->m->pio, run->io.port, data,
+				    run->io.size, is_write)) {
+			if (!is_write)
+				memset(data, 0xff, run->io.size);
+			machine_log_unimp(cpu->m, "port", run->io.port,
+					  run->io.size, is_write);
+		}
+		data += run->io.size;
+	}
+}
+
+static void vcpu_handle_mmio(Vcpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	unsigned len = MIN(run->mmio.len, sizeof(run->mmio.data));
+
+	if (!iobus_dispatch(cpu->m->mmio, run->mmio.phys_addr,
+			    run->mmio.data, len, run->mmio.is_write)) {
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0xff, len);
+		machine_log_unimp(cpu->m, "mmio", run->mmio.phys_addr, len,
+				  run->mmio.is_write);
+	}
+}
+
+static void vcpu_handle_internal_error(Vcpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	g_autofree char *what = g_strdup_printf(
+		"KVM internal error, suberror %u%s", run->internal.suberror,
+		run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ?
+			" (instruction emulation failed)" : "");
+
+	vcpu_fail(cpu, what);
+}
+
+/* Returns false when the vCPU must stop running. */
+static bool vcpu_handle_exit(Vcpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	g_autofree char *what = NULL;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		vcpu_handle_io(cpu);
+		return true;
+	case KVM_EXIT_MMIO:
+		vcpu_handle_mmio(cpu);
+		return true;
+	case KVM_EXIT_INTR:
+		return true;
+	case KVM_EXIT_HLT:
+		g_mutex_lock(&cpu->lock);
+		cpu->halted = true;
+		g_mutex_unlock(&cpu->lock);
+		if (vcpu_all_halted(cpu->m))
+			machine_request_shutdown(cpu->m, 0, "all vCPUs halted");
+		return false;
+	case KVM_EXIT_SHUTDOWN:
+		vcpu_fail(cpu, "guest shutdown (triple fault)");
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		vcpu_handle_internal_error(cpu);
+		return false;
+	case KVM_EXIT_FAIL_ENTRY:
+		what = g_strdup_printf("VM entry failed, hardware reason 0x%llx",
+			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		vcpu_fail(cpu, what);
+		return false;
+	case KVM_EXIT_SYSTEM_EVENT:
+		what = g_strdup_printf("system event %u", run->system_event.type);
+		vcpu_fail(cpu, what);
+		return false;
+	default:
+		what = g_strdup_printf("unhandled KVM exit reason %u",
+				       run->exit_reason);
+		vcpu_fail(cpu, what);
+		return false;
+	}
+}
+
+/*
+ * Park while a pause is requested.  Returns false when the thread must
+ * end.  Takes cpu->lock.
+ */
+static bool vcpu_wait_runnable(Vcpu *cpu)
+{
+	bool run;
+
+	g_mutex_lock(&cpu->lock);
+	while (cpu->pause_req && !cpu->stop_req) {
+		cpu->paused = true;
+		g_cond_broadcast(&cpu->cond);
+		g_cond_wait(&cpu->cond, &cpu->lock);
+	}
+	cpu->paused = false;
+	run = !cpu->stop_req && !cpu->halted;
+	if (!run) {
+		cpu->paused = true;
+		g_cond_broadcast(&cpu->cond);
+	}
+	g_mutex_unlock(&cpu->lock);
+	return run;
+}
+
+static void *vcpu_thread(void *opaque)
+{
+	Vcpu *cpu = opaque;
+	sigset_t set;
+
+	current_vcpu = cpu;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	while (vcpu_wait_runnable(cpu)) {
+		int ret = ioctl(cpu->fd, KVM_RUN, NULL);
+
+		cpu->run->immediate_exit = 0;
+		if (ret < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			machine_request_shutdown(cpu->m, 1,
+				"vCPU %u: KVM_RUN failed: %s", cpu->index,
+				g_strerror(errno));
+			break;
+		}
+		if (!vcpu_handle_exit(cpu))
+			break;
+	}
+	/* Parked for good: wake anybody waiting for a pause to complete. */
+	g_mutex_lock(&cpu->lock);
+	cpu->paused = true;
+	cpu->halted = true;
+	g_cond_broadcast(&cpu->cond);
+	g_mutex_unlock(&cpu->lock);
+	return NULL;
+}
+
+bool vcpu_start(Vcpu *cpu, bool paused, GError **errp)
+{
+	int ret;
+
+	cpu->pause_req = paused;
+	ret = pthread_create(&cpu->thread, NULL, vcpu_thread, cpu);
+	if (ret) {
+		error_setg_errno(errp, ret, "cannot start vCPU %u thread",
+				 cpu->index);
+		return false;
+	}
+	cpu->started = true;
+	return true;
+}
+
+static void vcpu_kick(Vcpu *cpu)
+{
+	if (cpu->started)
+		pthread_kill(cpu->thread, SIG_KICK);
+}
+
+void vcpu_pause(Vcpu *cpu)
+{
+	if (!cpu->started)
+		return;
+	g_mutex_lock(&cpu->lock);
+	cpu->pause_req = true;
+	while (!cpu->paused) {
+		g_mutex_unlock(&cpu->lock);
+		vcpu_kick(cpu);
+		g_mutex_lock(&cpu->lock);
+		if (cpu->paused)
+			break;
+		g_cond_wait_until(&cpu->cond, &cpu->lock,
+				  g_get_monotonic_time() + 10 * G_TIME_SPAN_MILLISECOND);
+	}
+	g_mutex_unlock(&cpu->lock);
+}
+
+void vcpu_resume(Vcpu *cpu)
+{
+	g_mutex_lock(&cpu->lock);
+	cpu->pause_req = false;
+	g_cond_broadcast(&cpu->cond);
+	g_mutex_unlock(&cpu->lock);
+}
+
+void vcpu_stop(Vcpu *cpu)
+{
+	if (!cpu->started)
+		return;
+	g_mutex_lock(&cpu->lock);
+	cpu->stop_req = true;
+	g_cond_broadcast(&cpu->cond);
+	g_mutex_unlock(&cpu->lock);
+	/* Kick until it leaves KVM_RUN: a single signal can race the entry. */
+	while (pthread_tryjoin_np(cpu->thread, NULL) == EBUSY) {
+		vcpu_kick(cpu);
+		g_usleep(1000);
+	}
+	cpu->started = false;
+}
+
+void vcpus_pause_all(Machine *m)
+{
+	for (unsigned i = 0; i < m->nr_vcpus; i++)
+		vcpu_pause(m->vcpus[i]);
+}
+
+void vcpus_resume_all(Machine *m)
+{
+	for (unsigned i = 0; i < m->nr_vcpus; i++)
+		vcpu_resume(m->vcpus[i]);
+}

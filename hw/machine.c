@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The machine: turns a VmConfig into backends, RAM banks, a KVM VM,
+ * devices, a loaded guest program and vCPUs, and tears them down in
+ * reverse order.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "accel/kvm.h"
+#include "backends/hostmem.h"
+#include "hw/machine.h"
+#include "hw/serial.h"
+#include "hw/testdev.h"
+#include "hw/x86/boot.h"
+#include "util/error.h"
+#include "util/size.h"
+
+static const DeviceModule machine_devices[] = {
+	{ "serial", serial_init, serial_exit },
+	{ "testdev", testdev_init, testdev_exit },
+};
+
+void machine_request_shutdown(Machine *m, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	g_mutex_lock(&m->lock);
+	if (!m->shutdown_requested) {
+		m->shutdown_requested = true;
+		m->exit_status = status;
+		va_start(ap, fmt);
+		m->shutdown_reason = g_strdup_vprintf(fmt, ap);
+		va_end(ap);
+	}
+	g_mutex_unlock(&m->lock);
+	g_main_context_wakeup(m->main_ctx);
+}
+
+bool machine_shutdown_requested(Machine *m)
+{
+	bool ret;
+
+	g_mutex_lock(&m->lock);
+	ret = m->shutdown_requested;
+	g_mutex_unlock(&m->lock);
+	return ret;
+}
+
+bool machine_log_enabled(Machine *m, const char *item)
+{
+	g_auto(GStrv) items = NULL;
+
+	if (!m->cfg->debug_log)
+		return false;
+	items = g_strsplit(m->cfg->debug_log, ",", -1);
+	return g_strv_contains((const char *const *)items, item);
+}
+
+void machine_log_unimp(Machine *m, const char *space, uint64_t addr,
+		       unsigned size, bool is_write)
+{
+	if (machine_log_enabled(m, "unimp"))
+		fprintf(stderr, "unimp: %s %s 0x%" G_GINT64_MODIFIER
+			"x size %u\n", space, is_write ? "write" : "read",
+			addr, size);
+}
+
+bool machine_has_cpus(Machine *m)
+{
+	return m->nr_vcpus > 0;
+}
+
+static HostMemBackend *machine_find_backend(Machine *m, const char *id)
+{
+	for (unsigned i = 0; i < m->backends->len; i++) {
+		HostMemBackend *be = g_ptr_array_index(m->backends, i);
+
+		if (!strcmp(be->id, id))
+			return be;
+	}
+	return NULL;
+}
+
+/* Create and allocate every -object, in command-line order. */
+static bool machine_create_backends(Machine *m, GError **errp)
+{
+	for (unsigned i = 0; i < m->cfg->objects->len; i++) {
+		ObjectConfig *oc = g_ptr_array_index(m->cfg->objects, i);
+		HostMemBackend *be;
+		HostMemType type;
+
+		if (!hostmem_type_parse(oc->qom_type, &type)) {
+			error_setg(errp, "-object %s: unknown object type",
+				   oc->qom_type);
+			return false;
+		}
+		be = hostmem_new(type, oc->id, oc->props, errp);
+		if (!be)
+			return false;
+		g_ptr_array_add(m->backends, be);
+		if (!hostmem_alloc(be, errp))
+			return false;
+	}
+	return true;
+}
+
+/* The backend that becomes guest RAM: named, or an implicit one of -m. */
+static HostMemBackend *machine_ram_backend(Machine *m, GError **errp)
+{
+	VmConfig *cfg = m->cfg;
+	g_autoptr(GHashTable) props = NULL;
+	g_autofree char *size = NULL;
+	HostMemBackend *be;
+
+	if (cfg->memory_backend) {
+		be = machine_find_backend(m, cfg->memory_backend);
+		if (!be) {
+			error_setg(errp, "Memory backend '%s' not found",
+				   cfg->memory_backend);
+			return NULL;
+		}
+		if (cfg->ram_size_set && cfg->ram_size != be->size) {
+			g_autofree char *a = size_to_str(cfg->ram_size);
+			g_autofree char *b = size_to_str(be->size);
+
+			error_setg(errp, "-m %s does not match the size %s of "
+				   "memory backend '%s'", a, b, be->id);
+			return NULL;
+		}
+		return be;
+	}
+	props = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	size = g_strdup_printf("%" G_GUINT64_FORMAT, cfg->ram_size);
+	g_hash_table_insert(props, g_strdup("size"), g_strdup(size));
+	be = hostmem_new(HOSTMEM_RAM, "pc.ram", props, errp);
+	if (!be)
+		return NULL;
+	g_ptr_array_add(m->backends, be);
+	return hostmem_alloc(be, errp) ? be : NULL;
+}
+
+static bool machine_init_devices(Machine *m, GError **errp)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(machine_devices); i++) {
+		void *state = NULL;
+
+		if (!machine_devices[i].init(m, &state, errp))
+			return false;
+		g_ptr_array_add(m->devices, state);
+	}
+	return true;
+}
+
+static void machine_exit_devices(Machine *m)
+{
+	for (guint i = m->devices->len; i > 0; i--)
+		machine_devices[i - 1].exit(m, g_ptr_array_index(m->devices,
+								 i - 1));
+	g_ptr_array_set_size(m->devices, 0);
+}
+
+static bool machine_create_vcpus(Machine *m, uint64_t entry, GError **errp)
+{
+	m->vcpus = g_new0(Vcpu *, m->cfg->smp);
+	for (unsigned i = 0; i < m->cfg->smp; i++) {
+		m->vcpus[i] = vcpu_create(m, i, errp);
+		if (!m->vcpus[i])
+			return false;
+		m->nr_vcpus++;
+	}
+	for (unsigned i = 0; i < m->nr_vcpus; i++) {
+		if (!x86_boot_setup_vcpu(m, m->vcpus[i], entry, errp))
+			return false;
+	}
+	return true;
+}
+
+/* The pc machine: KVM, memslots, devices, guest program, vCPUs. */
+static bool machine_create_pc(Machine *m, GError **errp)
+{
+	uint64_t entry;
+
+	if (!m->cfg->kernel) {
+		error_setg(errp, "no guest program: use -kernel FILE "
+			   "(kvmage has no firmware)");
+		return false;
+	}
+	if (m->cfg->smp > BOOT_MAX_VCPUS) {
+		error_setg(errp, "-smp %u: at most %u vCPUs are supported",
+			   m->cfg->smp, BOOT_MAX_VCPUS);
+		return false;
+	}
+	m->kvm = kvm_init(machine_log_enabled(m, "kvm"), errp);
+	if (!m->kvm)
+		return false;
+	if (m->cfg->smp > m->kvm->max_vcpus) {
+		error_setg(errp, "-smp %u exceeds KVM's limit of %u vCPUs",
+			   m->cfg->smp, m->kvm->max_vcpus);
+		return false;
+	}
+	if (!kvm_ram_register(m->kvm, &m->ram, errp))
+		return false;
+	if (!machine_init_devices(m, errp))
+		return false;
+	if (!x86_boot_setup_memory(m, m->cfg->smp, errp))
+		return false;
+	if (!x86_load_elf(m, m->cfg->kernel, &entry, errp))
+		return false;
+	return machine_create_vcpus(m, entry, errp);
+}
+
+Machine *machine_create(VmConfig *cfg, GMainContext *main_ctx, GError **errp)
+{
+	Machine *m = g_new0(Machine, 1);
+	HostMemBackend *ram;
+
+	m->cfg = cfg;
+	m->main_ctx = main_ctx;
+	g_mutex_init(&m->lock);
+	ram_list_init(&m->ram);
+	m->backends = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)hostmem_free);
+	m->devices = g_ptr_array_new();
+	m->pio = iobus_new("pio");
+	m->mmio = iobus_new("mmio");
+
+	if (!machine_create_backends(m, errp))
+		goto err;
+	if (!strcmp(cfg->machine_type, "none")) {
+		if (cfg->kernel) {
+			error_setg(errp, "-kernel: machine type 'none' has no "
+				   "CPUs to run it");
+			goto err;
+		}
+		return m;
+	}
+	ram = machine_ram_backend(m, errp);
+	if (!ram || !ram_layout_x86(&m->ram, ram, errp))
+		goto err;
+	if (!machine_create_pc(m, errp))
+		goto err;
+	return m;
+
+err:
+	machine_destroy(m);
+	return NULL;
+}
+
+bool machine_start(Machine *m, GError **errp)
+{
+	for (unsigned i = 0; i < m->nr_vcpus; i++) {
+		if (!vcpu_start(m->vcpus[i], m->cfg->start_paused, errp))
+			return false;
+	}
+	return true;
+}
+
+void machine_destroy(Machine *m)
+{
+	if (!m)
+		return;
+	for (unsigned i = 0; i < m->nr_vcpus; i++)
+		vcpu_stop(m->vcpus[i]);
+	machine_exit_devices(m);
+	for (unsigned i = 0; i < m->nr_vcpus; i++)
+		vcpu_destroy(m->vcpus[i]);
+	g_free(m->vcpus);
+	kvm_destroy(m->kvm);
+	iobus_free(m->mmio);
+	iobus_free(m->pio);
+	ram_list_destroy(&m->ram);
+	g_ptr_array_unref(m->backends);
+	g_ptr_array_unref(m->devices);
+	g_free(m->shutdown_reason);
+	g_mutex_clear(&m->lock);
+	g_free(m);
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Long mode set up by the VMM: GDT with kernel and user segments, one TSS
+ * per vCPU, identity page tables with the User bit, then per-vCPU CPUID,
+ * segment, control registers and entry registers.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
+
+#include "accel/kvm.h"
+#include "hw/x86/boot.h"
+#include "kvmage/guest-abi.h"
+#include "util/error.h"
+
+#define PTE_P	(1ULL << 0)
+#define PTE_RW	(1ULL << 1)
+#define PTE_US	(1ULL << 2)
+#define PTE_PS	(1ULL << 7)
+
+#define CR0_PE	(1ULL << 0)
+#define CR0_MP	(1ULL << 1)
+#define CR0_ET	(1ULL << 4)
+#define CR0_NE	(1ULL << 5)
+#define CR0_WP	(1ULL << 16)
+#define CR0_PG	(1ULL << 31)
+#define CR4_PAE (1ULL << 5)
+#define CR4_OSFXSR (1ULL << 9)
+#define CR4_OSXMMEXCPT (1ULL << 10)
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+
+#define GDT_NR_FIXED 5 /* null, kernel cs/ds, user ds/cs */
+
+/* 64-bit TSS, as the CPU reads it. */
+struct x86_tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+G_STATIC_ASSERT(sizeof(struct x86_tss) == 104);
+G_STATIC_ASSERT(sizeof(struct x86_tss) <= BOOT_TSS_SIZE);
+G_STATIC_ASSERT(BOOT_GDT_GPA + (GDT_NR_FIXED + 2 * BOOT_MAX_VCPUS) * 8 <=
+		BOOT_TSS_GPA);
+G_STATIC_ASSERT(BOOT_TSS_GPA + BOOT_MAX_VCPUS * BOOT_TSS_SIZE <=
+		BOOT_INFO_GPA);
+G_STATIC_ASSERT(BOOT_STACK_GPA + BOOT_MAX_VCPUS * BOOT_STACK_SIZE <=
+		BOOT_PGTABLE_GPA);
+
+static void *boot_ptr(Machine *m, uint64_t gpa, uint64_t len, GError **errp)
+{
+	void *p = ram_gpa_to_hva(&m->ram, gpa, len);
+
+	if (!p)
+		error_setg(errp, "guest RAM does not cover boot area 0x%"
+			   G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER "x",
+			   gpa, len);
+	return p;
+}
+
+static uint64_t gdt_tss_low(uint64_t base, uint32_t limit)
+{
+	return (limit & 0xffffULL) | ((base & 0xffffffULL) << 16) |
+	       (0x89ULL << 40) | /* present, DPL 0, available 64-bit TSS */
+	       ((uint64_t)(limit >> 16 & 0xf) << 48) |
+	       ((base >> 24 & 0xffULL) << 56);
+}
+
+static bool boot_setup_gdt_tss(Machine *m, unsigned nr_cpus, GError **errp)
+{
+	unsigned n = GDT_NR_FIXED + 2 * nr_cpus;
+	uint64_t *gdt = boot_ptr(m, BOOT_GDT_GPA, n * 8, errp);
+
+	if (!gdt)
+		return false;
+	gdt[0] = 0;
+	gdt[1] = 0x00af9a000000ffffULL; /* kernel code64, DPL 0 */
+	gdt[2] = 0x00cf92000000ffffULL; /* kernel data, DPL 0 */
+	gdt[3] = 0x00cff2000000ffffULL; /* user data, DPL 3 */
+	gdt[4] = 0x00affa000000ffffULL; /* user code64, DPL 3 */
+	for (unsigned i = 0; i < nr_cpus; i++) {
+		uint64_t tss_gpa = BOOT_TSS_GPA + i * BOOT_TSS_SIZE;
+		struct x86_tss *tss = boot_ptr(m, tss_gpa, sizeof(*tss), errp);
+
+		if (!tss)
+			return false;
+		memset(tss, 0, sizeof(*tss));
+		tss->rsp[0] = BOOT_STACK_GPA + (i + 1) * BOOT_STACK_SIZE;
+		tss->iomap_base = sizeof(*tss); /* no bitmap: IOPL decides */
+		gdt[GDT_TSS(i) / 8] = gdt_tss_low(tss_gpa, sizeof(*tss) - 1);
+		gdt[GDT_TSS(i) / 8 + 1] = tss_gpa >> 32;
+	}
+	return true;
+}
+
+/* Identity map [0, top) with 2 MiB pages, all Present|RW|User. */
+static bool boot_setup_pgtables(Machine *m, GError **errp)
+{
+	uint64_t top = MAX(m->ram.ram_top, RAM_X86_HOLE_END);
+	uint64_t nr_pd = (top + (1ULL << 30) - 1) >> 30;
+	uint64_t pd_gpa = BOOT_PGTABLE_GPA + 2 * 4096;
+	uint64_t *pml4, *pdpt, *pd;
+
+	if (nr_pd > 512 || pd_gpa + nr_pd * 4096 > BOOT_PGTABLE_END) {
+		error_setg(errp, "guest RAM top 0x%" G_GINT64_MODIFIER
+			   "x is beyond what the boot page tables map", top);
+		return false;
+	}
+	pml4 = boot_ptr(m, BOOT_PGTABLE_GPA, 4096, errp);
+	pdpt = boot_ptr(m, BOOT_PGTABLE_GPA + 4096, 4096, errp);
+	pd = boot_ptr(m, pd_gpa, nr_pd * 4096, errp);
+	if (!pml4 || !pdpt || !pd)
+		return false;
+	memset(pml4, 0, 4096);
+	memset(pdpt, 0, 4096);
+	pml4[0] = (BOOT_PGTABLE_GPA + 4096) | PTE_P | PTE_RW | PTE_US;
+	for (uint64_t i = 0; i < nr_pd; i++)
+		pdpt[i] = (pd_gpa + i * 4096) | PTE_P | PTE_RW | PTE_US;
+	for (uint64_t i = 0; i < nr_pd * 512; i++)
+		pd[i] = (i << 21) | PTE_P | PTE_RW | PTE_US | PTE_PS;
+	return true;
+}
+
+static bool boot_setup_info(Machine *m, unsigned nr_cpus, GError **errp)
+{
+	struct boot_info *bi = boot_ptr(m, BOOT_INFO_GPA, sizeof(*bi), errp);
+	const char *append = m->cfg->append ? m->cfg->append : "";
+	size_t len = strlen(append);
+	char *cmdline;
+
+	if (!bi)
+		return false;
+	if (len >= BOOT_CMDLINE_MAX) {
+		error_setg(errp, "-append: string of %zu bytes is longer than "
+			   "the limit of %llu", len, BOOT_CMDLINE_MAX - 1);
+		return false;
+	}
+	cmdline = boot_ptr(m, BOOT_CMDLINE_GPA, len + 1, errp);
+	if (!cmdline)
+		return false;
+	memcpy(cmdline, append, len + 1);
+	memset(bi, 0, sizeof(*bi));
+	bi->magic = BOOT_INFO_MAGIC;
+	bi->nr_cpus = nr_cpus;
+	bi->cmdline_len = len;
+	bi->cmdline_gpa = BOOT_CMDLINE_GPA;
+	bi->ram_size = m->ram.ram_size;
+	bi->ram_top = m->ram.ram_top;
+	return true;
+}
+
+bool x86_boot_setup_memory(Machine *m, unsigned nr_cpus, GError **errp)
+{
+	if (nr_cpus > BOOT_MAX_VCPUS) {
+		error_setg(errp, "at most %u vCPUs are supported",
+			   BOOT_MAX_VCPUS);
+		return false;
+	}
+	if (m->ram.ram_top < BOOT_IMAGE_MIN_GPA) {
+		error_setg(errp, "guest RAM must be at least %llu MiB",
+			   BOOT_IMAGE_MIN_GPA >> 20);
+		return false;
+	}
+	return boot_setup_gdt_tss(m, nr_cpus, errp) &&
+	       boot_setup_pgtables(m, errp) &&
+	       boot_setup_info(m, nr_cpus, errp);
+}

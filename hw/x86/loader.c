@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Loader for static ELF64 x86-64 guest programs (-kernel).  Every header
+ * field is checked against the file size and every segment against guest
+ * RAM before anything is copied.
+ */
+#include <elf.h>
+#include <string.h>
+
+#include "hw/x86/boot.h"
+#include "kvmage/guest-abi.h"
+#include "util/error.h"
+
+static bool elf_check_header(const Elf64_Ehdr *eh, gsize len,
+			     const char *path, GError **errp)
+{
+	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0) {
+		error_setg(errp, "-kernel %s: not an ELF file", path);
+		return false;
+	}
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_ident[EI_DATA] != ELFDATA2LSB ||
+	    eh->e_machine != EM_X86_64) {
+		error_setg(errp, "-kernel %s: not an ELF64 x86-64 program",
+			   path);
+		return false;
+	}
+	if (eh->e_type != ET_EXEC) {
+		error_setg(errp, "-kernel %s: not a static executable "
+			   "(ELF type %u)", path, eh->e_type);
+		return false;
+	}
+	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 ||
+	    eh->e_phoff > len ||
+	    (len - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum) {
+		error_setg(errp, "-kernel %s: bad program headers", path);
+		return false;
+	}
+	return true;
+}
+
+static bool elf_load_segment(Machine *m, const guint8 *file, gsize len,
+			     const Elf64_Phdr *ph, const char *path,
+			     GError **errp)
+{
+	uint8_t *dst;
+
+	if (ph->p_filesz > ph->p_memsz || ph->p_offset > len ||
+	    len - ph->p_offset < ph->p_filesz) {
+		error_setg(errp, "-kernel %s: segment at 0x%" G_GINT64_MODIFIER
+			   "x lies outside the file", path, ph->p_paddr);
+		return false;
+	}
+	if (ph->p_paddr < BOOT_IMAGE_MIN_GPA) {
+		error_setg(errp, "-kernel %s: segment at 0x%" G_GINT64_MODIFIER
+			   "x is below 0x%llx, which kvmage reserves", path,
+			   ph->p_paddr, BOOT_IMAGE_MIN_GPA);
+		return false;
+	}
+	dst = ram_gpa_to_hva(&m->ram, ph->p_paddr, ph->p_memsz);
+	if (!dst) {
+		error_setg(errp, "-kernel %s: segment 0x%" G_GINT64_MODIFIER
+			   "x+0x%" G_GINT64_MODIFIER "x does not fit in guest RAM",
+			   path, ph->p_paddr, ph->p_memsz);
+		return false;
+	}
+	memcpy(dst, file + ph->p_offset, ph->p_filesz);
+	memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
+	return true;
+}
+
+bool x86_load_elf(Machine *m, const char *path, uint64_t *entry,
+		  GError **errp)
+{
+	g_autofree guint8 *file = NULL;
+	const Elf64_Ehdr *eh;
+	const Elf64_Phdr *ph;
+	bool entry_ok = false;
+	gsize len;
+
+	if (!g_file_get_contents(path, (char **)&file, &len, errp))
+		return false;
+	eh = (const Elf64_Ehdr *)file;
+	if (!elf_check_header(eh, len, path, errp))
+		return false;
+	ph = (const Elf64_Phdr *)(file + eh->e_phoff);
+	for (unsigned i = 0; i < eh->e_phnum; i++, ph++) {
+		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
+			continue;
+		if (!elf_load_segment(m, file, len, ph, path, errp))
+			return false;
+		if ((ph->p_flags & PF_X) && eh->e_entry >= ph->p_paddr &&
+		    eh->e_entry - ph->p_paddr < ph->p_memsz)
+			entry_ok = true;
+	}
+	if (!entry_ok) {
+		error_setg(errp, "-kernel %s: entry point 0x%" G_GINT64_MODIFIER
+			   "x is not in an executable segment", path,
+			   (uint64_t)eh->e_entry);
+		return false;
+	}
+	*entry = eh->e_entry;
+	return true;
+}

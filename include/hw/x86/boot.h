@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * x86 boot: the VMM puts the guest straight into 64-bit long mode, as the
+ * contract in kvmage/guest-abi.h describes.  Main thread only, before the
+ * vCPU threads start.
+ */
+#ifndef HW_X86_BOOT_H
+#define HW_X86_BOOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "hw/machine.h"
+
+/* GDT, TSSs, ring-0 stacks, identity page tables, boot info, -append. */
+bool x86_boot_setup_memory(Machine *m, unsigned nr_cpus, GError **errp);
+/* CPUID, segment and control registers, RIP = @entry for one vCPU. */
+bool x86_boot_setup_vcpu(Machine *m, Vcpu *cpu, uint64_t entry,
+			 GError **errp);
+
+/* Load a static ELF64 x86-64 executable into guest RAM; returns its entry. */
+bool x86_load_elf(Machine *m, const char *path, uint64_t *entry,
+		  GError **errp);
+
+#endif
