@@ -10,6 +10,10 @@ ASAN_CC ?= clang
 MESON ?= meson
 NINJA ?= ninja
 CLANG_FORMAT ?= clang-format
+# Extra `meson test` arguments, e.g. make check TESTFLAGS="--suite unit".
+TESTFLAGS ?=
+# Sanitized code is slower: give its tests more time.
+ASAN_TESTFLAGS ?= --timeout-multiplier 3
 
 # UBSan errors are fatal, with a stack trace; ASan stops at the first error.
 SANITIZER_ENV = \
@@ -43,14 +47,15 @@ demo: all
 	$(BUILD)/kvmage $(DEMO_ARGS) -kernel $(DEMO_GUEST) -append "$(DEMO_APPEND)"
 
 check: all
-	$(MESON) test -C $(BUILD) --print-errorlogs
+	$(MESON) test -C $(BUILD) --print-errorlogs $(TESTFLAGS)
 
 $(ASAN_BUILD)/build.ninja:
 	./configure --builddir=$(ASAN_BUILD) --cc=$(ASAN_CC) --enable-asan --enable-ubsan
 
 check-asan: $(ASAN_BUILD)/build.ninja
 	$(NINJA) -C $(ASAN_BUILD)
-	$(SANITIZER_ENV) $(MESON) test -C $(ASAN_BUILD) --print-errorlogs
+	$(SANITIZER_ENV) $(MESON) test -C $(ASAN_BUILD) --print-errorlogs \
+		$(ASAN_TESTFLAGS) $(TESTFLAGS)
 
 bench: all
 	@test -x $(BUILD)/bench/prealloc || { echo "make bench: $(BUILD)/bench/prealloc was not built" >&2; exit 1; }
