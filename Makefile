@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Thin front end: meson and ninja do the work.  `make help` lists targets.
+
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+# The sanitizer build uses clang so every `make check` + `make check-asan`
+# run compiles the tree with both gcc (default cc) and clang.
+ASAN_CC ?= clang
+MESON ?= meson
+NINJA ?= ninja
+CLANG_FORMAT ?= clang-format
+# Extra `meson test` arguments, e.g. make check TESTFLAGS="--suite unit".
+TESTFLAGS ?=
+# Sanitized code is slower: give its tests more time.
+ASAN_TESTFLAGS ?= --timeout-multiplier 3
+
+# UBSan errors are fatal, with a stack trace; ASan stops at the first error.
+SANITIZER_ENV = \
+	ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:print_summary=1 \
+	UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1:print_summary=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan.supp:print_suppressions=0
+
+# The demo: boot the freestanding hello guest with 64 MiB of RAM.
+# (Later issues add page aging and reclaim to it.)
+DEMO_GUEST ?= $(BUILD)/tests/guest/hello.elf
+DEMO_APPEND ?= hello from make demo
+DEMO_ARGS ?= -nodefaults -display none -m 64M
+
+# C sources to format: everything but imported headers and build trees.
+FORMAT_FILES = $(shell find . \( -path ./.git -o -path ./linux-headers \
+	-o -path './build*' -o -path ./subprojects \) -prune \
+	-o -type f \( -name '*.c' -o -name '*.h' \) -print | sort)
+
+.PHONY: all demo check check-asan format format-check bench install \
+	clean distclean help
+
+all: $(BUILD)/build.ninja
+	$(NINJA) -C $(BUILD)
+
+# Configure only once; afterwards meson regenerates build.ninja by itself.
+$(BUILD)/build.ninja:
+	./configure --builddir=$(BUILD)
+
+demo: all
+	@test -f $(DEMO_GUEST) || { echo "make demo: $(DEMO_GUEST) was not built (is -Dguest_tests=true?)" >&2; exit 1; }
+	$(BUILD)/kvmage $(DEMO_ARGS) -kernel $(DEMO_GUEST) -append "$(DEMO_APPEND)"
+
+check: all
+	$(MESON) test -C $(BUILD) --print-errorlogs $(TESTFLAGS)
+
+$(ASAN_BUILD)/build.ninja:
+	./configure --builddir=$(ASAN_BUILD) --cc=$(ASAN_CC) --enable-asan --enable-ubsan
+
+check-asan: $(ASAN_BUILD)/build.ninja
+	$(NINJA) -C $(ASAN_BUILD)
+	$(SANITIZER_ENV) $(MESON) test -C $(ASAN_BUILD) --print-errorlogs \
+		$(ASAN_TESTFLAGS) $(TESTFLAGS)
+
+bench: all
+	@test -x $(BUILD)/bench/prealloc || { echo "make bench: $(BUILD)/bench/prealloc was not built" >&2; exit 1; }
+	$(BUILD)/bench/prealloc
+
+install: all
+	$(MESON) install -C $(BUILD)
+
+format:
+	$(if $(FORMAT_FILES),$(CLANG_FORMAT) -i $(FORMAT_FILES))
+
+format-check:
+	$(if $(FORMAT_FILES),$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES))
+
+clean:
+	@for d in $(BUILD) $(ASAN_BUILD); do \
+		if [ -f $$d/build.ninja ]; then $(NINJA) -C $$d clean || exit 1; fi; \
+	done
+
+distclean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
+
+help:
+	@echo "make              configure (first time) and build in $(BUILD)/"
+	@echo "make demo         build, then boot the hello guest"
+	@echo "make check        build, then run the test suites"
+	@echo "make check-asan   build in $(ASAN_BUILD)/ with ASan+UBSan ($(ASAN_CC)) and run the suites"
+	@echo "make bench        build, then run bench/prealloc"
+	@echo "make format       clang-format all C files in place"
+	@echo "make format-check list formatting differences, fail if any"
+	@echo "make install      install under the configured prefix"
+	@echo "make clean        remove build products"
+	@echo "make distclean    remove $(BUILD)/ and $(ASAN_BUILD)/"
