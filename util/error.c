@@ -6,7 +6,7 @@
 
 #include "util/error.h"
 
-G_DEFINE_QUARK(kvmage-error-quark, kvmage_error)
+G_DEFINE_QUARK(kvmage_error_quark, kvmage_error)
 
 void error_setg_errno(GError **errp, int err, const char *fmt, ...)
 {
