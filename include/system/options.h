@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <glib.h>
 
 #include "backends/hostmem.h"
@@ -43,11 +44,19 @@ typedef struct VmConfig {
 	bool show_version;	/* -version */
 	bool show_help;		/* -help / -h */
 	char *debug_log;	/* -d ITEMS (comma list, e.g. "ucall,unimp") */
+	bool show_debug_help;	/* -d help */
 } VmConfig;
+
+/* The project version from meson, e.g. "0.1.0" (generated version.c). */
+extern const char kvmage_version[];
 
 VmConfig *options_parse(int argc, char **argv, GError **errp);
 void vm_config_free(VmConfig *cfg);
 void options_print_help(FILE *out);
 void options_print_version(FILE *out);
+/* List the -d log items with a description each. */
+void options_print_debug_help(FILE *out);
+/* Is log item @item ("ucall", "unimp", "kvm") enabled by -d? */
+bool options_debug_enabled(const VmConfig *cfg, const char *item);
 
 #endif
