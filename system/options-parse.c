@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Handlers of the options with key=value arguments (-m, -smp, -object,
- * -machine): each one checks its argument and fills the VmConfig.  Options given twice behave as in QEMU:
- * the last -m, -smp, -kernel... wins, -machine merges its keys, every
- * -object adds an object.
+ * -machine): each one checks its argument and fills the VmConfig.  Given
+ * twice they behave as in QEMU: the last -m or -smp wins, -machine merges
+ * its keys, every -object adds an object.
  *
  * Locking: none; only the main thread parses the command line.
  */

@@ -31,7 +31,7 @@ static uint64_t size_suffix_mul(char c)
 	return 1ULL << (10 * (s - size_suffixes));
 }
 
-/* Parse hex digits after "0x" into @val; returns the end or NULL on overflow. */
+/* Parse hex digits after "0x" into @val; the end, or NULL on overflow. */
 static const char *size_parse_hex(const char *p, unsigned __int128 *val)
 {
 	*val = 0;

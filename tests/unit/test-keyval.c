@@ -106,7 +106,8 @@ static void test_errors(void)
 	check_err("a/b=1", NULL, "-opt",
 		  "-opt a/b=1: Invalid parameter 'a/b'");
 	/* without an option name the message stands alone */
-	check_err("a=1,a=2", NULL, NULL, "Parameter 'a' is given more than once");
+	check_err("a=1,a=2", NULL, NULL,
+		  "Parameter 'a' is given more than once");
 }
 
 static void check_bool(const char *str, bool def, bool want)
@@ -139,7 +140,8 @@ static void test_bool(void)
 	kv = keyval_parse("b=maybe", NULL, "-opt", NULL);
 	g_assert_false(keyval_get_bool(kv, "b", false, &val, &err));
 	g_assert_error(err, KVMAGE_ERROR, KVMAGE_ERROR_GENERIC);
-	g_assert_cmpstr(err->message, ==, "Parameter 'b' expects 'on' or 'off'");
+	g_assert_cmpstr(err->message, ==,
+			"Parameter 'b' expects 'on' or 'off'");
 	g_assert_true(val); /* untouched on failure */
 	g_clear_error(&err);
 	g_hash_table_replace(kv, g_strdup("b"), g_strdup("ON"));

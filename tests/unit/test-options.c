@@ -177,7 +177,8 @@ static void test_object(void)
 	g_autoptr(VmConfig) cfg = OK(
 		"-object", "memory-backend-ram,id=ram0,size=1G,prealloc=on",
 		"-object", "qom-type=memory-backend-memfd,id=m.1,hugetlb=on",
-		"--object", "memory-backend-file,id=f_2,mem-path=/a,,b,size=2M");
+		"--object",
+		"memory-backend-file,id=f_2,mem-path=/a,,b,size=2M");
 	ObjectConfig *o;
 
 	g_assert_cmpuint(cfg->objects->len, ==, 3);
