@@ -150,6 +150,13 @@ static void test_overflow(void)
 	check_err("17592186044416", 'M', "size '17592186044416' is out of "
 		  "range (must be below 2^64)");
 	check_ok("17592186044415", 'M', 17592186044415ULL * MiB);
+	/* longer than 128 bits: must not wrap around */
+	check_err("340282366920938463463374607431768211457", 'B', "size "
+		  "'340282366920938463463374607431768211457' is out of range "
+		  "(must be below 2^64)");
+	check_err("0x100000000000000000000000000000001", 'B', "size "
+		  "'0x100000000000000000000000000000001' is out of range "
+		  "(must be below 2^64)");
 	check_err("16.0E", 'B', "size '16.0E' is out of range "
 		  "(must be below 2^64)");
 }
