@@ -17,9 +17,9 @@ static const struct {
 	const char *name;
 	const char *help;
 } debug_items[] = {
-	{ "ucall", "every ucall the guest makes (print, assert, done...)" },
-	{ "unimp", "guest accesses to unimplemented ports, MMIO and MSRs" },
-	{ "kvm", "KVM exits and the ioctls that set up the VM" },
+	{ "ucall", "ucalls made by the guest (print, assert, done...)" },
+	{ "unimp", "guest accesses to unimplemented I/O ports and MMIO" },
+	{ "kvm", "KVM set-up and exits (accel/kvm)" },
 };
 
 static void set_str(char **dst, const char *val)
@@ -154,7 +154,9 @@ bool opt_debug(OptState *st, GError **errp)
 	unsigned i;
 
 	if (!strcmp(st->arg, "help")) {
+		/* show_help too, for callers unaware of show_debug_help */
 		st->cfg->show_debug_help = true;
+		st->cfg->show_help = true;
 		st->stop = true;
 		return true;
 	}
@@ -196,7 +198,7 @@ void options_print_debug_help(FILE *out)
 {
 	unsigned i;
 
-	fprintf(out, "Log items (comma separated):\n");
+	fprintf(out, "Log items for -d (comma separated):\n");
 	for (i = 0; i < G_N_ELEMENTS(debug_items); i++)
 		fprintf(out, "%-8s%s\n", debug_items[i].name,
 			debug_items[i].help);

@@ -221,6 +221,8 @@ void options_print_help(FILE *out)
 		else
 			fprintf(out, "%-24s%s\n", head, def->help);
 	}
+	fprintf(out, "\n");
+	options_print_debug_help(out);
 }
 
 void options_print_version(FILE *out)

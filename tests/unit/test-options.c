@@ -397,6 +397,10 @@ static void test_debug(void)
 	g_assert_cmpstr(b->debug_log, ==, "kvm"); /* the last one wins */
 	g_assert_false(options_debug_enabled(b, "unimp"));
 	g_assert_true(c->show_debug_help);
+	g_assert_true(c->show_help);
+	g_assert_null(c->debug_log);
+	g_assert_false(a->show_debug_help);
+	g_assert_false(a->show_help);
 
 	ERR("-d: requires an argument", "-d");
 	ERR("-d foo: unknown log item 'foo' (-d help lists them)", "-d", "foo");
@@ -480,6 +484,8 @@ static void test_help_text(void)
 	}
 	for (j = 0; lines[j]; j++)
 		g_assert_cmpuint(strlen(lines[j]), <=, 80);
+	g_assert_true(g_str_has_prefix(dbg, "Log items for -d"));
+	g_assert_nonnull(strstr(help, dbg)); /* -help lists them too */
 	g_assert_nonnull(strstr(dbg, "\nucall "));
 	g_assert_nonnull(strstr(dbg, "\nunimp "));
 	g_assert_nonnull(strstr(dbg, "\nkvm "));
