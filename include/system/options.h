@@ -44,11 +44,25 @@ typedef struct VmConfig {
 	bool show_version;	/* -version */
 	bool show_help;		/* -help / -h */
 	char *debug_log;	/* -d ITEMS (comma list, e.g. "ucall,unimp") */
+	bool show_debug_help;	/* -d help (also sets show_help) */
 } VmConfig;
 
+/* The project version from meson, e.g. "0.1.0" (generated version.c). */
+extern const char kvmage_version[];
+
+/*
+ * Parse argv[1..argc-1].  -help, -version and -d help stop parsing (the
+ * rest of the line is ignored, as in QEMU) and set show_help, show_version
+ * or show_debug_help: check show_debug_help before show_help.  As in QEMU,
+ * -nodefaults means no serial port unless -serial is given.
+ */
 VmConfig *options_parse(int argc, char **argv, GError **errp);
 void vm_config_free(VmConfig *cfg);
 void options_print_help(FILE *out);
 void options_print_version(FILE *out);
+/* List the -d log items with a description each. */
+void options_print_debug_help(FILE *out);
+/* Is log item @item ("ucall", "unimp", "kvm") enabled by -d? */
+bool options_debug_enabled(const VmConfig *cfg, const char *item);
 
 #endif

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Handlers of the simple options (-kernel, -append, -serial, -S, -name,
+ * -nodefaults, -display, -d, -enable-kvm, -accel) and the -d log items.
+ * As in QEMU the last -kernel, -append, -name, -d... wins.
+ *
+ * Locking: none; only the main thread parses the command line.
+ */
+#include <string.h>
+
+#include "kvmage/guest-abi.h"
+#include "util/error.h"
+#include "util/keyval.h"
+#include "options-int.h"
+
+static const struct {
+	const char *name;
+	const char *help;
+} debug_items[] = {
+	{ "ucall", "ucalls made by the guest (print, assert, done...)" },
+	{ "unimp", "guest accesses to unimplemented I/O ports and MMIO" },
+	{ "kvm", "KVM set-up and exits (accel/kvm)" },
+};
+
+static void set_str(char **dst, const char *val)
+{
+	g_free(*dst);
+	*dst = g_strdup(val);
+}
+
+bool opt_kernel(OptState *st, GError **errp)
+{
+	if (!*st->arg) {
+		opt_error(st, errp, "empty file name");
+		return false;
+	}
+	set_str(&st->cfg->kernel, st->arg);
+	return true;
+}
+
+bool opt_append(OptState *st, GError **errp)
+{
+	size_t len = strlen(st->arg);
+
+	if (len >= BOOT_CMDLINE_MAX) {
+		error_setg(errp, "%s: command line too long (%zu bytes, "
+			   "at most %llu)", st->opt, len,
+			   BOOT_CMDLINE_MAX - 1);
+		return false;
+	}
+	set_str(&st->cfg->append, st->arg);
+	return true;
+}
+
+bool opt_serial(OptState *st, GError **errp)
+{
+	VmConfig *cfg = st->cfg;
+
+	if (st->serial_set) {
+		opt_error(st, errp, "only one serial port is supported");
+		return false;
+	}
+	if (!strcmp(st->arg, "stdio")) {
+		cfg->serial = SERIAL_STDIO;
+	} else if (!strcmp(st->arg, "none")) {
+		cfg->serial = SERIAL_NONE;
+	} else if (g_str_has_prefix(st->arg, "file:")) {
+		if (!st->arg[5]) {
+			opt_error(st, errp, "missing file name after 'file:'");
+			return false;
+		}
+		cfg->serial = SERIAL_FILE;
+		set_str(&cfg->serial_path, st->arg + 5);
+	} else {
+		opt_error(st, errp, "'%s' is not a valid char driver "
+			  "(use stdio, file:PATH or none)", st->arg);
+		return false;
+	}
+	st->serial_set = true;
+	return true;
+}
+
+bool opt_start_paused(OptState *st, GError **errp)
+{
+	st->cfg->start_paused = true;
+	return true;
+}
+
+bool opt_nodefaults(OptState *st, GError **errp)
+{
+	st->cfg->nodefaults = true;
+	return true;
+}
+
+bool opt_name(OptState *st, GError **errp)
+{
+	static const char *const keys[] = {
+		"guest", "name", "debug-threads", NULL
+	};
+	g_autoptr(GHashTable) kv = opt_keyval(st, "guest", keys, errp);
+	const char *guest, *name;
+	bool dummy;
+
+	if (!kv)
+		return false;
+	guest = g_hash_table_lookup(kv, "guest");
+	name = g_hash_table_lookup(kv, "name");
+	if (guest && name) {
+		opt_error(st, errp, "Parameters 'guest' and 'name' both set "
+			  "the name, give only one");
+		return false;
+	}
+	/* debug-threads is accepted (libvirt passes it) but unused. */
+	if (!keyval_get_bool(kv, "debug-threads", false, &dummy, errp)) {
+		g_prefix_error(errp, "%s %s: ", st->opt, st->arg);
+		return false;
+	}
+	if (guest || name)
+		set_str(&st->cfg->name, guest ? guest : name);
+	return true;
+}
+
+bool opt_display(OptState *st, GError **errp)
+{
+	static const char *const keys[] = { "type", NULL };
+	g_autoptr(GHashTable) kv = opt_keyval(st, "type", keys, errp);
+	const char *type;
+
+	if (!kv || !(type = opt_require(st, kv, "type", errp)))
+		return false;
+	if (strcmp(type, "none")) {
+		opt_error(st, errp, "Parameter 'type' does not accept value "
+			  "'%s' (only none is supported)", type);
+		return false;
+	}
+	set_str(&st->cfg->display, type);
+	return true;
+}
+
+static bool debug_item_known(const char *item)
+{
+	unsigned i;
+
+	for (i = 0; i < G_N_ELEMENTS(debug_items); i++) {
+		if (!strcmp(debug_items[i].name, item))
+			return true;
+	}
+	return false;
+}
+
+bool opt_debug(OptState *st, GError **errp)
+{
+	g_auto(GStrv) items = NULL;
+	unsigned i;
+
+	if (!strcmp(st->arg, "help")) {
+		/* show_help too, for callers unaware of show_debug_help */
+		st->cfg->show_debug_help = true;
+		st->cfg->show_help = true;
+		st->stop = true;
+		return true;
+	}
+	items = g_strsplit(st->arg, ",", -1);
+	for (i = 0; items[i] && debug_item_known(items[i]); i++)
+		;
+	/* items is empty for "": that is an empty item too */
+	if (items[i] || i == 0) {
+		opt_error(st, errp, "unknown log item '%s' "
+			  "(-d help lists them)", items[i] ? items[i] : "");
+		return false;
+	}
+	set_str(&st->cfg->debug_log, st->arg);
+	return true;
+}
+
+bool opt_enable_kvm(OptState *st, GError **errp)
+{
+	return true;
+}
+
+bool opt_accel(OptState *st, GError **errp)
+{
+	static const char *const keys[] = { "accel", NULL };
+	g_autoptr(GHashTable) kv = opt_keyval(st, "accel", keys, errp);
+	const char *accel;
+
+	if (!kv || !(accel = opt_require(st, kv, "accel", errp)))
+		return false;
+	if (strcmp(accel, "kvm")) {
+		opt_error(st, errp, "Parameter 'accel' does not accept value "
+			  "'%s' (kvm is the only accelerator)", accel);
+		return false;
+	}
+	return true;
+}
+
+void options_print_debug_help(FILE *out)
+{
+	unsigned i;
+
+	fprintf(out, "Log items for -d (comma separated):\n");
+	for (i = 0; i < G_N_ELEMENTS(debug_items); i++)
+		fprintf(out, "%-8s%s\n", debug_items[i].name,
+			debug_items[i].help);
+}
+
+bool options_debug_enabled(const VmConfig *cfg, const char *item)
+{
+	g_auto(GStrv) items = NULL;
+
+	if (!cfg->debug_log)
+		return false;
+	items = g_strsplit(cfg->debug_log, ",", -1);
+	return g_strv_contains((const char *const *)items, item);
+}
