@@ -50,12 +50,7 @@ bool machine_shutdown_requested(Machine *m)
 
 bool machine_log_enabled(Machine *m, const char *item)
 {
-	g_auto(GStrv) items = NULL;
-
-	if (!m->cfg->debug_log)
-		return false;
-	items = g_strsplit(m->cfg->debug_log, ",", -1);
-	return g_strv_contains((const char *const *)items, item);
+	return options_debug_enabled(m->cfg, item);
 }
 
 void machine_log_unimp(Machine *m, const char *space, uint64_t addr,

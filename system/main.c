@@ -77,6 +77,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvmage: %s\n", err->message);
 		return 1;
 	}
+	if (cfg->show_debug_help) {
+		options_print_debug_help(stdout);
+		vm_config_free(cfg);
+		return 0;
+	}
 	if (cfg->show_help) {
 		options_print_help(stdout);
 		vm_config_free(cfg);
