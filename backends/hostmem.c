@@ -214,6 +214,11 @@ static void hostmem_set_defaults(HostMemBackend *be)
 	be->fd = -1;
 }
 
+static int hostmem_key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /*
  * Apply every "key"="value" of @props, in key order so that the first
  * error reported does not depend on hashing.  Sets bit i of *@seen for
@@ -229,8 +234,7 @@ static bool hostmem_apply_props(HostMemBackend *be, GHashTable *props,
 	if (!props)
 		return true;
 	keys = (const char **)g_hash_table_get_keys_as_array(props, &n);
-	qsort(keys, n, sizeof(*keys), (int (*)(const void *,
-					       const void *))g_strcmp0);
+	qsort(keys, n, sizeof(*keys), hostmem_key_cmp);
 	for (i = 0; i < n; i++) {
 		const HostMemProp *p;
 
