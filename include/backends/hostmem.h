@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <glib.h>
 
 typedef enum {
@@ -45,6 +46,9 @@ typedef struct HostMemBackend {
 
 const char *hostmem_type_name(HostMemType type); /* "memory-backend-ram", ... */
 bool hostmem_type_parse(const char *qom_type, HostMemType *type);
+
+/* List the properties of @type with their descriptions (-object T,help). */
+void hostmem_print_help(HostMemType type, FILE *out);
 
 /*
  * Create a backend from "key=value" properties as given to -object
