@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The guest<->VMM contract end to end: ucall round trips, GUEST_ASSERT,
+ * exit statuses, several vCPUs, exceptions and triple faults.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <glib.h>
+
+#include "harness.h"
+
+/* Value of "key=N" inside @line, or -1. */
+static gint64 field_u64(const char *line, const char *key)
+{
+	g_autofree char *pat = g_strconcat(" ", key, "=", NULL);
+	const char *p = strstr(line, pat);
+	char *end;
+	guint64 v;
+
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	v = g_ascii_strtoull(p, &end, 0);
+	return end == p ? -1 : (gint64)v;
+}
+
+static void test_ucall(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	g_autoptr(GPtrArray) syncs = NULL;
+	gint64 last_stage = -1;
+	const char *prog;
+	unsigned i;
+
+	HARNESS_GUEST_OR_SKIP(prog, "ucall");
+	r = harness_run_guest(prog, "-d", "ucall", NULL);
+	harness_assert_exit(r, 0);
+	syncs = harness_grep(r->err, "ucall: SYNC ");
+	if (syncs->len < 2)
+		harness_result_dump(r);
+	g_assert_cmpuint(syncs->len, >=, 2);
+	/* The host's count is 1, 2, 3...; the guest's stages only go up. */
+	for (i = 0; i < syncs->len; i++) {
+		const char *line = syncs->pdata[i];
+		gint64 stage = field_u64(line, "stage");
+
+		g_assert_cmpint(field_u64(line, "count"), ==, i + 1);
+		g_assert_cmpint(stage, >, last_stage);
+		last_stage = stage;
+	}
+}
+
+/* Without -d ucall there is no SYNC log. */
+static void test_ucall_quiet(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "ucall");
+	r = harness_run_guest(prog, NULL);
+	harness_assert_exit(r, 0);
+	g_assert_null(strstr(r->err, "ucall: SYNC"));
+}
+
+static void test_assert(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	g_autoptr(GRegex) re = NULL;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "assert");
+	r = harness_run_guest(prog, NULL);
+	harness_assert_exit(r, 1);
+	re = g_regex_new("^kvmage: guest assertion failed: [\\w./-]+\\.c:"
+			 "[0-9]+: ", G_REGEX_MULTILINE, 0, NULL);
+	if (!g_regex_match(re, r->err, 0, NULL)) {
+		harness_result_dump(r);
+		g_assert_not_reached();
+	}
+}
+
+static void test_exit_code(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "exit_code");
+	r = harness_run_guest(prog, NULL);
+	harness_assert_exit(r, 7);
+}
+
+static void test_smp(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "smp");
+	r = harness_run_guest(prog, "-smp", "2", NULL);
+	harness_assert_exit(r, 0);
+}
+
+static void test_triple_fault(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	g_autofree char *err = NULL;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "triple_fault");
+	r = harness_run_guest(prog, NULL);
+	harness_assert_exit(r, 1);
+	err = g_ascii_strdown(r->err, -1);
+	if (!g_str_has_prefix(err, "kvmage: ") ||
+	    (!strstr(err, "shutdown") && !strstr(err, "triple fault")) ||
+	    !strstr(err, "rip")) {
+		harness_result_dump(r);
+		g_assert_not_reached();
+	}
+}
+
+static void test_exception(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	g_autoptr(GRegex) re = NULL;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "exception");
+	r = harness_run_guest(prog, NULL);
+	harness_assert_exit(r, 1);
+	re = g_regex_new("^kvmage: guest exception: vector 14 \\(#PF\\) "
+			 "error_code 0x[0-9a-f]+ rip 0x[0-9a-f]+ "
+			 "cr2 0x[0-9a-f]+ on cpu [0-9]+$",
+			 G_REGEX_MULTILINE, 0, NULL);
+	if (!g_regex_match(re, r->err, 0, NULL)) {
+		harness_result_dump(r);
+		g_assert_not_reached();
+	}
+}
+
+int main(int argc, char **argv)
+{
+	harness_init(&argc, &argv);
+	g_test_add_func("/kvm/guest/ucall", test_ucall);
+	g_test_add_func("/kvm/guest/ucall-quiet", test_ucall_quiet);
+	g_test_add_func("/kvm/guest/assert", test_assert);
+	g_test_add_func("/kvm/guest/exit-code", test_exit_code);
+	g_test_add_func("/kvm/guest/smp", test_smp);
+	g_test_add_func("/kvm/guest/triple-fault", test_triple_fault);
+	g_test_add_func("/kvm/guest/exception", test_exception);
+	return g_test_run();
+}
