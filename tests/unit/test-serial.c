@@ -131,8 +131,8 @@ static void test_none_output(void)
 		outb(&f, SCR, 0x42);
 		g_assert_cmphex(inb(&f, SCR), ==, 0x42);
 		g_assert_cmphex(inb(&f, LSR), ==, 0x60);
-		fixture_stop(&f);
 		g_assert_false(g_file_test(f.path, G_FILE_TEST_EXISTS));
+		fixture_stop(&f);
 		return;
 	}
 	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
