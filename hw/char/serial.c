@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * 8250/16550A-compatible UART at COM1, enough for a polling driver.
+ * 8250/16550A-compatible UART at COM1, enough for a polling driver.  The
+ * same registers appear at COM1_PORT (ring 0) and at COM1_MMIO_GPA, one byte
+ * apart (ring 3: port I/O faults there on some hosts, see guest-abi.h).
  *
  * Modelled: THR (output), RBR (reads 0: no input), IER, IIR/FCR, LCR with
  * DLAB and the divisor latch (DLL/DLM), MCR (loopback suppresses output),
@@ -270,7 +272,9 @@ bool serial_init(Machine *m, void **state, GError **errp)
 	if (!serial_open_output(s, m->cfg, errp))
 		goto err_free;
 	if (!iobus_register(m->pio, COM1_PORT, UART_NR_REGS, &serial_ops, s,
-			    errp))
+			    errp) ||
+	    !iobus_register(m->mmio, COM1_MMIO_GPA, UART_NR_REGS, &serial_ops,
+			    s, errp))
 		goto err_close;
 	*state = s;
 	return true;

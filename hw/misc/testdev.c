@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The test device: ucall at UCALL_PORT and the exit port at EXIT_PORT, the
- * VMM side of kvmage/guest-abi.h.
+ * The test device, the VMM side of kvmage/guest-abi.h: ucall at UCALL_PORT
+ * (ring 0) and UCALL_MMIO_GPA (ring 3), the exit register at EXIT_PORT and
+ * EXIT_MMIO_GPA.
  *
  * The guest is not trusted: the ucall block is copied out of guest memory
  * once (another vCPU may be rewriting it), its text is NUL-terminated in
@@ -159,22 +160,14 @@ static void testdev_handle(TestdevState *s, struct ucall *uc)
 }
 
 /* vCPU threads.  The RAM list is read-only while they run: no lock. */
-static void testdev_ucall_write(void *opaque, uint64_t addr, const void *data,
-				unsigned size)
+static void testdev_ucall(TestdevState *s, uint64_t gpa)
 {
-	TestdevState *s = opaque;
 	struct ucall uc;
-	uint32_t gpa;
 	char *hva;
 
-	if (size != sizeof(gpa)) {
-		testdev_fail(s, "testdev: bad ucall access size %u", size);
-		return;
-	}
-	memcpy(&gpa, data, sizeof(gpa));
 	hva = ram_gpa_to_hva(&s->m->ram, gpa, sizeof(uc));
 	if (!hva) {
-		testdev_fail(s, "testdev: bad ucall address 0x%" PRIx32, gpa);
+		testdev_fail(s, "testdev: bad ucall address 0x%" PRIx64, gpa);
 		return;
 	}
 	memcpy(&uc, hva, sizeof(uc));
@@ -184,7 +177,45 @@ static void testdev_ucall_write(void *opaque, uint64_t addr, const void *data,
 	memcpy(hva + offsetof(struct ucall, ret), &uc.ret, sizeof(uc.ret));
 }
 
-/* vCPU threads; no device state. */
+/* UCALL_PORT: one 32-bit OUT (ring 0). */
+static void testdev_ucall_pio_write(void *opaque, uint64_t addr,
+				    const void *data, unsigned size)
+{
+	TestdevState *s = opaque;
+	uint32_t gpa;
+
+	if (addr != 0 || size != sizeof(gpa)) {
+		testdev_fail(s, "testdev: bad ucall port access: %u bytes at "
+			     "offset %" PRIu64, size, addr);
+		return;
+	}
+	memcpy(&gpa, data, sizeof(gpa));
+	testdev_ucall(s, gpa);
+}
+
+/* UCALL_MMIO_GPA: one 32- or 64-bit store (ring 3). */
+static void testdev_ucall_mmio_write(void *opaque, uint64_t addr,
+				     const void *data, unsigned size)
+{
+	TestdevState *s = opaque;
+	uint32_t gpa32;
+	uint64_t gpa;
+
+	if (addr != 0 || (size != sizeof(gpa32) && size != sizeof(gpa))) {
+		testdev_fail(s, "testdev: bad ucall MMIO access: %u bytes at "
+			     "offset %" PRIu64, size, addr);
+		return;
+	}
+	if (size == sizeof(gpa32)) {
+		memcpy(&gpa32, data, sizeof(gpa32));
+		gpa = gpa32;
+	} else {
+		memcpy(&gpa, data, sizeof(gpa));
+	}
+	testdev_ucall(s, gpa);
+}
+
+/* EXIT_PORT and EXIT_MMIO_GPA: a 1-byte write; no device state. */
 static void testdev_exit_write(void *opaque, uint64_t addr, const void *data,
 			       unsigned size)
 {
@@ -192,16 +223,22 @@ static void testdev_exit_write(void *opaque, uint64_t addr, const void *data,
 	uint8_t status = *(const uint8_t *)data;
 
 	if (size != 1) {
-		testdev_fail(s, "testdev: bad exit port access size %u", size);
+		testdev_fail(s, "testdev: bad exit register access size %u",
+			     size);
 		return;
 	}
 	machine_request_shutdown(s->m, status,
 				 "guest wrote %u to the exit port", status);
 }
 
-static const IoBusOps testdev_ucall_ops = {
+static const IoBusOps testdev_ucall_pio_ops = {
 	.name = "testdev-ucall",
-	.write = testdev_ucall_write,
+	.write = testdev_ucall_pio_write,
+};
+
+static const IoBusOps testdev_ucall_mmio_ops = {
+	.name = "testdev-ucall",
+	.write = testdev_ucall_mmio_write,
 };
 
 static const IoBusOps testdev_exit_ops = {
@@ -227,10 +264,13 @@ bool testdev_init(Machine *m, void **state, GError **errp)
 	s->m = m;
 	s->log_ucall = testdev_debug_enabled(m->cfg, "ucall");
 	g_mutex_init(&s->lock);
-	if (!iobus_register(m->pio, UCALL_PORT, 4, &testdev_ucall_ops, s,
+	if (!iobus_register(m->pio, UCALL_PORT, 4, &testdev_ucall_pio_ops, s,
+			    errp) ||
+	    !iobus_register(m->pio, EXIT_PORT, 1, &testdev_exit_ops, s, errp) ||
+	    !iobus_register(m->mmio, UCALL_MMIO_GPA, 8,
+			    &testdev_ucall_mmio_ops, s, errp) ||
+	    !iobus_register(m->mmio, EXIT_MMIO_GPA, 1, &testdev_exit_ops, s,
 			    errp))
-		goto err;
-	if (!iobus_register(m->pio, EXIT_PORT, 1, &testdev_exit_ops, s, errp))
 		goto err;
 	*state = s;
 	return true;

@@ -18,6 +18,18 @@ typedef struct Fixture {
 	char *path;
 } Fixture;
 
+static void fixture_buses_new(Fixture *f)
+{
+	f->m.pio = iobus_new("pio");
+	f->m.mmio = iobus_new("mmio");
+}
+
+static void fixture_buses_free(Fixture *f)
+{
+	iobus_free(f->m.pio);
+	iobus_free(f->m.mmio);
+}
+
 static bool fixture_start(Fixture *f, SerialKind kind, GError **errp)
 {
 	memset(f, 0, sizeof(*f));
@@ -27,7 +39,7 @@ static bool fixture_start(Fixture *f, SerialKind kind, GError **errp)
 	f->cfg.serial = kind;
 	f->cfg.serial_path = f->path;
 	f->m.cfg = &f->cfg;
-	f->m.pio = iobus_new("pio");
+	fixture_buses_new(f);
 	g_mutex_init(&f->m.lock);
 	return serial_init(&f->m, &f->dev, errp);
 }
@@ -37,7 +49,7 @@ static void fixture_stop(Fixture *f)
 	if (f->dev)
 		serial_exit(&f->m, f->dev);
 	f->dev = NULL;
-	iobus_free(f->m.pio);
+	fixture_buses_free(f);
 	g_mutex_clear(&f->m.lock);
 	g_unlink(f->path);
 	g_rmdir(f->dir);
@@ -78,8 +90,8 @@ static void fixture_restart(Fixture *f)
 	if (f->dev)
 		serial_exit(&f->m, f->dev);
 	f->dev = NULL;
-	iobus_free(f->m.pio);
-	f->m.pio = iobus_new("pio");
+	fixture_buses_free(f);
+	fixture_buses_new(f);
 	g_assert_true(serial_init(&f->m, &f->dev, NULL));
 }
 
@@ -149,8 +161,8 @@ static void test_bad_path(void)
 	g_assert_true(fixture_start(&f, SERIAL_NONE, NULL));
 	serial_exit(&f.m, f.dev);
 	f.dev = NULL;
-	iobus_free(f.m.pio);
-	f.m.pio = iobus_new("pio");
+	fixture_buses_free(&f);
+	fixture_buses_new(&f);
 
 	missing = g_build_filename(f.dir, "no-such-dir", "out", NULL);
 	f.cfg.serial = SERIAL_FILE;
@@ -238,6 +250,36 @@ static void test_loopback(void)
 	fixture_stop(&f);
 }
 
+/* The same registers at COM1_MMIO_GPA, one byte apart. */
+static void test_mmio(void)
+{
+	g_autofree char *text = NULL;
+	uint8_t v = 0x3c;
+	Fixture f;
+
+	g_assert_true(fixture_start(&f, SERIAL_FILE, NULL));
+	g_assert_true(iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + SCR, &v, 1,
+				     true));
+	g_assert_cmphex(inb(&f, SCR), ==, 0x3c);
+	outb(&f, SCR, 0x99);
+	g_assert_true(iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + SCR, &v, 1,
+				     false));
+	g_assert_cmphex(v, ==, 0x99);
+	g_assert_true(iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + LSR, &v, 1,
+				     false));
+	g_assert_cmphex(v, ==, 0x60);
+	outs(&f, "po");
+	v = 'r';
+	g_assert_true(iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + THR, &v, 1,
+				     true));
+	v = '\n';
+	g_assert_true(iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + THR, &v, 1,
+				     true));
+	text = file_text(&f);
+	g_assert_cmpstr(text, ==, "por\n");
+	fixture_stop(&f);
+}
+
 static void test_overlap(void)
 {
 	Fixture f;
@@ -296,6 +338,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/serial/registers", test_registers);
 	g_test_add_func("/serial/iir-fifo", test_iir_fifo);
 	g_test_add_func("/serial/loopback", test_loopback);
+	g_test_add_func("/serial/mmio", test_mmio);
 	g_test_add_func("/serial/overlap", test_overlap);
 	g_test_add_func("/serial/concurrent", test_concurrent);
 	return g_test_run();

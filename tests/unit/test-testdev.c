@@ -35,6 +35,7 @@ static void fixture_start(Fixture *f, const char *debug_log)
 	f->cfg.debug_log = (char *)debug_log;
 	f->m.cfg = &f->cfg;
 	f->m.pio = iobus_new("pio");
+	f->m.mmio = iobus_new("mmio");
 	g_mutex_init(&f->m.lock);
 	g_assert_true(testdev_init(&f->m, &f->dev, &err));
 	g_assert_no_error(err);
@@ -44,6 +45,7 @@ static void fixture_stop(Fixture *f)
 {
 	testdev_exit(&f->m, f->dev);
 	iobus_free(f->m.pio);
+	iobus_free(f->m.mmio);
 	g_mutex_clear(&f->m.lock);
 	g_free(f->m.shutdown_reason);
 	g_free(f->ram);
@@ -203,7 +205,8 @@ static void test_bad_size(void)
 	}
 	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
 	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("kvmage: testdev: bad ucall access size 2\n");
+	g_test_trap_assert_stderr("kvmage: testdev: bad ucall port access: "
+				  "2 bytes at offset 0\n");
 }
 
 static void test_assert(void)
@@ -381,7 +384,62 @@ static void test_exit_port(void)
 	}
 	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
 	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("*bad exit port access size 4*");
+	g_test_trap_assert_stderr("*bad exit register access size 4*");
+}
+
+/* ucall and exit through MMIO, as ring-3 code does. */
+static void test_mmio(void)
+{
+	uint64_t gpa64 = UC_GPA;
+	uint32_t gpa32 = UC_GPA + 0x2000;
+	struct ucall *uc;
+	uint8_t b = 9;
+	Fixture f;
+
+	fixture_start(&f, NULL);
+	uc = uc_fill(&f, UC_GPA, UCALL_SYNC, NULL);
+	g_assert_true(iobus_dispatch(f.m.mmio, UCALL_MMIO_GPA, &gpa64, 8,
+				     true));
+	g_assert_cmpuint(uc->ret, ==, 1);
+	uc = uc_fill(&f, gpa32, UCALL_SYNC, NULL);
+	g_assert_true(iobus_dispatch(f.m.mmio, UCALL_MMIO_GPA, &gpa32, 4,
+				     true));
+	g_assert_cmpuint(uc->ret, ==, 2);
+	assert_running(&f);
+	g_assert_true(iobus_dispatch(f.m.mmio, EXIT_MMIO_GPA, &b, 1, true));
+	assert_shutdown(&f, 9, "guest wrote 9 to the exit port");
+	fixture_stop(&f);
+}
+
+static void test_mmio_bad(void)
+{
+	uint64_t gpa = UC_GPA;
+	Fixture f;
+
+	if (g_test_subprocess()) {
+		fixture_start(&f, NULL);
+		uc_fill(&f, UC_GPA, UCALL_SYNC, NULL);
+		/* A store to the upper half, then a 2-byte store. */
+		g_assert_true(iobus_dispatch(f.m.mmio, UCALL_MMIO_GPA + 4,
+					     &gpa, 4, true));
+		assert_shutdown(&f, 1, NULL);
+		g_assert_true(iobus_dispatch(f.m.mmio, UCALL_MMIO_GPA, &gpa,
+					     2, true));
+		/* A 64-bit address beyond RAM. */
+		gpa = 0x100000000000ULL;
+		g_assert_true(iobus_dispatch(f.m.mmio, UCALL_MMIO_GPA, &gpa,
+					     8, true));
+		fixture_stop(&f);
+		return;
+	}
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_passed();
+	g_test_trap_assert_stderr("kvmage: testdev: bad ucall MMIO access: "
+				  "4 bytes at offset 4\n"
+				  "kvmage: testdev: bad ucall MMIO access: "
+				  "2 bytes at offset 0\n"
+				  "kvmage: testdev: bad ucall address "
+				  "0x100000000000\n");
 }
 
 #define NR_THREADS 4
@@ -453,5 +511,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/testdev/exception", test_exception);
 	g_test_add_func("/testdev/unknown-cmd", test_unknown_cmd);
 	g_test_add_func("/testdev/exit-port", test_exit_port);
+	g_test_add_func("/testdev/mmio", test_mmio);
+	g_test_add_func("/testdev/mmio-bad", test_mmio_bad);
 	return g_test_run();
 }
