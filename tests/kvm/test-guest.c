@@ -36,9 +36,13 @@ static void test_ucall(void)
 	r = harness_run_guest(prog, "-d", "ucall", NULL);
 	harness_assert_exit(r, 0);
 	syncs = harness_grep(r->err, "ucall: SYNC ");
-	if (syncs->len < 2)
+	if (syncs->len != 4)
 		harness_result_dump(r);
-	g_assert_cmpuint(syncs->len, >=, 2);
+	/* tests/guest/ucall.c: 4 SYNCs, stage i with args i * 10, ... */
+	g_assert_cmpuint(syncs->len, ==, 4);
+	g_assert_cmpstr(syncs->pdata[0], ==, "ucall: SYNC cpu=0 stage=1 "
+			"args=0xa,0xdeadbeef,0x3,0x4,0x5 count=1");
+	g_assert_nonnull(strstr(r->out, "ucall: 4 syncs ok on cpu 0\n"));
 	/* The host's count is 1, 2, 3...; the guest's stages only go up. */
 	for (i = 0; i < syncs->len; i++) {
 		const char *line = syncs->pdata[i];
@@ -68,7 +72,7 @@ static void test_assert(void)
 	g_autoptr(GRegex) re = NULL;
 	const char *prog;
 
-	HARNESS_GUEST_OR_SKIP(prog, "assert");
+	HARNESS_GUEST_OR_SKIP(prog, "assert_fail");
 	r = harness_run_guest(prog, NULL);
 	harness_assert_exit(r, 1);
 	re = g_regex_new("^kvmage: guest assertion failed: [\\w./-]+\\.c:"
@@ -92,11 +96,16 @@ static void test_exit_code(void)
 static void test_smp(void)
 {
 	g_autoptr(HarnessResult) r = NULL;
+	g_autofree char *cpus = NULL;
 	const char *prog;
 
 	HARNESS_GUEST_OR_SKIP(prog, "smp");
 	r = harness_run_guest(prog, "-smp", "2", NULL);
 	harness_assert_exit(r, 0);
+	cpus = harness_report_get(r->out, "cpus");
+	g_assert_cmpstr(cpus, ==, "2");
+	g_assert_nonnull(strstr(r->out, "smp: cpu 0 up\n"));
+	g_assert_nonnull(strstr(r->out, "smp: cpu 1 up\n"));
 }
 
 static void test_triple_fault(void)
@@ -126,9 +135,10 @@ static void test_exception(void)
 	HARNESS_GUEST_OR_SKIP(prog, "exception");
 	r = harness_run_guest(prog, NULL);
 	harness_assert_exit(r, 1);
+	/* tests/guest/exception.c: a ring-3 read of 0xdead00000000. */
 	re = g_regex_new("^kvmage: guest exception: vector 14 \\(#PF\\) "
-			 "error_code 0x[0-9a-f]+ rip 0x[0-9a-f]+ "
-			 "cr2 0x[0-9a-f]+ on cpu [0-9]+$",
+			 "error_code 0x4 rip 0x[0-9a-f]+ "
+			 "cr2 0xdead00000000 on cpu 0$",
 			 G_REGEX_MULTILINE, 0, NULL);
 	if (!g_regex_match(re, r->err, 0, NULL)) {
 		harness_result_dump(r);
