@@ -11,7 +11,14 @@
  * Output: PRINTF text and REPORT lines go to stdout through the stdio FILE
  * that the serial console also uses with -serial stdio, each flushed at
  * once, so stdout shows guest output in the order the guest produced it.
- * Errors and the -d ucall log go to stderr, one fprintf() per line.
+ * The -d ucall log goes to stderr, one fprintf() per line.
+ *
+ * Errors (failed assertion, exception, bad ucall) stop the VM with status 1
+ * and their message as the shutdown reason, which main prints as
+ * "kvmage: <reason>" on stderr.  Once a shutdown has been requested, further
+ * ucalls are ignored: vCPUs may run a little longer while the VM stops, and
+ * what they say then (say a GUEST_FAIL after the exit register was written)
+ * would only obscure the reason that counts, the first one.
  *
  * Locking: TestdevState.lock protects the SYNC count and the sync hook.
  * Port handlers run in any vCPU thread; the hook is called without the lock.
@@ -36,7 +43,7 @@ typedef struct TestdevState {
 	void *sync_opaque;
 } TestdevState;
 
-/* Report a guest error on stderr and stop the VM with status 1. */
+/* Stop the VM with status 1; @fmt is the reason main will print. */
 static void G_GNUC_PRINTF(2, 3) testdev_fail(TestdevState *s,
 					     const char *fmt, ...)
 {
@@ -46,7 +53,6 @@ static void G_GNUC_PRINTF(2, 3) testdev_fail(TestdevState *s,
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "kvmage: %s\n", msg);
 	machine_request_shutdown(s->m, 1, "%s", msg);
 }
 
@@ -165,6 +171,8 @@ static void testdev_ucall(TestdevState *s, uint64_t gpa)
 	struct ucall uc;
 	char *hva;
 
+	if (machine_shutdown_requested(s->m))
+		return;
 	hva = ram_gpa_to_hva(&s->m->ram, gpa, sizeof(uc));
 	if (!hva) {
 		testdev_fail(s, "testdev: bad ucall address 0x%" PRIx64, gpa);

@@ -173,40 +173,42 @@ static void test_sync_quiet(void)
 
 static void test_bad_address(void)
 {
+	struct ucall *uc;
 	Fixture f;
 
-	if (g_test_subprocess()) {
-		fixture_start(&f, NULL);
-		/* Below RAM, then straddling its end. */
-		ucall_out(&f, 0x1000);
-		assert_shutdown(&f, 1, "testdev: bad ucall address 0x1000");
-		ucall_out(&f, RAM_GPA + RAM_SIZE - 8);
-		fixture_stop(&f);
-		return;
-	}
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("kvmage: testdev: bad ucall address 0x1000\n"
-				  "kvmage: testdev: bad ucall address "
-				  "0x4ffff8\n");
+	fixture_start(&f, NULL);
+	ucall_out(&f, 0x1000); /* below RAM */
+	assert_shutdown(&f, 1, "testdev: bad ucall address 0x1000");
+	fixture_stop(&f);
+
+	fixture_start(&f, NULL);
+	ucall_out(&f, RAM_GPA + RAM_SIZE - 8); /* straddles the end of RAM */
+	assert_shutdown(&f, 1, "testdev: bad ucall address 0x4ffff8");
+	/* Once the VM is stopping, ucalls are ignored. */
+	uc = uc_fill(&f, UC_GPA, UCALL_SYNC, NULL);
+	ucall_out(&f, UC_GPA);
+	g_assert_cmphex(uc->ret, ==, 0xbad);
+	fixture_stop(&f);
 }
 
 static void test_bad_size(void)
 {
-	Fixture f;
 	uint16_t v = 0x1000;
+	uint32_t l = UC_GPA;
+	Fixture f;
 
-	if (g_test_subprocess()) {
-		fixture_start(&f, NULL);
-		g_assert_true(iobus_dispatch(f.m.pio, UCALL_PORT, &v, 2, true));
-		assert_shutdown(&f, 1, NULL);
-		fixture_stop(&f);
-		return;
-	}
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("kvmage: testdev: bad ucall port access: "
-				  "2 bytes at offset 0\n");
+	fixture_start(&f, NULL);
+	g_assert_true(iobus_dispatch(f.m.pio, UCALL_PORT, &v, 2, true));
+	assert_shutdown(&f, 1, "testdev: bad ucall port access: 2 bytes at "
+			"offset 0");
+	fixture_stop(&f);
+
+	fixture_start(&f, NULL);
+	uc_fill(&f, UC_GPA, UCALL_SYNC, NULL);
+	g_assert_true(iobus_dispatch(f.m.pio, UCALL_PORT + 1, &l, 4, true));
+	assert_shutdown(&f, 1, "testdev: bad ucall port access: 4 bytes at "
+			"offset 1");
+	fixture_stop(&f);
 }
 
 static void test_assert(void)
@@ -218,14 +220,15 @@ static void test_assert(void)
 		uc_fill(&f, UC_GPA, UCALL_ASSERT,
 			"guest/assert.c:12: x == 1: x is 2\n");
 		ucall_out(&f, UC_GPA);
-		assert_shutdown(&f, 1, NULL);
+		assert_shutdown(&f, 1, "guest assertion failed: "
+				"guest/assert.c:12: x == 1: x is 2");
 		fixture_stop(&f);
 		return;
 	}
+	/* The reason is printed by main, not by the device. */
 	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
 	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("kvmage: guest assertion failed: "
-				  "guest/assert.c:12: x == 1: x is 2\n");
+	g_test_trap_assert_stderr("");
 	g_test_trap_assert_stdout("");
 }
 
@@ -302,18 +305,12 @@ static void test_done_out_of_range(void)
 	struct ucall *uc;
 	Fixture f;
 
-	if (g_test_subprocess()) {
-		fixture_start(&f, NULL);
-		uc = uc_fill(&f, UC_GPA, UCALL_DONE, NULL);
-		uc->args[0] = 256;
-		ucall_out(&f, UC_GPA);
-		assert_shutdown(&f, 1, NULL);
-		fixture_stop(&f);
-		return;
-	}
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("*exit status 256 out of range*");
+	fixture_start(&f, NULL);
+	uc = uc_fill(&f, UC_GPA, UCALL_DONE, NULL);
+	uc->args[0] = 256;
+	ucall_out(&f, UC_GPA);
+	assert_shutdown(&f, 1, "testdev: guest exit status 256 out of range");
+	fixture_stop(&f);
 }
 
 static void test_exception(void)
@@ -321,47 +318,43 @@ static void test_exception(void)
 	struct ucall *uc;
 	Fixture f;
 
-	if (g_test_subprocess()) {
-		fixture_start(&f, NULL);
-		uc = uc_fill(&f, UC_GPA, UCALL_EXCEPTION, NULL);
-		uc->cpu = 1;
-		uc->args[0] = 14;
-		uc->args[1] = 0x2;
-		uc->args[2] = 0x401234;
-		uc->args[3] = 0xdead000;
-		ucall_out(&f, UC_GPA);
-		assert_shutdown(&f, 1, NULL);
-		fixture_stop(&f);
-		return;
-	}
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("kvmage: guest exception: vector 14 (#PF) "
-				  "error_code 0x2 rip 0x401234 cr2 0xdead000 "
-				  "on cpu 1\n");
+	fixture_start(&f, NULL);
+	uc = uc_fill(&f, UC_GPA, UCALL_EXCEPTION, NULL);
+	uc->cpu = 1;
+	uc->args[0] = 14;
+	uc->args[1] = 0x2;
+	uc->args[2] = 0x401234;
+	uc->args[3] = 0xdead000;
+	ucall_out(&f, UC_GPA);
+	assert_shutdown(&f, 1, "guest exception: vector 14 (#PF) error_code "
+			"0x2 rip 0x401234 cr2 0xdead000 on cpu 1");
+	fixture_stop(&f);
+
+	fixture_start(&f, NULL);
+	uc = uc_fill(&f, UC_GPA, UCALL_EXCEPTION, NULL);
+	uc->cpu = 0;
+	uc->args[0] = 255;
+	ucall_out(&f, UC_GPA);
+	assert_shutdown(&f, 1, "guest exception: vector 255 (external) "
+			"error_code 0x0 rip 0x0 cr2 0x0 on cpu 0");
+	fixture_stop(&f);
 }
 
 static void test_unknown_cmd(void)
 {
 	Fixture f;
 
-	if (g_test_subprocess()) {
-		fixture_start(&f, NULL);
-		uc_fill(&f, UC_GPA, UCALL_MAX, NULL);
-		ucall_out(&f, UC_GPA);
-		assert_shutdown(&f, 1, NULL);
-		fixture_stop(&f);
-		fixture_start(&f, NULL);
-		uc_fill(&f, UC_GPA, UCALL_NONE, NULL);
-		ucall_out(&f, UC_GPA);
-		assert_shutdown(&f, 1, NULL);
-		fixture_stop(&f);
-		return;
-	}
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("kvmage: testdev: unknown ucall command 7 "
-				  "on cpu 1\n*command 0*");
+	fixture_start(&f, NULL);
+	uc_fill(&f, UC_GPA, UCALL_MAX, NULL);
+	ucall_out(&f, UC_GPA);
+	assert_shutdown(&f, 1, "testdev: unknown ucall command 7 on cpu 1");
+	fixture_stop(&f);
+
+	fixture_start(&f, NULL);
+	uc_fill(&f, UC_GPA, UCALL_NONE, NULL);
+	ucall_out(&f, UC_GPA);
+	assert_shutdown(&f, 1, "testdev: unknown ucall command 0 on cpu 1");
+	fixture_stop(&f);
 }
 
 static void test_exit_port(void)
@@ -375,16 +368,10 @@ static void test_exit_port(void)
 	assert_shutdown(&f, 7, "guest wrote 7 to the exit port");
 	fixture_stop(&f);
 
-	if (g_test_subprocess()) {
-		fixture_start(&f, NULL);
-		g_assert_true(iobus_dispatch(f.m.pio, EXIT_PORT, &l, 4, true));
-		assert_shutdown(&f, 1, NULL);
-		fixture_stop(&f);
-		return;
-	}
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("*bad exit register access size 4*");
+	fixture_start(&f, NULL);
+	g_assert_true(iobus_dispatch(f.m.pio, EXIT_PORT, &l, 4, true));
+	assert_shutdown(&f, 1, "testdev: bad exit register access size 4");
+	fixture_stop(&f);
 }
 
 /* ucall and exit through MMIO, as ring-3 code does. */
@@ -411,35 +398,27 @@ static void test_mmio(void)
 	fixture_stop(&f);
 }
 
-static void test_mmio_bad(void)
+static void check_mmio_bad(uint64_t offset, uint64_t gpa, unsigned size,
+			   const char *reason)
 {
-	uint64_t gpa = UC_GPA;
 	Fixture f;
 
-	if (g_test_subprocess()) {
-		fixture_start(&f, NULL);
-		uc_fill(&f, UC_GPA, UCALL_SYNC, NULL);
-		/* A store to the upper half, then a 2-byte store. */
-		g_assert_true(iobus_dispatch(f.m.mmio, UCALL_MMIO_GPA + 4,
-					     &gpa, 4, true));
-		assert_shutdown(&f, 1, NULL);
-		g_assert_true(iobus_dispatch(f.m.mmio, UCALL_MMIO_GPA, &gpa,
-					     2, true));
-		/* A 64-bit address beyond RAM. */
-		gpa = 0x100000000000ULL;
-		g_assert_true(iobus_dispatch(f.m.mmio, UCALL_MMIO_GPA, &gpa,
-					     8, true));
-		fixture_stop(&f);
-		return;
-	}
-	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-	g_test_trap_assert_passed();
-	g_test_trap_assert_stderr("kvmage: testdev: bad ucall MMIO access: "
-				  "4 bytes at offset 4\n"
-				  "kvmage: testdev: bad ucall MMIO access: "
-				  "2 bytes at offset 0\n"
-				  "kvmage: testdev: bad ucall address "
-				  "0x100000000000\n");
+	fixture_start(&f, NULL);
+	uc_fill(&f, UC_GPA, UCALL_SYNC, NULL);
+	g_assert_true(iobus_dispatch(f.m.mmio, UCALL_MMIO_GPA + offset, &gpa,
+				     size, true));
+	assert_shutdown(&f, 1, reason);
+	fixture_stop(&f);
+}
+
+static void test_mmio_bad(void)
+{
+	check_mmio_bad(4, UC_GPA, 4,
+		       "testdev: bad ucall MMIO access: 4 bytes at offset 4");
+	check_mmio_bad(0, UC_GPA, 2,
+		       "testdev: bad ucall MMIO access: 2 bytes at offset 0");
+	check_mmio_bad(0, 0x100000000000ULL, 8,
+		       "testdev: bad ucall address 0x100000000000");
 }
 
 #define NR_THREADS 4
