@@ -394,6 +394,19 @@ void harness_result_dump(const HarnessResult *r)
 	harness_dump_text("stderr", r->err);
 }
 
+void harness_fail(const HarnessResult *r, const char *fmt, ...)
+{
+	g_autofree char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	harness_result_dump(r);
+	g_test_message("FAILED: %s", msg);
+	g_test_fail();
+}
+
 void harness_assert_exit(const HarnessResult *r, int status)
 {
 	if (!r->timed_out && r->exited && r->status == status)

@@ -72,6 +72,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(HarnessResult, harness_result_free)
 
 /* Print the command line and its output as TAP comments. */
 void harness_result_dump(const HarnessResult *r);
+/* Fail the current test (non-fatally) with a message, dumping the run. */
+void harness_fail(const HarnessResult *r, const char *fmt, ...)
+	G_GNUC_PRINTF(2, 3);
 /* Assert a normal exit with @status, dumping the run if not. */
 void harness_assert_exit(const HarnessResult *r, int status);
 
