@@ -78,7 +78,7 @@ static void test_assert(void)
 	re = g_regex_new("^kvmage: guest assertion failed: [\\w./-]+\\.c:"
 			 "[0-9]+: ", G_REGEX_MULTILINE, 0, NULL);
 	if (!g_regex_match(re, r->err, 0, NULL))
-		harness_fail(r, "no 'guest assertion failed: FILE:LINE: ' line");
+		harness_fail(r, "no 'guest assertion failed: FILE:LINE:'");
 }
 
 static void test_exit_code(void)
@@ -119,7 +119,7 @@ static void test_triple_fault(void)
 	if (!g_str_has_prefix(err, "kvmage: ") ||
 	    (!strstr(err, "shutdown") && !strstr(err, "triple fault")) ||
 	    !strstr(err, "rip"))
-		harness_fail(r, "no 'kvmage: ... shutdown/triple fault ... rip'");
+		harness_fail(r, "no 'kvmage: ...shutdown/triple fault...rip'");
 }
 
 static void test_exception(void)
