@@ -280,7 +280,12 @@ bool serial_init(Machine *m, void **state, GError **errp)
 	return true;
 
 err_close:
-	/* Nothing was written yet, so a failing fclose loses nothing. */
+	/*
+	 * A range registered before the failure stays on its bus: buses
+	 * cannot unregister, and a failed init is fatal to the machine,
+	 * which frees its buses without dispatching through them again.
+	 * Nothing was written yet, so a failing fclose loses nothing.
+	 */
 	if (s->own_out)
 		(void)fclose(s->out);
 err_free:
