@@ -36,6 +36,7 @@
 typedef struct TestdevState {
 	Machine *m;
 	bool log_ucall; /* -d ucall; read-only after init */
+	bool stdout_failed; /* under stdout's FILE lock */
 
 	GMutex lock; /* protects the fields below */
 	uint64_t sync_count;
@@ -66,7 +67,10 @@ static void testdev_one_line(char *buf)
 	}
 }
 
-/* Any thread: stdio's FILE lock orders these lines with serial output. */
+/*
+ * Any thread: stdio's FILE lock orders these lines with serial output.
+ * The first write error is reported, later ones would only repeat it.
+ */
 static void testdev_stdout(TestdevState *s, const char *prefix,
 			   const char *text, const char *suffix)
 {
@@ -74,9 +78,11 @@ static void testdev_stdout(TestdevState *s, const char *prefix,
 	fputs(prefix, stdout);
 	fputs(text, stdout);
 	fputs(suffix, stdout);
-	if (fflush(stdout) == EOF)
+	if (fflush(stdout) == EOF && !s->stdout_failed) {
+		s->stdout_failed = true;
 		fprintf(stderr, "kvmage: testdev: write to stdout failed: %s\n",
 			g_strerror(errno));
+	}
 	funlockfile(stdout);
 }
 
