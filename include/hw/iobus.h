@@ -16,6 +16,7 @@
 typedef struct IoBus IoBus;
 
 typedef struct IoBusOps {
+	const char *name; /* device name for error messages; may be NULL */
 	/* @addr is relative to the registered base; size is 1, 2, 4 or 8. */
 	void (*read)(void *opaque, uint64_t addr, void *data, unsigned size);
 	void (*write)(void *opaque, uint64_t addr, const void *data,

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The guest<->VMM contract end to end: ucall round trips, GUEST_ASSERT,
+ * exit statuses, several vCPUs, exceptions and triple faults.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <glib.h>
+
+#include "harness.h"
+
+/* Value of "key=N" inside @line, or -1. */
+static gint64 field_u64(const char *line, const char *key)
+{
+	g_autofree char *pat = g_strconcat(" ", key, "=", NULL);
+	const char *p = strstr(line, pat);
+	char *end;
+	guint64 v;
+
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	v = g_ascii_strtoull(p, &end, 0);
+	return end == p ? -1 : (gint64)v;
+}
+
+static void test_ucall(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	g_autoptr(GPtrArray) syncs = NULL;
+	gint64 last_stage = -1;
+	const char *prog;
+	unsigned i;
+
+	HARNESS_GUEST_OR_SKIP(prog, "ucall");
+	r = harness_run_guest(prog, "-d", "ucall", NULL);
+	harness_assert_exit(r, 0);
+	syncs = harness_grep(r->err, "ucall: SYNC ");
+	if (syncs->len != 4)
+		harness_result_dump(r);
+	/* tests/guest/ucall.c: 4 SYNCs, stage i with args i * 10, ... */
+	g_assert_cmpuint(syncs->len, ==, 4);
+	g_assert_cmpstr(syncs->pdata[0], ==, "ucall: SYNC cpu=0 stage=1 "
+			"args=0xa,0xdeadbeef,0x3,0x4,0x5 count=1");
+	g_assert_nonnull(strstr(r->out, "ucall: 4 syncs ok on cpu 0\n"));
+	/* The host's count is 1, 2, 3...; the guest's stages only go up. */
+	for (i = 0; i < syncs->len; i++) {
+		const char *line = syncs->pdata[i];
+		gint64 stage = field_u64(line, "stage");
+
+		g_assert_cmpint(field_u64(line, "count"), ==, i + 1);
+		g_assert_cmpint(stage, >, last_stage);
+		last_stage = stage;
+	}
+}
+
+/* Without -d ucall there is no SYNC log. */
+static void test_ucall_quiet(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "ucall");
+	r = harness_run_guest(prog, NULL);
+	harness_assert_exit(r, 0);
+	g_assert_null(strstr(r->err, "ucall: SYNC"));
+}
+
+static void test_assert(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	g_autoptr(GRegex) re = NULL;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "assert_fail");
+	r = harness_run_guest(prog, NULL);
+	harness_assert_exit(r, 1);
+	re = g_regex_new("^kvmage: guest assertion failed: [\\w./-]+\\.c:"
+			 "[0-9]+: ", G_REGEX_MULTILINE, 0, NULL);
+	if (!g_regex_match(re, r->err, 0, NULL))
+		harness_fail(r, "no 'guest assertion failed: FILE:LINE:'");
+}
+
+static void test_exit_code(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "exit_code");
+	r = harness_run_guest(prog, NULL);
+	harness_assert_exit(r, 7);
+}
+
+static void test_smp(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	g_autofree char *cpus = NULL;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "smp");
+	r = harness_run_guest(prog, "-smp", "2", NULL);
+	harness_assert_exit(r, 0);
+	cpus = harness_report_get(r->out, "cpus");
+	g_assert_cmpstr(cpus, ==, "2");
+	g_assert_nonnull(strstr(r->out, "smp: cpu 0 up\n"));
+	g_assert_nonnull(strstr(r->out, "smp: cpu 1 up\n"));
+}
+
+static void test_triple_fault(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	g_autofree char *err = NULL;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "triple_fault");
+	r = harness_run_guest(prog, NULL);
+	harness_assert_exit(r, 1);
+	err = g_ascii_strdown(r->err, -1);
+	if (!g_str_has_prefix(err, "kvmage: ") ||
+	    (!strstr(err, "shutdown") && !strstr(err, "triple fault")) ||
+	    !strstr(err, "rip"))
+		harness_fail(r, "no 'kvmage: ...shutdown/triple fault...rip'");
+}
+
+static void test_exception(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	g_autoptr(GRegex) re = NULL;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "exception");
+	/* Canonical but unmapped: #PF (a non-canonical address gives #GP). */
+	r = harness_run_guest(prog, "-append", "addr=0x7ead00000000", NULL);
+	harness_assert_exit(r, 1);
+	/* tests/guest/exception.c: a ring-3 read of that address. */
+	re = g_regex_new("^kvmage: guest exception: vector 14 \\(#PF\\) "
+			 "error_code 0x4 rip 0x[0-9a-f]+ "
+			 "cr2 0x7ead00000000 on cpu 0$",
+			 G_REGEX_MULTILINE, 0, NULL);
+	if (!g_regex_match(re, r->err, 0, NULL))
+		harness_fail(r, "no #PF report with cr2 0x7ead00000000");
+}
+
+int main(int argc, char **argv)
+{
+	harness_init(&argc, &argv);
+	g_test_add_func("/kvm/guest/ucall", test_ucall);
+	g_test_add_func("/kvm/guest/ucall-quiet", test_ucall_quiet);
+	g_test_add_func("/kvm/guest/assert", test_assert);
+	g_test_add_func("/kvm/guest/exit-code", test_exit_code);
+	g_test_add_func("/kvm/guest/smp", test_smp);
+	g_test_add_func("/kvm/guest/triple-fault", test_triple_fault);
+	g_test_add_func("/kvm/guest/exception", test_exception);
+	return g_test_run();
+}
