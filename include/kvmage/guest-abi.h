@@ -51,14 +51,29 @@ struct boot_info {
 	uint64_t tsc_khz;     /* 0 when unknown */
 };
 
-/* I/O ports. */
+/*
+ * Devices.  On this project's reference host (KVM with the PVM backend) a
+ * ring-3 guest runs with the hardware IOPL forced to 0 and no I/O bitmap,
+ * so port I/O from ring 3 raises #GP whatever RFLAGS.IOPL the guest sets
+ * (measured).  Every device is therefore reachable both through ports (for
+ * ring-0 code) and through MMIO in the 3-4 GiB hole (for ring-3 code; the
+ * identity map covers it with the User bit).  Exceptions taken in ring 3 do
+ * reach the guest IDT; a software `int $0x80` from ring 3 does not on that
+ * host (triple fault), so ring-3 code must not rely on it.
+ */
 #define COM1_PORT		0x3f8 /* 8250 UART, 8 registers */
 #define UCALL_PORT		0xe0  /* outl(gpa of struct ucall) */
 #define EXIT_PORT		0xf4  /* outb(status): kvmage exits with it */
 
+#define KVMAGE_MMIO_BASE	0xd0000000ULL
+#define UCALL_MMIO_GPA		0xd0000000ULL /* 4/8-byte write: gpa of ucall */
+#define EXIT_MMIO_GPA		0xd0000008ULL /* 1-byte write: exit status */
+#define COM1_MMIO_GPA		0xd0001000ULL /* the same 8250, 1-byte regs */
+
 /*
  * ucall: the guest fills a struct ucall in its own memory and writes its
- * guest-physical address to UCALL_PORT with one 32-bit OUT.  kvmage
+ * guest-physical address with one store to UCALL_MMIO_GPA (ring 3) or one
+ * 32-bit OUT to UCALL_PORT (ring 0).  kvmage
  * handles it synchronously in the vCPU thread and writes @ret back before
  * the guest resumes.
  */
