@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* -append status=N (default 0): outb(EXIT_PORT, N); kvmage exits with N. */
+/*
+ * -append status=N (default 7): writes N to the exit register (the MMIO
+ * one, EXIT_MMIO_GPA: this runs in ring 3); kvmage exits with N.
+ */
 #include "guest/args.h"
 #include "guest/crt.h"
 #include "guest/io.h"
@@ -7,10 +10,10 @@
 
 int guest_main(void)
 {
-	uint64_t status = arg_get_u64("status", 0);
+	uint64_t status = arg_get_u64("status", 7);
 
 	GUEST_ASSERT_MSG(status <= 255, "status %lu is not a byte", status);
-	outb(EXIT_PORT, status);
-	GUEST_FAIL("still running after writing %lu to the exit port",
+	mmio_write8(EXIT_MMIO_GPA, status);
+	GUEST_FAIL("still running after writing %lu to the exit register",
 		   status);
 }

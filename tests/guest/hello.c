@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Prints a greeting and the -append string on the serial port. */
+/*
+ * Prints "Hello from kvmage guest\n" on the serial port, then the -append
+ * string and a newline if there is one, and exits 0.
+ */
 #include "guest/args.h"
 #include "guest/crt.h"
 #include "guest/serial.h"
@@ -7,6 +10,7 @@
 int guest_main(void)
 {
 	printf("Hello from kvmage guest\n");
-	printf("cmdline: %s\n", args_cmdline());
+	if (*args_cmdline())
+		printf("%s\n", args_cmdline());
 	return 0;
 }

@@ -2,12 +2,14 @@
 /*
  * Polling 8250 driver for COM1, as a real one would be: program 115200
  * 8N1 once, then for every byte wait for the transmitter holding register
- * to be empty (LSR bit 5) before writing it.
+ * to be empty (LSR bit 5) before writing it.  Runs in ring 3, so it uses
+ * the UART's MMIO window (one byte per register) rather than its ports.
  *
  * Locking: serial_lock serialises whole calls between CPUs.
  */
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "guest/io.h"
 #include "guest/serial.h"
@@ -30,6 +32,16 @@
 
 static int serial_lock;
 
+static void uart_write(unsigned int reg, uint8_t val)
+{
+	mmio_write8(COM1_MMIO_GPA + reg, val);
+}
+
+static uint8_t uart_read(unsigned int reg)
+{
+	return mmio_read8(COM1_MMIO_GPA + reg);
+}
+
 static void serial_acquire(void)
 {
 	while (__atomic_exchange_n(&serial_lock, 1, __ATOMIC_ACQUIRE))
@@ -44,21 +56,21 @@ static void serial_release(void)
 /* Called by CPU 0 before guest_main(). */
 void serial_init(void)
 {
-	outb(COM1_PORT + UART_IER, 0);
-	outb(COM1_PORT + UART_LCR, LCR_DLAB);
-	outb(COM1_PORT + UART_DLL, 1);	/* 115200 baud */
-	outb(COM1_PORT + UART_DLM, 0);
-	outb(COM1_PORT + UART_LCR, LCR_8N1);
-	outb(COM1_PORT + UART_FCR, FCR_ENABLE);
-	outb(COM1_PORT + UART_MCR, MCR_DTR_RTS);
+	uart_write(UART_IER, 0);
+	uart_write(UART_LCR, LCR_DLAB);
+	uart_write(UART_DLL, 1);	/* 115200 baud */
+	uart_write(UART_DLM, 0);
+	uart_write(UART_LCR, LCR_8N1);
+	uart_write(UART_FCR, FCR_ENABLE);
+	uart_write(UART_MCR, MCR_DTR_RTS);
 }
 
 /* Caller holds serial_lock. */
 static void serial_tx(char c)
 {
-	while (!(inb(COM1_PORT + UART_LSR) & LSR_THRE))
+	while (!(uart_read(UART_LSR) & LSR_THRE))
 		cpu_relax();
-	outb(COM1_PORT + UART_THR, c);
+	uart_write(UART_THR, c);
 }
 
 void serial_putc(char c)

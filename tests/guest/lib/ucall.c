@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ucalls.  Each CPU uses only its own struct ucall (indexed by
+ * ucalls from ring 3 (the exception handler in crt.c makes the ring-0
+ * kind, through UCALL_PORT).  Each CPU uses only its own struct ucall (indexed by
  * guest_cpu()), so no locking is needed; the exception handler may
  * overwrite it, but then the CPU stops.
  */
@@ -30,10 +31,13 @@ static struct ucall *ucall_prepare(uint64_t cmd, unsigned int nargs,
 	return uc;
 }
 
-/* The OUT has a memory clobber: stores are done before, ret read after. */
+/*
+ * Ring 3: one 8-byte store to UCALL_MMIO_GPA.  Its memory clobber orders
+ * the struct stores before it and the read of ret after it.
+ */
 static uint64_t ucall_send(struct ucall *uc)
 {
-	outl(UCALL_PORT, (uint32_t)(uintptr_t)uc);
+	mmio_write64(UCALL_MMIO_GPA, (uintptr_t)uc);
 	return READ_ONCE(uc->ret);
 }
 

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Port I/O, time stamp counter and barriers for guest programs.  Port I/O
- * works in ring 3 because the crt runs user code with IOPL=3.
+ * Port and MMIO access, time stamp counter and barriers for guest
+ * programs.  Port I/O is for ring-0 code only: on the PVM host ring 3 runs
+ * with IOPL forced to 0 whatever the crt sets, so ring-3 code reaches the
+ * devices through their MMIO addresses (see kvmage/guest-abi.h).  MMIO
+ * accessors are single plain MOVs, which every KVM MMIO path can decode.
  */
 #ifndef GUEST_IO_H
 #define GUEST_IO_H
@@ -23,6 +26,24 @@ static inline uint8_t inb(uint16_t port)
 	uint8_t val;
 
 	asm volatile("inb %1, %0" : "=a"(val) : "Nd"(port) : "memory");
+	return val;
+}
+
+static inline void mmio_write8(uint64_t gpa, uint8_t val)
+{
+	asm volatile("movb %0, (%1)" : : "q"(val), "r"(gpa) : "memory");
+}
+
+static inline void mmio_write64(uint64_t gpa, uint64_t val)
+{
+	asm volatile("movq %0, (%1)" : : "r"(val), "r"(gpa) : "memory");
+}
+
+static inline uint8_t mmio_read8(uint64_t gpa)
+{
+	uint8_t val;
+
+	asm volatile("movb (%1), %0" : "=q"(val) : "r"(gpa) : "memory");
 	return val;
 }
 
