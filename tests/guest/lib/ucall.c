@@ -32,12 +32,13 @@ static struct ucall *ucall_prepare(uint64_t cmd, unsigned int nargs,
 }
 
 /*
- * Ring 3: one 8-byte store to UCALL_MMIO_GPA.  Its memory clobber orders
- * the struct stores before it and the read of ret after it.
+ * Ring 3: one 4-byte store to UCALL_MMIO_GPA (the structs live below
+ * 4 GiB in the image, and 4 bytes is what the port takes too).  Its memory
+ * clobber orders the struct stores before it and the read of ret after it.
  */
 static uint64_t ucall_send(struct ucall *uc)
 {
-	mmio_write64(UCALL_MMIO_GPA, (uintptr_t)uc);
+	mmio_write32(UCALL_MMIO_GPA, (uint32_t)(uintptr_t)uc);
 	return READ_ONCE(uc->ret);
 }
 

@@ -34,6 +34,11 @@ static inline void mmio_write8(uint64_t gpa, uint8_t val)
 	asm volatile("movb %0, (%1)" : : "q"(val), "r"(gpa) : "memory");
 }
 
+static inline void mmio_write32(uint64_t gpa, uint32_t val)
+{
+	asm volatile("movl %0, (%1)" : : "r"(val), "r"(gpa) : "memory");
+}
+
 static inline void mmio_write64(uint64_t gpa, uint64_t val)
 {
 	asm volatile("movq %0, (%1)" : : "r"(val), "r"(gpa) : "memory");
