@@ -22,6 +22,10 @@
  *   touches=N     touches per uniform/zipf pass (default: pages in area)
  *   seed=N        PRNG seed (default 1)
  *   verify=on|off (default on)
+ *   inject=PAGE   after the fill, clobber the middle word of page PAGE
+ *                 (index in the area) so that verification must fail:
+ *                 proves the checker works (needs verify=on and a read
+ *                 of that page, e.g. pattern=scan rw=read)
  *
  * Page contents: the fill writes every page once (generation 0).  With
  * verify=on a page holds three 64-bit words (at offsets 0, 2048 and 4088)
@@ -75,6 +79,7 @@ struct workload {
 	uint64_t phase;
 	uint64_t touches;
 	uint64_t zipf_buckets;
+	uint64_t inject;	/* page to clobber, UINT64_MAX: none */
 	struct rng rng;
 
 	uint64_t touched;	/* touches in passes */
@@ -120,6 +125,9 @@ static void wl_configure(struct workload *w)
 	GUEST_ASSERT_MSG(w->hot_pages > 0 && w->hot_pages <= w->nr_pages,
 			 "hot=%lu must be 1 page..size", hot);
 	GUEST_ASSERT_MSG(w->phase > 0, "phase must be > 0");
+	w->inject = arg_get_u64("inject", UINT64_MAX);
+	GUEST_ASSERT_MSG(w->inject == UINT64_MAX || w->inject < w->nr_pages,
+			 "inject=%lu beyond the last page", w->inject);
 	while (w->zipf_buckets < 63 &&
 	       (1ULL << w->zipf_buckets) - 1 < w->nr_pages)
 		w->zipf_buckets++;
@@ -226,6 +234,8 @@ static void wl_fill(struct workload *w)
 	for (uint64_t page = 0; page < w->nr_pages; page++)
 		wl_write(w, page, 0);
 	w->fill_cycles = rdtsc_ordered() - start;
+	if (w->inject != UINT64_MAX)
+		WRITE_ONCE(wl_page(w, w->inject)[wl_word_index[1]], 0);
 }
 
 /* One pass; returns its cycles. */
