@@ -29,9 +29,9 @@ void *layout_data_area(uint64_t size, uint64_t extra)
 	uint64_t top = layout_low_ram_top();
 	uint64_t need = ALIGN_UP(size, PAGE_SIZE) + ALIGN_UP(extra, PAGE_SIZE);
 
-	GUEST_ASSERT_MSG(size && need >= size && start + need > start &&
-			 start + need <= top,
-			 "data area of %lu bytes (+%lu) at %#lx does not fit "
-			 "below %#lx", size, extra, start, top);
+	if (!size || need < size || start + need < start ||
+	    start + need > top)
+		GUEST_FAIL("data area of %lu bytes (+%lu) at %#lx does not "
+			   "fit below %#lx", size, extra, start, top);
 	return (void *)(uintptr_t)start;
 }
