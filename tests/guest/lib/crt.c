@@ -41,10 +41,6 @@ void __attribute__((weak)) guest_ring0_hook(int cpu)
 {
 }
 
-void __attribute__((weak)) guest_secondary(int cpu)
-{
-}
-
 const struct boot_info *guest_boot_info(void)
 {
 	return READ_ONCE(boot_info);
@@ -94,7 +90,8 @@ guest_user_start(uint64_t cpu, const struct boot_info *bi)
 		serial_init();
 		guest_exit(guest_main());
 	}
-	guest_secondary(cpu);
+	if (guest_secondary)	/* always set: crt0.S halts the others */
+		guest_secondary(cpu);
 	guest_park();
 }
 

@@ -20,6 +20,13 @@
 _start:
 	cmp	$MAX_VCPUS, %rsi
 	jae	.Lstop
+	/* Secondaries with nothing to run halt here, costing no host CPU. */
+	test	%rsi, %rsi
+	jz	1f
+	mov	$guest_secondary, %eax
+	test	%eax, %eax
+	jz	.Lstop
+1:
 	and	$-16, %rsp
 	lidt	guest_idt_desc(%rip)
 	mov	%rdi, %r12
@@ -92,6 +99,8 @@ isr_common:
 	.macro	isr_addr vec
 	.quad	isr_\vec
 	.endm
+
+	.weak	guest_secondary
 
 	.section .rodata
 	.align	8

@@ -10,9 +10,10 @@
  * writes of several CPUs cannot conflict), then:
  *   - CPU 0 sets up the serial port and calls guest_main(); its return
  *     value is passed to guest_exit();
- *   - every other CPU calls guest_secondary(cpu) and, if that returns,
- *     spins on pause forever.  The program ends when some CPU (normally
- *     CPU 0) calls guest_exit().
+ *   - every other CPU calls guest_secondary(cpu) if the program has one
+ *     and, if that returns, spins on pause forever (ring 3 cannot halt);
+ *     without guest_secondary() they halt at once in ring 0.
+ * The program ends when some CPU (normally CPU 0) calls guest_exit().
  * Exceptions 0-31 are reported with UCALL_EXCEPTION and stop the CPU.
  */
 #ifndef GUEST_CRT_H
@@ -28,10 +29,14 @@
 /* Provided by the program. */
 int guest_main(void);
 
-/* Optional (weak defaults in the crt). */
-void guest_secondary(int cpu);
 /*
- * Runs at CPL 0 on every CPU before the drop to ring 3, with the IDT
+ * Optional.  Without guest_secondary() the other CPUs halt in ring 0 with
+ * interrupts off (cli; hlt) before doing anything else, so idle vCPUs
+ * cost no host CPU; kvmage sees KVM_EXIT_HLT for them.
+ */
+void guest_secondary(int cpu) __attribute__((weak));
+/*
+ * Optional (the crt's weak default does nothing).  Runs at CPL 0 on every CPU before the drop to ring 3, with the IDT
  * register loaded but the IDT still empty: an exception here triple
  * faults.  Every instruction here is slow on some hosts: keep it tiny.
  */
