@@ -36,9 +36,10 @@ int guest_main(void);
  */
 void guest_secondary(int cpu) __attribute__((weak));
 /*
- * Optional (the crt's weak default does nothing).  Runs at CPL 0 on every CPU before the drop to ring 3, with the IDT
- * register loaded but the IDT still empty: an exception here triple
- * faults.  Every instruction here is slow on some hosts: keep it tiny.
+ * Optional (the crt's weak default does nothing).  Runs at CPL 0 on every
+ * CPU that goes on to ring 3, before the drop, with the IDT register
+ * loaded but the IDT still empty: an exception here triple faults.  Every
+ * instruction here is slow on some hosts (emulated): keep it tiny.
  */
 void guest_ring0_hook(int cpu);
 
