@@ -6,7 +6,8 @@
 #include "guest/layout.h"
 #include "guest/ucall.h"
 
-#define X86_HOLE_END	0x100000000ULL	/* RAM_X86_HOLE_END in system/ram.h */
+/* RAM_X86_HOLE_END in system/ram.h: high RAM starts there. */
+#define X86_HOLE_END	0x100000000ULL
 
 uint64_t layout_free_start(void)
 {

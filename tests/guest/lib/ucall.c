@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ucalls from ring 3 (the exception handler in crt.c makes the ring-0
- * kind, through UCALL_PORT).  Each CPU uses only its own struct ucall (indexed by
- * guest_cpu()), so no locking is needed; the exception handler may
- * overwrite it, but then the CPU stops.
+ * kind, through UCALL_PORT).  Each CPU uses only its own struct ucall
+ * (indexed by guest_cpu()), so no locking is needed; the exception
+ * handler may overwrite it, but then the CPU stops.
  */
 #include <stdarg.h>
 #include <stdint.h>

@@ -20,7 +20,7 @@ uint64_t tsc_to_ns(uint64_t cycles);
  * @den is 0.  Returns @buf.
  */
 char *fmt_ratio(char *buf, size_t size, uint64_t num, uint64_t den);
-/* Format the nanoseconds of @cycles / @count like fmt_ratio, "na" if unknown. */
+/* Nanoseconds of @cycles / @count like fmt_ratio; "na" if unknown. */
 char *fmt_ns_per(char *buf, size_t size, uint64_t cycles, uint64_t count);
 /* Cycles in @ms milliseconds; assumes 3 GHz when the frequency is unknown. */
 uint64_t tsc_ms_to_cycles(uint64_t ms);

@@ -41,9 +41,11 @@ void __attribute__((noreturn)) guest_exit(int status);
 })
 #define GUEST_SYNC(stage)	GUEST_SYNC_ARGS(stage)
 
-#define GUEST_PRINTF(fmt, ...)	ucall_fmt(UCALL_PRINTF, fmt, ##__VA_ARGS__)
+#define GUEST_PRINTF(fmt, ...)	\
+	ucall_fmt(UCALL_PRINTF, fmt, ##__VA_ARGS__)
 /* One "key=value ..." result line for the host. */
-#define GUEST_REPORT(fmt, ...)	ucall_fmt(UCALL_REPORT, fmt, ##__VA_ARGS__)
+#define GUEST_REPORT(fmt, ...)	\
+	ucall_fmt(UCALL_REPORT, fmt, ##__VA_ARGS__)
 
 #define GUEST_DONE()		guest_exit(0)
 
