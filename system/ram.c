@@ -153,7 +153,7 @@ RamBank *ram_bank_add(RamList *list, RamBankType type, uint64_t gpa,
 /* Undo ram_bank_add() of @bank. */
 static void ram_bank_remove(RamList *list, RamBank *bank)
 {
-	RamBank **link;
+	RamBank **link, *b;
 
 	for (link = &list->head; *link; link = &(*link)->next) {
 		if (*link != bank)
@@ -165,9 +165,9 @@ static void ram_bank_remove(RamList *list, RamBank *bank)
 		break;
 	}
 	list->ram_top = 0;
-	ram_for_each_bank(list, bank)
-		if (bank->type == RAM_BANK_RAM)
-			list->ram_top = bank->gpa + bank->size;
+	ram_for_each_bank(list, b)
+		if (b->type == RAM_BANK_RAM)
+			list->ram_top = b->gpa + b->size;
 	g_free(bank);
 }
 
