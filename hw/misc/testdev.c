@@ -260,23 +260,13 @@ static const IoBusOps testdev_exit_ops = {
 	.write = testdev_exit_write,
 };
 
-static bool testdev_debug_enabled(const VmConfig *cfg, const char *item)
-{
-	g_auto(GStrv) items = NULL;
-
-	if (!cfg->debug_log)
-		return false;
-	items = g_strsplit(cfg->debug_log, ",", -1);
-	return g_strv_contains((const char *const *)items, item);
-}
-
 /* Main thread, before vCPUs run. */
 bool testdev_init(Machine *m, void **state, GError **errp)
 {
 	TestdevState *s = g_new0(TestdevState, 1);
 
 	s->m = m;
-	s->log_ucall = testdev_debug_enabled(m->cfg, "ucall");
+	s->log_ucall = options_debug_enabled(m->cfg, "ucall");
 	g_mutex_init(&s->lock);
 	if (!iobus_register(m->pio, UCALL_PORT, 4, &testdev_ucall_pio_ops, s,
 			    errp) ||

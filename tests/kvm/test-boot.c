@@ -72,6 +72,22 @@ static void test_serial_none(void)
 	g_assert_cmpstr(r->out, ==, "");
 }
 
+/* As in QEMU, -nodefaults drops the default serial console. */
+static void test_nodefaults(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	const char *hello;
+
+	HARNESS_GUEST_OR_SKIP(hello, "hello");
+	r = harness_run_guest(hello, "-nodefaults", NULL);
+	harness_assert_exit(r, 0);
+	g_assert_cmpstr(r->out, ==, "");
+	g_clear_pointer(&r, harness_result_free);
+	r = harness_run_guest(hello, "-nodefaults", "-serial", "stdio", NULL);
+	harness_assert_exit(r, 0);
+	g_assert_cmpstr(r->out, ==, HELLO_TEXT);
+}
+
 typedef struct BackendCase {
 	const char *type;
 	bool prealloc;
@@ -201,6 +217,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/kvm/boot/append", test_append);
 	g_test_add_func("/kvm/boot/serial-file", test_serial_file);
 	g_test_add_func("/kvm/boot/serial-none", test_serial_none);
+	g_test_add_func("/kvm/boot/nodefaults", test_nodefaults);
 	for (i = 0; i < G_N_ELEMENTS(backend_cases); i++) {
 		const BackendCase *c = &backend_cases[i];
 		g_autofree char *path = g_strdup_printf(

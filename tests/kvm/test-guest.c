@@ -122,23 +122,38 @@ static void test_triple_fault(void)
 		harness_fail(r, "no 'kvmage: ...shutdown/triple fault...rip'");
 }
 
-static void test_exception(void)
+/*
+ * tests/guest/exception.c: a ring-3 read of a canonical but unmapped
+ * address on CPU @cpu gives #PF, error code 4 (user read, not present).
+ */
+static void check_exception(const char *smp, unsigned cpu)
 {
 	g_autoptr(HarnessResult) r = NULL;
 	g_autoptr(GRegex) re = NULL;
+	g_autofree char *append = NULL, *pattern = NULL;
 	const char *prog;
 
 	HARNESS_GUEST_OR_SKIP(prog, "exception");
-	/* Canonical but unmapped: #PF (a non-canonical address gives #GP). */
-	r = harness_run_guest(prog, "-append", "addr=0x7ead00000000", NULL);
+	append = g_strdup_printf("addr=0x7ead00000000 cpu=%u", cpu);
+	r = harness_run_guest(prog, "-smp", smp, "-append", append, NULL);
 	harness_assert_exit(r, 1);
-	/* tests/guest/exception.c: a ring-3 read of that address. */
-	re = g_regex_new("^kvmage: guest exception: vector 14 \\(#PF\\) "
-			 "error_code 0x4 rip 0x[0-9a-f]+ "
-			 "cr2 0x7ead00000000 on cpu 0$",
-			 G_REGEX_MULTILINE, 0, NULL);
+	pattern = g_strdup_printf("^kvmage: guest exception: vector 14 "
+				  "\\(#PF\\) error_code 0x4 rip 0x[0-9a-f]+ "
+				  "cr2 0x7ead00000000 on cpu %u$", cpu);
+	re = g_regex_new(pattern, G_REGEX_MULTILINE, 0, NULL);
 	if (!g_regex_match(re, r->err, 0, NULL))
 		harness_fail(r, "no #PF report with cr2 0x7ead00000000");
+}
+
+static void test_exception(void)
+{
+	check_exception("1", 0);
+}
+
+/* On a secondary CPU, while CPU 0 keeps running. */
+static void test_exception_secondary(void)
+{
+	check_exception("2", 1);
 }
 
 int main(int argc, char **argv)
@@ -151,5 +166,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/kvm/guest/smp", test_smp);
 	g_test_add_func("/kvm/guest/triple-fault", test_triple_fault);
 	g_test_add_func("/kvm/guest/exception", test_exception);
+	g_test_add_func("/kvm/guest/exception-secondary",
+			test_exception_secondary);
 	return g_test_run();
 }
