@@ -67,6 +67,15 @@ bool machine_has_cpus(Machine *m)
 	return m->nr_vcpus > 0;
 }
 
+void *machine_device_state(Machine *m, const char *name)
+{
+	for (guint i = 0; i < m->devices->len; i++) {
+		if (!strcmp(machine_devices[i].name, name))
+			return g_ptr_array_index(m->devices, i);
+	}
+	return NULL;
+}
+
 static HostMemBackend *machine_find_backend(Machine *m, const char *id)
 {
 	for (unsigned i = 0; i < m->backends->len; i++) {

@@ -60,6 +60,9 @@ void machine_destroy(Machine *m);
 /* True if the machine has vCPUs to run ("none" has none). */
 bool machine_has_cpus(Machine *m);
 
+/* State of the initialised device module @name ("serial", "testdev"). */
+void *machine_device_state(Machine *m, const char *name);
+
 /* -d ITEM given on the command line? ("ucall", "unimp", "kvm") */
 bool machine_log_enabled(Machine *m, const char *item);
 /* Log an access no device claimed, with -d unimp.  Any thread. */

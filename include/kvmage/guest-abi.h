@@ -11,7 +11,12 @@
  *    to the top of RAM (at least 4 GiB), every entry Present|RW|User;
  *  - GDT at BOOT_GDT_GPA with the selectors below, TR loaded with the
  *    vCPU's TSS whose RSP0 is the same ring-0 stack;
- *  - the guest installs its own IDT and drops to ring 3 with IOPL=3.
+ *  - the guest installs its own IDT and drops to ring 3 with IOPL=3;
+ *  - the ELF loader zeroes every PT_LOAD's bss (p_memsz beyond p_filesz);
+ *  - CR4.TSD is clear (ring 3 may use RDTSC) and CPUID passes through what
+ *    KVM supports (RDTSCP included where the host has it);
+ *  - guest RAM is [0, min(ram_size, 3 GiB)) and, for larger guests,
+ *    [4 GiB, 4 GiB + ram_size - 3 GiB): the 3-4 GiB hole holds MMIO.
  */
 #ifndef KVMAGE_GUEST_ABI_H
 #define KVMAGE_GUEST_ABI_H

@@ -12,6 +12,10 @@
 #include "guest/tsc.h"
 #include "guest/ucall.h"
 
+/*
+ * Shared between CPUs, atomics only: each CPU bumps its own mark and then
+ * checked_in (release); CPU 0 reads checked_in (acquire), then the marks.
+ */
 static unsigned int checked_in;
 static unsigned int marks[BOOT_MAX_VCPUS];
 

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Pause and resume vCPUs from the main thread, in process: the workload
+ * guest reports every pass with GUEST_SYNC; while paused the count must
+ * not move, after resume it must.  Also -S (start paused).
+ */
+#include <string.h>
+#include <glib.h>
+
+#include "accel/kvm.h"
+#include "hw/machine.h"
+#include "hw/testdev.h"
+#include "harness.h"
+
+static gint syncs;
+
+static void on_sync(void *opaque, const struct ucall *uc)
+{
+	g_atomic_int_inc(&syncs);
+}
+
+/* Wait until at least @n SYNCs were seen; false on timeout. */
+static bool wait_syncs(int n, unsigned ms)
+{
+	gint64 end = g_get_monotonic_time() + ms * 1000LL;
+
+	while (g_atomic_int_get(&syncs) < n) {
+		if (g_get_monotonic_time() > end)
+			return false;
+		g_usleep(1000);
+	}
+	return true;
+}
+
+static Machine *start_workload(const char *elf, bool paused, VmConfig **cfgp)
+{
+	char *argv[] = { "kvmage", "-m", "64M", "-smp", "2", "-kernel",
+			 (char *)elf, "-append",
+			 "size=8M passes=0 pattern=uniform", paused ? "-S" : NULL,
+			 NULL };
+	g_autoptr(GError) err = NULL;
+	VmConfig *cfg;
+	Machine *m;
+
+	cfg = options_parse(paused ? 10 : 9, argv, &err);
+	g_assert_no_error(err);
+	m = machine_create(cfg, NULL, &err);
+	g_assert_no_error(err);
+	testdev_set_sync_hook(machine_device_state(m, "testdev"), on_sync,
+			      NULL);
+	g_atomic_int_set(&syncs, 0);
+	g_assert_true(machine_start(m, &err));
+	*cfgp = cfg;
+	return m;
+}
+
+static void test_pause_resume(void)
+{
+	const char *elf;
+	VmConfig *cfg;
+	Machine *m;
+
+	HARNESS_GUEST_OR_SKIP(elf, "workload");
+	m = start_workload(elf, false, &cfg);
+
+	g_assert_true(wait_syncs(3, 10000));
+	for (int round = 0; round < 20; round++) {
+		int before, after;
+
+		vcpus_pause_all(m);
+		before = g_atomic_int_get(&syncs);
+		g_usleep(round == 0 ? 300000 : 20000);
+		after = g_atomic_int_get(&syncs);
+		g_assert_cmpint(before, ==, after);
+		vcpus_resume_all(m);
+		g_assert_true(wait_syncs(after + 2, 10000));
+	}
+	g_assert_false(machine_shutdown_requested(m));
+	machine_destroy(m);
+	vm_config_free(cfg);
+}
+
+static void test_start_paused(void)
+{
+	const char *elf;
+	VmConfig *cfg;
+	Machine *m;
+
+	HARNESS_GUEST_OR_SKIP(elf, "workload");
+	m = start_workload(elf, true, &cfg);
+
+	g_usleep(300000);
+	g_assert_cmpint(g_atomic_int_get(&syncs), ==, 0);
+	vcpus_resume_all(m);
+	g_assert_true(wait_syncs(2, 10000));
+	machine_destroy(m);
+	vm_config_free(cfg);
+}
+
+int main(int argc, char **argv)
+{
+	harness_init(&argc, &argv);
+	g_test_add_func("/kvm/pause/resume", test_pause_resume);
+	g_test_add_func("/kvm/pause/start-paused", test_start_paused);
+	return g_test_run();
+}
