@@ -285,7 +285,8 @@ static void *vcpu_thread(void *opaque)
 				g_strerror(errno));
 			break;
 		}
-		if (!vcpu_handle_exit(cpu))
+		/* Stop at once after an exit that asked for shutdown. */
+		if (!vcpu_handle_exit(cpu) || machine_shutdown_requested(cpu->m))
 			break;
 	}
 	/* Parked for good: wake anybody waiting for a pause to complete. */

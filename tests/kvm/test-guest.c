@@ -106,6 +106,21 @@ static void test_smp(void)
 	g_assert_nonnull(strstr(r->out, "smp: cpu 1 up\n"));
 }
 
+/* The guest library's self-test (printf, parsing, PRNG, TSC, -append). */
+static void test_libtest(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	g_autofree char *checks = NULL;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "libtest");
+	r = harness_run_guest(prog, "-append", "a=1 b=2K flag c=off s=hello",
+			      NULL);
+	harness_assert_exit(r, 0);
+	checks = harness_report_get(r->out, "checks");
+	g_assert_cmpstr(checks, ==, "66");
+}
+
 static void test_triple_fault(void)
 {
 	g_autoptr(HarnessResult) r = NULL;
@@ -164,6 +179,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/kvm/guest/assert", test_assert);
 	g_test_add_func("/kvm/guest/exit-code", test_exit_code);
 	g_test_add_func("/kvm/guest/smp", test_smp);
+	g_test_add_func("/kvm/guest/libtest", test_libtest);
 	g_test_add_func("/kvm/guest/triple-fault", test_triple_fault);
 	g_test_add_func("/kvm/guest/exception", test_exception);
 	g_test_add_func("/kvm/guest/exception-secondary",
