@@ -38,6 +38,17 @@ void machine_request_shutdown(Machine *m, int status, const char *fmt, ...)
 	g_main_context_wakeup(m->main_ctx);
 }
 
+const char *machine_shutdown_status(Machine *m, int *status)
+{
+	const char *reason;
+
+	g_mutex_lock(&m->lock);
+	*status = m->exit_status;
+	reason = m->shutdown_reason;
+	g_mutex_unlock(&m->lock);
+	return reason;
+}
+
 bool machine_shutdown_requested(Machine *m)
 {
 	bool ret;
@@ -101,11 +112,13 @@ static bool machine_create_backends(Machine *m, GError **errp)
 			return false;
 		}
 		be = hostmem_new(type, oc->id, oc->props, errp);
-		if (!be)
-			return false;
-		g_ptr_array_add(m->backends, be);
-		if (!hostmem_alloc(be, errp))
-			return false;
+		if (be) {
+			g_ptr_array_add(m->backends, be);
+			if (hostmem_alloc(be, errp))
+				continue;
+		}
+		g_prefix_error(errp, "-object %s,id=%s: ", oc->qom_type, oc->id);
+		return false;
 	}
 	return true;
 }
@@ -263,10 +276,16 @@ bool machine_start(Machine *m, GError **errp)
 
 void machine_destroy(Machine *m)
 {
+	bool stopped = true;
+
 	if (!m)
 		return;
 	for (unsigned i = 0; i < m->nr_vcpus; i++)
-		vcpu_stop(m->vcpus[i]);
+		stopped &= vcpu_stop(m->vcpus[i]);
+	if (!stopped) {
+		/* A vCPU still runs device code: leave everything to exit(). */
+		return;
+	}
 	machine_exit_devices(m);
 	for (unsigned i = 0; i < m->nr_vcpus; i++)
 		vcpu_destroy(m->vcpus[i]);

@@ -11,58 +11,81 @@
 #include "system/options.h"
 #include "util/error.h"
 
+struct main_state {
+	Machine *m;  /* NULL while the machine is being built */
+	int signal;  /* first signal seen, 0 if none */
+};
+
 struct main_signal {
-	Machine *m;
+	struct main_state *st;
 	int sig;
 };
 
-/* SIGINT/SIGTERM/SIGHUP: stop the guest cleanly and exit 0, like QEMU. */
+/*
+ * SIGINT/SIGTERM/SIGHUP: stop the guest cleanly and exit 0, like QEMU.
+ * Main thread (a GLib source).  Signals that arrive while the machine is
+ * built (a long prealloc) are dispatched once it is, and end it then.
+ */
 static gboolean main_on_signal(gpointer opaque)
 {
 	struct main_signal *s = opaque;
 
 	fprintf(stderr, "kvmage: terminating on signal %d\n", s->sig);
-	machine_request_shutdown(s->m, 0, "terminated by signal %d", s->sig);
+	if (!s->st->signal)
+		s->st->signal = s->sig;
+	if (s->st->m)
+		machine_request_shutdown(s->st->m, 0, "terminated by signal %d",
+					 s->sig);
 	return G_SOURCE_CONTINUE;
+}
+
+/* Run the machine until a shutdown request; returns the exit status. */
+static int main_loop(struct main_state *st, GMainContext *ctx)
+{
+	g_autoptr(GError) err = NULL;
+	const char *reason;
+	int status;
+
+	while (g_main_context_iteration(ctx, FALSE))
+		; /* signals that came in during setup */
+	if (st->signal)
+		return 0;
+	if (!machine_has_cpus(st->m))
+		return 0; /* -machine none: nothing runs until a monitor exists */
+	if (!machine_start(st->m, &err)) {
+		fprintf(stderr, "kvmage: %s\n", err->message);
+		return 1;
+	}
+	while (!machine_shutdown_requested(st->m))
+		g_main_context_iteration(ctx, TRUE);
+	reason = machine_shutdown_status(st->m, &status);
+	if (status != 0 || machine_log_enabled(st->m, "ucall"))
+		fprintf(stderr, "kvmage: %s\n", reason);
+	return status;
 }
 
 static int main_run(VmConfig *cfg)
 {
 	GMainContext *ctx = g_main_context_default();
-	g_autoptr(GError) err = NULL;
-	Machine *m;
-	int status;
-
-	m = machine_create(cfg, ctx, &err);
-	if (!m) {
-		fprintf(stderr, "kvmage: %s\n", err->message);
-		return 1;
-	}
-	if (!machine_has_cpus(m)) {
-		/* -machine none: nothing runs until a monitor exists. */
-		machine_destroy(m);
-		return 0;
-	}
-	struct main_signal sigs[] = { { m, SIGINT }, { m, SIGTERM },
-				      { m, SIGHUP } };
+	struct main_state st = { 0 };
+	struct main_signal sigs[] = { { &st, SIGINT }, { &st, SIGTERM },
+				      { &st, SIGHUP } };
 	guint ids[G_N_ELEMENTS(sigs)];
+	g_autoptr(GError) err = NULL;
+	int status = 1;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++)
-		ids[i] = g_unix_signal_add(sigs[i].sig, main_on_signal, &sigs[i]);
-	if (!machine_start(m, &err)) {
+		ids[i] = g_unix_signal_add(sigs[i].sig, main_on_signal,
+					   &sigs[i]);
+	st.m = machine_create(cfg, ctx, &err);
+	if (st.m) {
+		status = main_loop(&st, ctx);
+		machine_destroy(st.m);
+	} else {
 		fprintf(stderr, "kvmage: %s\n", err->message);
-		machine_destroy(m);
-		return 1;
 	}
-	while (!machine_shutdown_requested(m))
-		g_main_context_iteration(ctx, TRUE);
-
 	for (size_t i = 0; i < G_N_ELEMENTS(ids); i++)
 		g_source_remove(ids[i]);
-	status = m->exit_status;
-	if (status != 0 || machine_log_enabled(m, "ucall"))
-		fprintf(stderr, "kvmage: %s\n", m->shutdown_reason);
-	machine_destroy(m);
 	return status;
 }
 

@@ -19,6 +19,7 @@
 
 static const char *const object_types[] = {
 	"memory-backend-ram", "memory-backend-memfd", "memory-backend-file",
+	NULL,
 };
 
 /* Parse the argument as key=value pairs and refuse keys not in @keys. */

@@ -29,16 +29,19 @@ static const struct kvm_required_cap kvm_required_caps[] = {
 	CAP(KVM_CAP_IMMEDIATE_EXIT),
 	CAP(KVM_CAP_NR_MEMSLOTS),
 	CAP(KVM_CAP_MAX_VCPUS),
-	CAP(KVM_CAP_GET_TSC_KHZ),
 };
 #undef CAP
 
+/* Trace one ioctl with -d kvm; keeps errno for the caller. */
 static void kvm_trace(KvmState *s, const char *what, unsigned long req,
 		      int ret)
 {
+	int saved = errno;
+
 	if (s && s->trace)
 		fprintf(stderr, "kvm: %s ioctl 0x%lx = %d%s%s\n", what, req,
-			ret, ret < 0 ? " " : "", ret < 0 ? g_strerror(errno) : "");
+			ret, ret < 0 ? " " : "", ret < 0 ? g_strerror(saved) : "");
+	errno = saved;
 }
 
 int kvm_ioctl(KvmState *s, unsigned long req, void *arg)

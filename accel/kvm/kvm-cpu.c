@@ -43,6 +43,10 @@ struct Vcpu {
 
 static __thread Vcpu *current_vcpu;
 
+/*
+ * Signal context, in the kicked vCPU thread: only touches that thread's own
+ * kvm_run.  A KVM_RUN that is about to start or running returns -EINTR.
+ */
 static void vcpu_kick_handler(int sig)
 {
 	if (current_vcpu)
@@ -54,7 +58,13 @@ static void vcpu_install_kick_handler(void)
 	static gsize done;
 
 	if (g_once_init_enter(&done)) {
-		struct sigaction sa = { .sa_handler = vcpu_kick_handler };
+		/*
+		 * SA_RESTART: a kick must not fail a vCPU's write to a slow
+		 * stdout (serial, testdev); KVM_RUN is never restarted, it
+		 * returns -EINTR whatever the flag says.
+		 */
+		struct sigaction sa = { .sa_handler = vcpu_kick_handler,
+					.sa_flags = SA_RESTART };
 
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIG_KICK, &sa, NULL);
@@ -65,10 +75,12 @@ static void vcpu_install_kick_handler(void)
 int vcpu_ioctl(Vcpu *cpu, unsigned long req, void *arg)
 {
 	int ret = ioctl(cpu->fd, req, arg);
+	int saved = errno;
 
 	if (cpu->m->kvm->trace)
 		fprintf(stderr, "kvm: vcpu%u ioctl 0x%lx = %d\n", cpu->index,
 			req, ret);
+	errno = saved;
 	return ret;
 }
 
@@ -117,23 +129,39 @@ void vcpu_destroy(Vcpu *cpu)
 {
 	if (!cpu)
 		return;
-	vcpu_stop(cpu);
-	munmap(cpu->run, cpu->m->kvm->vcpu_mmap_size);
-	close(cpu->fd);
+	if (!vcpu_stop(cpu)) {
+		/* Still running (blocked outside KVM): leave its state be. */
+		return;
+	}
+	if (munmap(cpu->run, cpu->m->kvm->vcpu_mmap_size) < 0 ||
+	    close(cpu->fd) < 0)
+		g_warning("vCPU %u teardown: %s", cpu->index, g_strerror(errno));
 	g_mutex_clear(&cpu->lock);
 	g_cond_clear(&cpu->cond);
 	g_free(cpu);
 }
 
-static void vcpu_fail(Vcpu *cpu, const char *what)
+/* vCPU thread: stop the machine with status @status, naming the RIP. */
+static void vcpu_fail_status(Vcpu *cpu, int status, const char *what)
 {
-	struct kvm_regs regs = { 0 };
+	struct kvm_regs regs;
 
-	vcpu_ioctl(cpu, KVM_GET_REGS, &regs);
-	machine_request_shutdown(cpu->m, 1, "vCPU %u: %s at rip 0x%llx",
+	if (vcpu_ioctl(cpu, KVM_GET_REGS, &regs) < 0) {
+		machine_request_shutdown(cpu->m, status,
+					 "vCPU %u: %s (rip unknown: %s)",
+					 cpu->index, what, g_strerror(errno));
+		return;
+	}
+	machine_request_shutdown(cpu->m, status, "vCPU %u: %s at rip 0x%llx",
 				 cpu->index, what, (unsigned long long)regs.rip);
 }
 
+static void vcpu_fail(Vcpu *cpu, const char *what)
+{
+	vcpu_fail_status(cpu, 1, what);
+}
+
+/* Any vCPU thread; takes each vCPU's lock in turn, never two at once. */
 static bool vcpu_all_halted(Machine *m)
 {
 	for (unsigned i = 0; i < m->nr_vcpus; i++) {
@@ -185,12 +213,18 @@ static void vcpu_handle_mmio(Vcpu *cpu)
 static void vcpu_handle_internal_error(Vcpu *cpu)
 {
 	struct kvm_run *run = cpu->run;
-	g_autofree char *what = g_strdup_printf(
-		"KVM internal error, suberror %u%s", run->internal.suberror,
-		run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ?
-			" (instruction emulation failed)" : "");
+	GString *what = g_string_new(NULL);
+	unsigned n = MIN(run->internal.ndata, G_N_ELEMENTS(run->internal.data));
 
-	vcpu_fail(cpu, what);
+	g_string_printf(what, "KVM internal error, suberror %u%s",
+			run->internal.suberror,
+			run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ?
+				" (instruction emulation failed)" : "");
+	for (unsigned i = 0; i < n; i++)
+		g_string_append_printf(what, "%s0x%llx", i ? " " : ", data ",
+				       (unsigned long long)run->internal.data[i]);
+	vcpu_fail(cpu, what->str);
+	g_string_free(what, TRUE);
 }
 
 /* Returns false when the vCPU must stop running. */
@@ -212,8 +246,13 @@ static bool vcpu_handle_exit(Vcpu *cpu)
 		g_mutex_lock(&cpu->lock);
 		cpu->halted = true;
 		g_mutex_unlock(&cpu->lock);
+		/*
+		 * No interrupt can wake a halted vCPU (no irqchip): it is done.
+		 * A guest ends with GUEST_DONE or the exit register, so all
+		 * vCPUs halting first means it is stuck.
+		 */
 		if (vcpu_all_halted(cpu->m))
-			machine_request_shutdown(cpu->m, 0, "all vCPUs halted");
+			vcpu_fail(cpu, "all vCPUs halted without GUEST_DONE");
 		return false;
 	case KVM_EXIT_SHUTDOWN:
 		vcpu_fail(cpu, "guest shutdown (triple fault)");
@@ -271,6 +310,7 @@ static void *vcpu_thread(void *opaque)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	while (vcpu_wait_runnable(cpu)) {
@@ -280,9 +320,10 @@ static void *vcpu_thread(void *opaque)
 		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			machine_request_shutdown(cpu->m, 1,
-				"vCPU %u: KVM_RUN failed: %s", cpu->index,
-				g_strerror(errno));
+			g_autofree char *what = g_strdup_printf(
+				"KVM_RUN failed: %s", g_strerror(errno));
+
+			vcpu_fail(cpu, what);
 			break;
 		}
 		/* Stop at once after an exit that asked for shutdown. */
@@ -298,6 +339,7 @@ static void *vcpu_thread(void *opaque)
 	return NULL;
 }
 
+/* Main thread.  pause_req is written unlocked: the thread does not exist yet. */
 bool vcpu_start(Vcpu *cpu, bool paused, GError **errp)
 {
 	int ret;
@@ -345,29 +387,45 @@ void vcpu_resume(Vcpu *cpu)
 	g_mutex_unlock(&cpu->lock);
 }
 
-void vcpu_stop(Vcpu *cpu)
+/*
+ * Main thread.  Kick until the thread leaves KVM_RUN (one signal can race
+ * the entry) and join it.  A thread blocked outside KVM for over
+ * VCPU_STOP_TIMEOUT_MS (say, writing to a stdout nobody reads) is left
+ * behind with a warning: returns false, and its state must not be freed.
+ */
+#define VCPU_STOP_TIMEOUT_MS 5000
+
+bool vcpu_stop(Vcpu *cpu)
 {
+	gint64 deadline = g_get_monotonic_time() +
+			  VCPU_STOP_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+
 	if (!cpu->started)
-		return;
+		return true;
 	g_mutex_lock(&cpu->lock);
 	cpu->stop_req = true;
 	g_cond_broadcast(&cpu->cond);
 	g_mutex_unlock(&cpu->lock);
-	/* Kick until it leaves KVM_RUN: a single signal can race the entry. */
 	while (pthread_tryjoin_np(cpu->thread, NULL) == EBUSY) {
+		if (g_get_monotonic_time() > deadline) {
+			g_warning("vCPU %u does not stop; leaving it behind",
+				  cpu->index);
+			return false;
+		}
 		vcpu_kick(cpu);
 		g_usleep(1000);
 	}
 	cpu->started = false;
+	return true;
 }
 
-void vcpus_pause_all(Machine *m)
+void vcpu_pause_all(Machine *m)
 {
 	for (unsigned i = 0; i < m->nr_vcpus; i++)
 		vcpu_pause(m->vcpus[i]);
 }
 
-void vcpus_resume_all(Machine *m)
+void vcpu_resume_all(Machine *m)
 {
 	for (unsigned i = 0; i < m->nr_vcpus; i++)
 		vcpu_resume(m->vcpus[i]);

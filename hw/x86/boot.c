@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Long mode set up by the VMM: GDT with kernel and user segments, one TSS
- * per vCPU, identity page tables with the User bit, then per-vCPU CPUID,
- * segment, control registers and entry registers.
+ * Guest memory for a long-mode boot: GDT with kernel and user segments, one
+ * TSS per vCPU, identity page tables with the User bit, boot info and the
+ * -append string (see kvmage/guest-abi.h).  Per-vCPU registers: cpu.c.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,19 +19,6 @@
 #define PTE_US	(1ULL << 2)
 #define PTE_PS	(1ULL << 7)
 
-#define CR0_PE	(1ULL << 0)
-#define CR0_MP	(1ULL << 1)
-#define CR0_ET	(1ULL << 4)
-#define CR0_NE	(1ULL << 5)
-#define CR0_WP	(1ULL << 16)
-#define CR0_PG	(1ULL << 31)
-#define CR4_PAE (1ULL << 5)
-#define CR4_OSFXSR (1ULL << 9)
-#define CR4_OSXMMEXCPT (1ULL << 10)
-#define EFER_LME (1ULL << 8)
-#define EFER_LMA (1ULL << 10)
-
-#define GDT_NR_FIXED 5 /* null, kernel cs/ds, user ds/cs */
 
 /* 64-bit TSS, as the CPU reads it. */
 struct x86_tss {
@@ -44,9 +31,9 @@ struct x86_tss {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
-G_STATIC_ASSERT(sizeof(struct x86_tss) == 104);
+G_STATIC_ASSERT(sizeof(struct x86_tss) == BOOT_TSS_LIMIT + 1);
 G_STATIC_ASSERT(sizeof(struct x86_tss) <= BOOT_TSS_SIZE);
-G_STATIC_ASSERT(BOOT_GDT_GPA + (GDT_NR_FIXED + 2 * BOOT_MAX_VCPUS) * 8 <=
+G_STATIC_ASSERT(BOOT_GDT_GPA + (BOOT_GDT_NR_FIXED + 2 * BOOT_MAX_VCPUS) * 8 <=
 		BOOT_TSS_GPA);
 G_STATIC_ASSERT(BOOT_TSS_GPA + BOOT_MAX_VCPUS * BOOT_TSS_SIZE <=
 		BOOT_INFO_GPA);
@@ -64,7 +51,7 @@ static void *boot_ptr(Machine *m, uint64_t gpa, uint64_t len, GError **errp)
 	return p;
 }
 
-static uint64_t gdt_tss_low(uint64_t base, uint32_t limit)
+static uint64_t boot_gdt_tss_desc(uint64_t base, uint32_t limit)
 {
 	return (limit & 0xffffULL) | ((base & 0xffffffULL) << 16) |
 	       (0x89ULL << 40) | /* present, DPL 0, available 64-bit TSS */
@@ -74,7 +61,7 @@ static uint64_t gdt_tss_low(uint64_t base, uint32_t limit)
 
 static bool boot_setup_gdt_tss(Machine *m, unsigned nr_cpus, GError **errp)
 {
-	unsigned n = GDT_NR_FIXED + 2 * nr_cpus;
+	unsigned n = BOOT_GDT_NR_FIXED + 2 * nr_cpus;
 	uint64_t *gdt = boot_ptr(m, BOOT_GDT_GPA, n * 8, errp);
 
 	if (!gdt)
@@ -93,7 +80,7 @@ static bool boot_setup_gdt_tss(Machine *m, unsigned nr_cpus, GError **errp)
 		memset(tss, 0, sizeof(*tss));
 		tss->rsp[0] = BOOT_STACK_GPA + (i + 1) * BOOT_STACK_SIZE;
 		tss->iomap_base = sizeof(*tss); /* no bitmap: IOPL decides */
-		gdt[GDT_TSS(i) / 8] = gdt_tss_low(tss_gpa, sizeof(*tss) - 1);
+		gdt[GDT_TSS(i) / 8] = boot_gdt_tss_desc(tss_gpa, sizeof(*tss) - 1);
 		gdt[GDT_TSS(i) / 8 + 1] = tss_gpa >> 32;
 	}
 	return true;

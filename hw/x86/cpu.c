@@ -17,7 +17,7 @@
 #define CR4_LONG_MODE 0x620ULL	    /* OSXMMEXCPT OSFXSR PAE */
 #define EFER_LONG_MODE 0x500ULL	    /* LMA LME */
 
-static struct kvm_cpuid2 *cpuid_get_supported(KvmState *s, GError **errp)
+static struct kvm_cpuid2 *cpu_cpuid_supported(KvmState *s, GError **errp)
 {
 	for (unsigned nent = 64; nent <= 4096; nent *= 2) {
 		struct kvm_cpuid2 *c = g_malloc0(
@@ -38,7 +38,7 @@ static struct kvm_cpuid2 *cpuid_get_supported(KvmState *s, GError **errp)
 
 static bool cpu_setup_cpuid(Machine *m, Vcpu *cpu, GError **errp)
 {
-	g_autofree struct kvm_cpuid2 *c = cpuid_get_supported(m->kvm, errp);
+	g_autofree struct kvm_cpuid2 *c = cpu_cpuid_supported(m->kvm, errp);
 	unsigned apic_id = vcpu_index(cpu);
 
 	if (!c)
@@ -59,7 +59,7 @@ static bool cpu_setup_cpuid(Machine *m, Vcpu *cpu, GError **errp)
 	return true;
 }
 
-static void seg_set(struct kvm_segment *s, uint16_t sel, uint8_t type,
+static void cpu_seg_set(struct kvm_segment *s, uint16_t sel, uint8_t type,
 		    bool code64)
 {
 	memset(s, 0, sizeof(*s));
@@ -82,20 +82,20 @@ static bool cpu_setup_sregs(Vcpu *cpu, GError **errp)
 		error_setg_errno(errp, errno, "KVM_GET_SREGS");
 		return false;
 	}
-	seg_set(&sr.cs, GDT_KERNEL_CS, 0xb, true);
-	seg_set(&sr.ds, GDT_KERNEL_DS, 0x3, false);
+	cpu_seg_set(&sr.cs, GDT_KERNEL_CS, 0xb, true);
+	cpu_seg_set(&sr.ds, GDT_KERNEL_DS, 0x3, false);
 	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
 	memset(&sr.tr, 0, sizeof(sr.tr));
 	sr.tr.selector = GDT_TSS(i);
 	sr.tr.base = BOOT_TSS_GPA + i * BOOT_TSS_SIZE;
-	sr.tr.limit = 103;
+	sr.tr.limit = BOOT_TSS_LIMIT;
 	sr.tr.type = 0xb; /* busy 64-bit TSS */
 	sr.tr.present = 1;
 	memset(&sr.ldt, 0, sizeof(sr.ldt));
 	sr.ldt.type = 2;
 	sr.ldt.unusable = 1;
 	sr.gdt.base = BOOT_GDT_GPA;
-	sr.gdt.limit = (5 + 2 * BOOT_MAX_VCPUS) * 8 - 1;
+	sr.gdt.limit = BOOT_GDT_LIMIT;
 	sr.idt.base = 0;
 	sr.idt.limit = 0;
 	sr.cr0 = CR0_LONG_MODE;
@@ -114,7 +114,9 @@ static void cpu_record_tsc_khz(Machine *m, Vcpu *cpu)
 	struct boot_info *bi;
 	int khz;
 
-	if (vcpu_index(cpu) != 0)
+	/* Optional: without it the guest sees tsc_khz = 0 (guest ABI). */
+	if (vcpu_index(cpu) != 0 ||
+	    kvm_check_extension(m->kvm, KVM_CAP_GET_TSC_KHZ) <= 0)
 		return;
 	khz = vcpu_ioctl(cpu, KVM_GET_TSC_KHZ, NULL);
 	bi = ram_gpa_to_hva(&m->ram, BOOT_INFO_GPA, sizeof(*bi));

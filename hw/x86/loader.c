@@ -5,7 +5,11 @@
  * RAM before anything is copied.
  */
 #include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hw/x86/boot.h"
 #include "kvmage/guest-abi.h"
@@ -51,6 +55,12 @@ static bool elf_load_segment(Machine *m, const guint8 *file, gsize len,
 			   "x lies outside the file", path, ph->p_paddr);
 		return false;
 	}
+	if (ph->p_vaddr != ph->p_paddr) {
+		error_setg(errp, "-kernel %s: segment at 0x%" G_GINT64_MODIFIER
+			   "x is not identity mapped (vaddr 0x%" G_GINT64_MODIFIER
+			   "x)", path, ph->p_paddr, ph->p_vaddr);
+		return false;
+	}
 	if (ph->p_paddr < BOOT_IMAGE_MIN_GPA) {
 		error_setg(errp, "-kernel %s: segment at 0x%" G_GINT64_MODIFIER
 			   "x is below 0x%llx, which kvmage reserves", path,
@@ -69,6 +79,53 @@ static bool elf_load_segment(Machine *m, const guint8 *file, gsize len,
 	return true;
 }
 
+/*
+ * Read a regular file no larger than @max bytes (a guest image can't be
+ * larger than guest RAM): never /dev/zero or a FIFO into host memory.
+ */
+static guint8 *elf_read_file(const char *path, uint64_t max, gsize *len,
+			     GError **errp)
+{
+	g_autofree guint8 *buf = NULL;
+	struct stat st;
+	gsize done = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		error_setg_errno(errp, errno, "-kernel %s", path);
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0) {
+		error_setg_errno(errp, errno, "-kernel %s", path);
+		goto err_close;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		error_setg(errp, "-kernel %s: %s", path, !S_ISREG(st.st_mode) ?
+			   "not a regular file" : "larger than guest RAM");
+		goto err_close;
+	}
+	buf = g_malloc(st.st_size ? st.st_size : 1);
+	while (done < (gsize)st.st_size) {
+		ssize_t n = read(fd, buf + done, st.st_size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			error_setg(errp, "-kernel %s: short read", path);
+			goto err_close;
+		}
+		done += n;
+	}
+	close(fd);
+	*len = done;
+	return g_steal_pointer(&buf);
+
+err_close:
+	close(fd);
+	return NULL;
+}
+
 bool x86_load_elf(Machine *m, const char *path, uint64_t *entry,
 		  GError **errp)
 {
@@ -78,7 +135,8 @@ bool x86_load_elf(Machine *m, const char *path, uint64_t *entry,
 	bool entry_ok = false;
 	gsize len;
 
-	if (!g_file_get_contents(path, (char **)&file, &len, errp))
+	file = elf_read_file(path, m->ram.ram_size, &len, errp);
+	if (!file)
 		return false;
 	eh = (const Elf64_Ehdr *)file;
 	if (!elf_check_header(eh, len, path, errp))

@@ -66,13 +66,15 @@ bool vcpu_start(Vcpu *cpu, bool paused, GError **errp);
 /*
  * Pause: returns once the vCPU is out of KVM_RUN and parked.  Resume lets
  * it run again.  Stop ends the thread (joins it).  Main thread only.
+ * Hooks called from vCPU threads (testdev sync hooks) may only be removed
+ * while the vCPUs are paused.
  */
 void vcpu_pause(Vcpu *cpu);
 void vcpu_resume(Vcpu *cpu);
-void vcpu_stop(Vcpu *cpu);
+bool vcpu_stop(Vcpu *cpu); /* false: the thread would not stop */
 
 /* All vCPUs of the machine. */
-void vcpus_pause_all(Machine *m);
-void vcpus_resume_all(Machine *m);
+void vcpu_pause_all(Machine *m);
+void vcpu_resume_all(Machine *m);
 
 #endif

@@ -45,6 +45,8 @@ typedef struct Machine {
 void machine_request_shutdown(Machine *m, int status, const char *fmt, ...)
 	G_GNUC_PRINTF(3, 4);
 bool machine_shutdown_requested(Machine *m);
+/* Exit status and reason of the first request (NULL if none).  Any thread. */
+const char *machine_shutdown_status(Machine *m, int *status);
 
 /*
  * Build the machine described by @cfg: memory backends (allocated and

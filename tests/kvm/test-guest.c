@@ -121,6 +121,19 @@ static void test_libtest(void)
 	g_assert_cmpstr(checks, ==, "66");
 }
 
+/* All vCPUs halted without GUEST_DONE: a stuck guest, not a success. */
+static void test_halt(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "halt");
+	r = harness_run_guest(prog, "-smp", "2", NULL);
+	harness_assert_exit(r, 1);
+	g_assert_nonnull(strstr(r->err, "all vCPUs halted without GUEST_DONE"));
+	g_assert_nonnull(strstr(r->err, " at rip 0x"));
+}
+
 static void test_triple_fault(void)
 {
 	g_autoptr(HarnessResult) r = NULL;
@@ -180,6 +193,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/kvm/guest/exit-code", test_exit_code);
 	g_test_add_func("/kvm/guest/smp", test_smp);
 	g_test_add_func("/kvm/guest/libtest", test_libtest);
+	g_test_add_func("/kvm/guest/halt", test_halt);
 	g_test_add_func("/kvm/guest/triple-fault", test_triple_fault);
 	g_test_add_func("/kvm/guest/exception", test_exception);
 	g_test_add_func("/kvm/guest/exception-secondary",

@@ -36,13 +36,14 @@ static Machine *start_workload(const char *elf, bool paused, VmConfig **cfgp)
 {
 	char *argv[] = { "kvmage", "-m", "64M", "-smp", "2", "-kernel",
 			 (char *)elf, "-append",
-			 "size=8M passes=0 pattern=uniform", paused ? "-S" : NULL,
+			 "size=8M passes=0 pattern=uniform", "-serial", "none",
+			 paused ? "-S" : NULL,
 			 NULL };
 	g_autoptr(GError) err = NULL;
 	VmConfig *cfg;
 	Machine *m;
 
-	cfg = options_parse(paused ? 10 : 9, argv, &err);
+	cfg = options_parse(paused ? 12 : 11, argv, &err);
 	g_assert_no_error(err);
 	m = machine_create(cfg, NULL, &err);
 	g_assert_no_error(err);
@@ -67,12 +68,12 @@ static void test_pause_resume(void)
 	for (int round = 0; round < 20; round++) {
 		int before, after;
 
-		vcpus_pause_all(m);
+		vcpu_pause_all(m);
 		before = g_atomic_int_get(&syncs);
 		g_usleep(round == 0 ? 300000 : 20000);
 		after = g_atomic_int_get(&syncs);
 		g_assert_cmpint(before, ==, after);
-		vcpus_resume_all(m);
+		vcpu_resume_all(m);
 		g_assert_true(wait_syncs(after + 2, 10000));
 	}
 	g_assert_false(machine_shutdown_requested(m));
@@ -91,7 +92,7 @@ static void test_start_paused(void)
 
 	g_usleep(300000);
 	g_assert_cmpint(g_atomic_int_get(&syncs), ==, 0);
-	vcpus_resume_all(m);
+	vcpu_resume_all(m);
 	g_assert_true(wait_syncs(2, 10000));
 	machine_destroy(m);
 	vm_config_free(cfg);

@@ -12,6 +12,12 @@
 #include <glib.h>
 
 #include "hw/machine.h"
+#include "kvmage/guest-abi.h"
+
+/* GDT: null, kernel CS/DS, user DS/CS, then a 16-byte TSS per vCPU. */
+#define BOOT_GDT_NR_FIXED 5
+#define BOOT_GDT_LIMIT ((BOOT_GDT_NR_FIXED + 2 * BOOT_MAX_VCPUS) * 8 - 1)
+#define BOOT_TSS_LIMIT 103 /* a 64-bit TSS without I/O bitmap */
 
 /* GDT, TSSs, ring-0 stacks, identity page tables, boot info, -append. */
 bool x86_boot_setup_memory(Machine *m, unsigned nr_cpus, GError **errp);
