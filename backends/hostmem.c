@@ -185,8 +185,8 @@ static bool hostmem_prop_set(HostMemBackend *be, const HostMemProp *p,
 		return true;
 	case PROP_UINT32:
 		if (!hostmem_parse_u64(val, &u)) {
-			error_setg(errp, "Parameter '%s' expects a uint64 value",
-				   p->name);
+			error_setg(errp, "Parameter '%s' expects a uint64 "
+				   "value", p->name);
 			return false;
 		}
 		if (u > UINT32_MAX) {

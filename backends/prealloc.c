@@ -272,8 +272,9 @@ bool prealloc_range(void *host, uint64_t len, uint64_t page_size,
 	/* Part 0 runs here; the others in threads. */
 	for (i = 1; i < n; i++) {
 		parts[i].run = &run;
-		parts[i].thread = g_thread_try_new("prealloc", prealloc_part_run,
-						   &parts[i], &err);
+		parts[i].thread = g_thread_try_new("prealloc",
+						   prealloc_part_run, &parts[i],
+						   &err);
 		if (!parts[i].thread) {
 			g_atomic_int_set(&run.stop, 1);
 			break;
