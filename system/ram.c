@@ -154,7 +154,7 @@ RamBank *ram_bank_add(RamList *list, RamBankType type, uint64_t gpa,
 /* Undo ram_bank_add() of @bank. */
 static void ram_bank_remove(RamList *list, RamBank *bank)
 {
-	RamBank **link;
+	RamBank **link, *b;
 
 	for (link = &list->head; *link; link = &(*link)->next) {
 		if (*link != bank)
@@ -165,11 +165,12 @@ static void ram_bank_remove(RamList *list, RamBank *bank)
 			list->ram_size -= bank->size;
 		break;
 	}
-	list->ram_top = 0;
-	ram_for_each_bank(list, bank)
-		if (bank->type == RAM_BANK_RAM)
-			list->ram_top = bank->gpa + bank->size;
 	g_free(bank);
+	/* banks are sorted and disjoint: the last RAM bank ends highest */
+	list->ram_top = 0;
+	ram_for_each_bank(list, b)
+		if (b->type == RAM_BANK_RAM)
+			list->ram_top = b->gpa + b->size;
 }
 
 RamBank *ram_bank_find(RamList *list, uint64_t gpa)
