@@ -593,7 +593,8 @@ static void test_hugetlb_none(void)
 		    "prealloc-threads=2");
 	g_assert_false(hostmem_alloc(be, &err));
 	g_assert_cmpstr(err->message, ==, "unable to map backing store for "
-			"backend 'm': Cannot allocate memory");
+			"backend 'm': Cannot allocate memory (not enough free "
+			"huge pages of 2 MiB)");
 	g_clear_error(&err);
 	g_assert_cmpint(be->fd, ==, -1);
 	hostmem_free(be);
