@@ -48,7 +48,7 @@ static const HostMemProp hostmem_props[] = {
 	PROP("size", PROP_SIZE, T_ALL, size,
 	     "Size of the memory region (ex: 500M), required"),
 	PROP("share", PROP_BOOL, T_ALL, share,
-	     "Map the memory shared (MAP_SHARED) instead of private"),
+	     "MAP_SHARED, else private (default: on for memfd only)"),
 	PROP("prealloc", PROP_BOOL, T_ALL, prealloc,
 	     "Populate every page before the guest starts"),
 	PROP("prealloc-threads", PROP_UINT32, T_ALL, prealloc_threads,
