@@ -165,12 +165,11 @@ static void ram_bank_remove(RamList *list, RamBank *bank)
 			list->ram_size -= bank->size;
 		break;
 	}
-	g_free(bank);
-	/* banks are sorted and disjoint: the last RAM bank ends highest */
 	list->ram_top = 0;
 	ram_for_each_bank(list, b)
 		if (b->type == RAM_BANK_RAM)
 			list->ram_top = b->gpa + b->size;
+	g_free(bank);
 }
 
 RamBank *ram_bank_find(RamList *list, uint64_t gpa)
