@@ -73,7 +73,8 @@ static bool hostmem_memfd_alloc(HostMemBackend *be, GError **errp)
 		return false;
 	if (ftruncate(be->fd, be->size) < 0) {
 		error_setg_errno(errp, errno, "cannot resize memfd of backend "
-				 "'%s' to %" G_GUINT64_FORMAT, be->id, be->size);
+				 "'%s' to %" G_GUINT64_FORMAT, be->id,
+				 be->size);
 		return false;
 	}
 	if (be->seal && fcntl(be->fd, F_ADD_SEALS, HOSTMEM_SEALS) < 0) {

@@ -48,7 +48,7 @@ static const HostMemProp hostmem_props[] = {
 	PROP("size", PROP_SIZE, T_ALL, size,
 	     "Size of the memory region (ex: 500M), required"),
 	PROP("share", PROP_BOOL, T_ALL, share,
-	     "Map the memory shared (MAP_SHARED) instead of private"),
+	     "MAP_SHARED, else private (default: on for memfd only)"),
 	PROP("prealloc", PROP_BOOL, T_ALL, prealloc,
 	     "Populate every page before the guest starts"),
 	PROP("prealloc-threads", PROP_UINT32, T_ALL, prealloc_threads,
@@ -185,8 +185,8 @@ static bool hostmem_prop_set(HostMemBackend *be, const HostMemProp *p,
 		return true;
 	case PROP_UINT32:
 		if (!hostmem_parse_u64(val, &u)) {
-			error_setg(errp, "Parameter '%s' expects a uint64 value",
-				   p->name);
+			error_setg(errp, "Parameter '%s' expects a uint64 "
+				   "value", p->name);
 			return false;
 		}
 		if (u > UINT32_MAX) {
@@ -345,6 +345,22 @@ HostMemBackend *hostmem_new(HostMemType type, const char *id,
 	return be;
 }
 
+static void hostmem_map_error(HostMemBackend *be, int err, GError **errp)
+{
+	g_autofree char *ps = NULL;
+
+	if (err != ENOMEM || be->page_size <= hostmem_host_page_size()) {
+		error_setg_errno(errp, err, "unable to map backing store for "
+				 "backend '%s'", be->id);
+		return;
+	}
+	/* hugetlbfs reserves the pages at mmap() time */
+	ps = size_to_str(be->page_size);
+	error_setg(errp, "unable to map backing store for backend '%s': "
+		   "%s (not enough free huge pages of %s)", be->id,
+		   g_strerror(err), ps);
+}
+
 bool hostmem_map(HostMemBackend *be, GError **errp)
 {
 	uint64_t align = MAX(be->page_size, HOSTMEM_THP_ALIGN);
@@ -374,8 +390,7 @@ bool hostmem_map(HostMemBackend *be, GError **errp)
 		int err = errno;
 
 		munmap(resv, be->size + align);
-		error_setg_errno(errp, err, "unable to map backing store for "
-				 "backend '%s'", be->id);
+		hostmem_map_error(be, err, errp);
 		return false;
 	}
 	/* Trim the reservation around the mapping; these cannot fail. */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "backends/hostmem.h"
 #include "util/error.h"
@@ -235,6 +236,16 @@ static unsigned prealloc_split(PreallocPart *parts, unsigned n, uint64_t len,
 	return i;
 }
 
+/* More threads than online CPUs only adds contention. */
+static unsigned prealloc_nr_threads(unsigned threads)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cpus > 0 && (unsigned long)cpus < threads)
+		threads = cpus;
+	return MIN(threads, PREALLOC_MAX_THREADS);
+}
+
 static bool prealloc_report(PreallocRun *run, uint64_t len, GError **errp)
 {
 	g_autofree char *sz = size_to_str(len);
@@ -267,13 +278,14 @@ bool prealloc_range(void *host, uint64_t len, uint64_t page_size,
 		return true;
 	run.touch = !prealloc_can_populate(host);
 	g_mutex_init(&run.lock);
-	n = prealloc_split(parts, MIN(threads, PREALLOC_MAX_THREADS), len,
+	n = prealloc_split(parts, prealloc_nr_threads(threads), len,
 			   page_size);
 	/* Part 0 runs here; the others in threads. */
 	for (i = 1; i < n; i++) {
 		parts[i].run = &run;
-		parts[i].thread = g_thread_try_new("prealloc", prealloc_part_run,
-						   &parts[i], &err);
+		parts[i].thread = g_thread_try_new("prealloc",
+						   prealloc_part_run, &parts[i],
+						   &err);
 		if (!parts[i].thread) {
 			g_atomic_int_set(&run.stop, 1);
 			break;

@@ -57,8 +57,8 @@ static bool ram_bank_check(RamBankType type, uint64_t gpa, uint64_t size,
 		return false;
 	}
 	if (!size) {
-		error_setg(errp, "%s bank at 0x%" G_GINT64_MODIFIER "x has zero "
-			   "size", ram_bank_type_str(type), gpa);
+		error_setg(errp, "%s bank at 0x%" G_GINT64_MODIFIER "x has "
+			   "zero size", ram_bank_type_str(type), gpa);
 		return false;
 	}
 	if (size > UINT64_MAX - gpa) {
@@ -75,17 +75,18 @@ static bool ram_bank_check(RamBankType type, uint64_t gpa, uint64_t size,
 		return true;
 	}
 	if (!be || !be->host) {
-		error_setg(errp, "%s bank at 0x%" G_GINT64_MODIFIER "x needs an "
-			   "allocated memory backend", ram_bank_type_str(type),
-			   gpa);
+		error_setg(errp, "%s bank at 0x%" G_GINT64_MODIFIER "x needs "
+			   "an allocated memory backend",
+			   ram_bank_type_str(type), gpa);
 		return false;
 	}
 	if (offset > be->size || size > be->size - offset) {
-		error_setg(errp, "%s bank at 0x%" G_GINT64_MODIFIER "x: offset "
-			   "0x%" G_GINT64_MODIFIER "x + size 0x%"
-			   G_GINT64_MODIFIER "x is beyond backend '%s' (size 0x%"
-			   G_GINT64_MODIFIER "x)", ram_bank_type_str(type), gpa,
-			   offset, size, be->id, be->size);
+		error_setg(errp, "%s bank at 0x%" G_GINT64_MODIFIER "x: "
+			   "offset 0x%" G_GINT64_MODIFIER "x + size 0x%"
+			   G_GINT64_MODIFIER "x is beyond backend '%s' "
+			   "(size 0x%" G_GINT64_MODIFIER "x)",
+			   ram_bank_type_str(type), gpa, offset, size, be->id,
+			   be->size);
 		return false;
 	}
 	return true;

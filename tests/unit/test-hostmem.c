@@ -534,10 +534,10 @@ static void check_sigbus(bool touch, unsigned threads)
 	g_unsetenv("KVMAGE_PREALLOC_TOUCH");
 	g_assert_error(err, KVMAGE_ERROR, KVMAGE_ERROR_GENERIC);
 	g_assert_cmpstr(err->message, ==, touch ?
-			"populating 256 KiB failed: out of memory or huge pages "
-			"(SIGBUS)" :
-			"populating 256 KiB failed: out of memory or huge pages "
-			"(EFAULT)");
+			"populating 256 KiB failed: out of memory or huge "
+			"pages (SIGBUS)" :
+			"populating 256 KiB failed: out of memory or huge "
+			"pages (EFAULT)");
 	g_error_free(err);
 	/* the first half is in the file and was populated */
 	g_assert_cmpuint(resident(p, len / 2), >=, touch ? 1 : len / 2 / 4096);
@@ -593,7 +593,8 @@ static void test_hugetlb_none(void)
 		    "prealloc-threads=2");
 	g_assert_false(hostmem_alloc(be, &err));
 	g_assert_cmpstr(err->message, ==, "unable to map backing store for "
-			"backend 'm': Cannot allocate memory");
+			"backend 'm': Cannot allocate memory (not enough free "
+			"huge pages of 2 MiB)");
 	g_clear_error(&err);
 	g_assert_cmpint(be->fd, ==, -1);
 	hostmem_free(be);

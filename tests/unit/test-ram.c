@@ -81,7 +81,8 @@ static void test_sorted(void)
 	g_assert_cmpuint(l.ram_size, ==, 32 * MiB);
 	g_assert_cmphex(l.ram_top, ==, 48 * MiB);
 	g_assert_cmpuint(l.head->page_size, ==, 4096);
-	g_assert_true(l.head->host == (void *)(uintptr_t)(FAKE_HOST + 16 * MiB));
+	g_assert_true(l.head->host ==
+		      (void *)(uintptr_t)(FAKE_HOST + 16 * MiB));
 	g_assert_null(l.head->next->next->next->host);
 	ram_list_destroy(&l);
 	g_assert_null(l.head);
