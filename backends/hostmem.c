@@ -446,6 +446,41 @@ static void hostmem_release(HostMemBackend *be)
 	be->allocated = false;
 }
 
+/* One "Key:   N kB" figure of /proc/meminfo, in bytes; 0 if absent. */
+static uint64_t hostmem_meminfo(const char *info, const char *key)
+{
+	const char *p = strstr(info, key);
+
+	return p ? g_ascii_strtoull(p + strlen(key), NULL, 10) * 1024 : 0;
+}
+
+/*
+ * prealloc=on of anonymous or memfd RAM larger than what the host can give
+ * would end in the OOM killer, not in an error: refuse it up front.  Huge
+ * pages are reserved at mmap time and need no check; file backends may sit
+ * on a disk and are not checked.
+ */
+static bool hostmem_check_fits(HostMemBackend *be, GError **errp)
+{
+	g_autofree char *info = NULL;
+	g_autofree char *want = NULL, *avail = NULL;
+	uint64_t have;
+
+	if (!be->prealloc || be->hugetlb || be->type == HOSTMEM_FILE ||
+	    !g_file_get_contents("/proc/meminfo", &info, NULL, NULL))
+		return true;
+	have = hostmem_meminfo(info, "MemAvailable:") +
+	       hostmem_meminfo(info, "SwapFree:");
+	if (be->size <= have)
+		return true;
+	want = size_to_str(be->size);
+	avail = size_to_str(have);
+	error_setg(errp, "Cannot preallocate memory for backend '%s': size %s "
+		   "does not fit in the host's available memory and swap (%s)",
+		   be->id, want, avail);
+	return false;
+}
+
 bool hostmem_alloc(HostMemBackend *be, GError **errp)
 {
 	GError *err = NULL;
@@ -454,6 +489,8 @@ bool hostmem_alloc(HostMemBackend *be, GError **errp)
 		error_setg(errp, "backend '%s' is already allocated", be->id);
 		return false;
 	}
+	if (!hostmem_check_fits(be, errp))
+		return false;
 	if (!hostmem_classes[be->type]->alloc(be, errp))
 		goto fail;
 	if (!hostmem_advise_all(be, errp))

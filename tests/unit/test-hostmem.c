@@ -620,11 +620,27 @@ static void test_hugetlb_none(void)
 	close(fd);
 }
 
+/* prealloc larger than host memory + swap: refused before any mmap. */
+static void test_prealloc_too_big(void)
+{
+	HostMemBackend *be = new_ok(HOSTMEM_RAM, "size=1P,prealloc=on");
+	GError *err = NULL;
+
+	g_assert_false(hostmem_alloc(be, &err));
+	g_assert_nonnull(err);
+	g_assert_nonnull(strstr(err->message, "size 1 PiB does not fit in the "
+				"host's available memory"));
+	g_assert_null(be->host);
+	g_error_free(err);
+	hostmem_free(be);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_unsetenv("KVMAGE_PREALLOC_TOUCH");
 	g_test_add_func("/hostmem/types", test_types);
+	g_test_add_func("/hostmem/prealloc-too-big", test_prealloc_too_big);
 	g_test_add_func("/hostmem/defaults", test_defaults);
 	g_test_add_func("/hostmem/props", test_props);
 	g_test_add_func("/hostmem/prop-errors", test_prop_errors);
