@@ -354,8 +354,8 @@ int guest_main(void)
 
 	wl_configure(&w);
 	GUEST_PRINTF("workload: %lu pages at %p, hot %lu, pattern=%s rw=%s "
-		     "passes=%lu verify=%s final=%s\n", w.nr_pages, (void *)w.data,
-		     w.hot_pages, wl_pattern_names[w.pattern],
+		     "passes=%lu verify=%s final=%s\n", w.nr_pages,
+		     (void *)w.data, w.hot_pages, wl_pattern_names[w.pattern],
 		     wl_rw_names[w.rw], w.passes, w.verify ? "on" : "off",
 		     w.final ? "on" : "off");
 	wl_fill(&w);
