@@ -22,27 +22,48 @@
  *   touches=N     touches per uniform/zipf pass (default: pages in area)
  *   seed=N        PRNG seed (default 1)
  *   verify=on|off (default on)
+ *   final=on|off  (default: verify) after the last pass (passes > 0),
+ *                 check every page of the area; needs verify=on
  *   inject=PAGE   after the fill, clobber the middle word of page PAGE
  *                 (index in the area) so that verification must fail:
- *                 proves the checker works (needs verify=on and a read
- *                 of that page, e.g. pattern=scan rw=read)
+ *                 proves the checker works (caught by the first touch of
+ *                 that page in any rw mode, or by the final sweep)
  *
  * Page contents: the fill writes every page once (generation 0).  With
  * verify=on a page holds three 64-bit words (at offsets 0, 2048 and 4088)
  * derived from their guest-physical address and the page's generation,
  * kept in a table of one byte per page placed right after the data area
- * (page aligned).  A write bumps the generation and rewrites the three
- * words; a read checks them and fails with GUEST_FAIL naming the address,
- * the expected and the found value.  With verify=off a touch reads or
- * writes the first word only.
+ * (page aligned).  Every touch, read or write, first checks the three
+ * words against the page's generation and fails with GUEST_FAIL naming
+ * the page, the word's address, the expected and the found value; a
+ * write then bumps the generation and rewrites the three words.  The
+ * check is part of the touch, so ns_per_touch includes it.  With
+ * verify=off a touch reads or writes the first word only.
+ *
+ * Generation wrap-around: the generation is a uint8_t in the table and in
+ * wl_value(), so the writer and the checker always agree on gen mod 256
+ * (255 + 1 is 0 on both sides): no false positive at the wrap.
+ * wl_value() is injective in (word address, generation): address ^ gen<<56
+ * (addresses are below 2^56) is injective, and so are the multiplication
+ * by an odd constant and x ^ (x >> 29).  Hence a check passes only if the
+ * word holds exactly what was written at this address for this generation
+ * mod 256: a zeroed word never passes (the value is 0 only for address 0,
+ * which is never in the data area), nor does a word of another page or
+ * any older generation, except one exactly a non-zero multiple of 256
+ * writes old.  That is the one aliasing a byte allows: a host that kept a
+ * stale copy while the guest wrote the live page 256*k times and then put
+ * the copy back.  A page lost or zeroed is caught at its next touch or by
+ * the final sweep.
  *
  * Progress: GUEST_SYNC(1, data gpa, size, hot bytes, generation table gpa,
  * pages) after the fill, GUEST_SYNC(2 + pass, pass, pages touched so far,
  * cycles of the pass) after each pass (passes count from 0; touches of
- * the fill are not counted).  At the end: GUEST_REPORT "pages_touched=
- * ns_per_touch= max_gap_ns= max_gap_cycles= corrupt=0 ..." where max gap
- * is the largest TSC difference between two consecutive touches within a
- * pass (the time spent in SYNCs is not included), then exit 0.
+ * the fill and of the final sweep are not counted).  At the end:
+ * GUEST_REPORT "pages_touched= ns_per_touch= max_gap_ns= max_gap_cycles=
+ * corrupt=0 ... verified_pages=" where max gap is the largest TSC
+ * difference between two consecutive touches within a pass (the time
+ * spent in SYNCs is not included) and verified_pages the pages the final
+ * sweep checked (0 without it), then exit 0.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -66,6 +87,7 @@ static const char *const wl_rw_names[] = { "read", "write", "mixed" };
 
 #define WL_WORDS	3
 static const unsigned int wl_word_index[WL_WORDS] = { 0, 256, 511 };
+#define WL_FINAL	UINT64_MAX	/* "pass" of the final sweep */
 
 struct workload {
 	uint64_t *data;
@@ -75,6 +97,7 @@ struct workload {
 	enum wl_pattern pattern;
 	enum wl_rw rw;
 	bool verify;
+	bool final;
 	uint64_t passes;
 	uint64_t phase;
 	uint64_t touches;
@@ -87,6 +110,7 @@ struct workload {
 	uint64_t max_gap;
 	uint64_t fill_cycles;
 	uint64_t corrupt;
+	uint64_t verified;	/* pages checked by the final sweep */
 	uint64_t sink;
 };
 
@@ -114,6 +138,7 @@ static void wl_configure(struct workload *w)
 	w->pattern = wl_lookup("pattern", wl_pattern_names, 5, WL_HOTCOLD);
 	w->rw = wl_lookup("rw", wl_rw_names, 3, WL_WRITE);
 	w->verify = arg_get_bool("verify", true);
+	w->final = arg_get_bool("final", w->verify);
 	w->passes = arg_get_u64("passes", 8);
 	w->phase = arg_get_u64("phase", 4);
 	w->nr_pages = size / PAGE_SIZE;
@@ -125,6 +150,7 @@ static void wl_configure(struct workload *w)
 	GUEST_ASSERT_MSG(w->hot_pages > 0 && w->hot_pages <= w->nr_pages,
 			 "hot=%lu must be 1 page..size", hot);
 	GUEST_ASSERT_MSG(w->phase > 0, "phase must be > 0");
+	GUEST_ASSERT_MSG(!w->final || w->verify, "final=on needs verify=on");
 	w->inject = arg_get_u64("inject", UINT64_MAX);
 	GUEST_ASSERT_MSG(w->inject == UINT64_MAX || w->inject < w->nr_pages,
 			 "inject=%lu beyond the last page", w->inject);
@@ -137,12 +163,13 @@ static void wl_configure(struct workload *w)
 	w->gen = (uint8_t *)w->data + w->nr_pages * PAGE_SIZE;
 }
 
+/* Injective in (word address, gen) and never 0: see the top comment. */
 static inline uint64_t wl_value(const uint64_t *word, uint8_t gen)
 {
 	uint64_t x = ((uintptr_t)word ^ ((uint64_t)gen << 56)) *
 		     0x9e3779b97f4a7c15ULL;
 
-	return (x ^ (x >> 29)) | 1;
+	return x ^ (x >> 29);
 }
 
 static inline uint64_t *wl_page(struct workload *w, uint64_t page)
@@ -150,14 +177,10 @@ static inline uint64_t *wl_page(struct workload *w, uint64_t page)
 	return w->data + page * (PAGE_SIZE / sizeof(uint64_t));
 }
 
-static void wl_write(struct workload *w, uint64_t page, uint8_t gen)
+static void wl_set(struct workload *w, uint64_t page, uint8_t gen)
 {
 	uint64_t *p = wl_page(w, page);
 
-	if (!w->verify) {
-		WRITE_ONCE(p[0], gen + page);
-		return;
-	}
 	w->gen[page] = gen;
 	for (int i = 0; i < WL_WORDS; i++) {
 		uint64_t *word = &p[wl_word_index[i]];
@@ -166,28 +189,56 @@ static void wl_write(struct workload *w, uint64_t page, uint8_t gen)
 	}
 }
 
-static void wl_read(struct workload *w, uint64_t page)
+static void __attribute__((noinline, cold))
+wl_corrupt(struct workload *w, uint64_t page, const uint64_t *word,
+	   uint64_t expected, uint64_t found, uint64_t pass)
+{
+	char when[32];
+
+	w->corrupt++;
+	if (pass == WL_FINAL)
+		snprintf(when, sizeof(when), "final sweep");
+	else
+		snprintf(when, sizeof(when), "pass %lu", pass);
+	GUEST_FAIL("corrupt page %lu at gpa %p: word at gpa %p expected %#lx "
+		   "found %#lx (generation %u, %s)", page,
+		   (void *)wl_page(w, page), (void *)word, expected, found,
+		   w->gen[page], when);
+}
+
+/* Check the three words of @page (in @pass or WL_FINAL) against its gen. */
+static inline void wl_check(struct workload *w, uint64_t page, uint64_t pass)
 {
 	uint64_t *p = wl_page(w, page);
-	uint8_t gen;
+	uint8_t gen = w->gen[page];
 
-	if (!w->verify) {
-		w->sink += READ_ONCE(p[0]);
-		return;
-	}
-	gen = w->gen[page];
 	for (int i = 0; i < WL_WORDS; i++) {
 		uint64_t *word = &p[wl_word_index[i]];
 		uint64_t found = READ_ONCE(*word);
 		uint64_t expected = wl_value(word, gen);
 
-		if (found != expected) {
-			w->corrupt++;
-			GUEST_FAIL("corrupt page: gpa %p expected %#lx found "
-				   "%#lx (generation %u)", (void *)word,
-				   expected, found, gen);
-		}
+		if (found != expected)
+			wl_corrupt(w, page, word, expected, found, pass);
 	}
+}
+
+/* One touch of @page in pass @pass: check first, then maybe write. */
+static inline void wl_touch(struct workload *w, uint64_t page, bool write,
+			    uint64_t pass)
+{
+	uint64_t *p;
+
+	if (w->verify) {
+		wl_check(w, page, pass);
+		if (write)
+			wl_set(w, page, w->gen[page] + 1);
+		return;
+	}
+	p = wl_page(w, page);
+	if (write)
+		WRITE_ONCE(p[0], pass + page);
+	else
+		w->sink += READ_ONCE(p[0]);
 }
 
 static inline uint64_t wl_pick(struct workload *w, uint64_t pass,
@@ -231,8 +282,12 @@ static void wl_fill(struct workload *w)
 {
 	uint64_t start = rdtsc_ordered();
 
-	for (uint64_t page = 0; page < w->nr_pages; page++)
-		wl_write(w, page, 0);
+	for (uint64_t page = 0; page < w->nr_pages; page++) {
+		if (w->verify)
+			wl_set(w, page, 0);
+		else
+			WRITE_ONCE(wl_page(w, page)[0], page);
+	}
 	w->fill_cycles = rdtsc_ordered() - start;
 	if (w->inject != UINT64_MAX)
 		WRITE_ONCE(wl_page(w, w->inject)[wl_word_index[1]], 0);
@@ -249,12 +304,7 @@ static uint64_t wl_pass(struct workload *w, uint64_t pass)
 		page = wl_pick(w, pass, i);
 		write = w->rw == WL_WRITE ||
 			(w->rw == WL_MIXED && ((i + pass) & 1));
-		if (write && w->verify)
-			wl_write(w, page, w->gen[page] + 1);
-		else if (write)
-			wl_write(w, page, pass);
-		else
-			wl_read(w, page);
+		wl_touch(w, page, write, pass);
 		now = rdtsc();
 		gap = now - prev;
 		prev = now;
@@ -263,6 +313,15 @@ static uint64_t wl_pass(struct workload *w, uint64_t pass)
 	}
 	w->touched += n;
 	return prev - start;
+}
+
+/* After the last pass: check every page of the area. */
+static void wl_final(struct workload *w)
+{
+	for (uint64_t page = 0; page < w->nr_pages; page++) {
+		wl_check(w, page, WL_FINAL);
+		w->verified++;
+	}
 }
 
 static void wl_report(struct workload *w, uint64_t passes)
@@ -280,12 +339,12 @@ static void wl_report(struct workload *w, uint64_t passes)
 	GUEST_REPORT("pages_touched=%lu ns_per_touch=%s max_gap_ns=%s "
 		     "max_gap_cycles=%lu corrupt=%lu passes=%lu "
 		     "cycles_per_touch=%s fill_pages=%lu fill_ns=%s "
-		     "tsc_khz=%lu",
+		     "tsc_khz=%lu verified_pages=%lu",
 		     w->touched, fmt_ns_per(ns, sizeof(ns), w->cycles,
 					    w->touched),
 		     gap_ns, w->max_gap, w->corrupt, passes,
 		     fmt_ratio(cyc, sizeof(cyc), w->cycles, w->touched),
-		     w->nr_pages, fill_ns, tsc_khz());
+		     w->nr_pages, fill_ns, tsc_khz(), w->verified);
 }
 
 int guest_main(void)
@@ -295,9 +354,10 @@ int guest_main(void)
 
 	wl_configure(&w);
 	GUEST_PRINTF("workload: %lu pages at %p, hot %lu, pattern=%s rw=%s "
-		     "passes=%lu verify=%s\n", w.nr_pages, (void *)w.data,
-		     w.hot_pages, wl_pattern_names[w.pattern],
-		     wl_rw_names[w.rw], w.passes, w.verify ? "on" : "off");
+		     "passes=%lu verify=%s final=%s\n", w.nr_pages,
+		     (void *)w.data, w.hot_pages, wl_pattern_names[w.pattern],
+		     wl_rw_names[w.rw], w.passes, w.verify ? "on" : "off",
+		     w.final ? "on" : "off");
 	wl_fill(&w);
 	GUEST_SYNC_ARGS(1, (uintptr_t)w.data, w.nr_pages * PAGE_SIZE,
 			w.hot_pages * PAGE_SIZE,
@@ -307,6 +367,8 @@ int guest_main(void)
 		w.cycles += cycles;
 		GUEST_SYNC_ARGS(2 + pass, pass, w.touched, cycles);
 	}
+	if (w.final && pass > 0)
+		wl_final(&w);
 	wl_sink = w.sink;
 	wl_report(&w, pass);
 	return 0;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Guests that do real work on their memory: the workload generator with
- * verification, and the page-touch speed probe.
+ * verification (clean runs must verify every page, a corrupted page must
+ * fail naming its address in every rw mode), and the page-touch speed
+ * probe.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -43,6 +45,129 @@ static void test_workload_verify(void)
 	g_assert_cmpfloat(report_number(r, "passes"), ==, 3);
 	g_assert_cmpfloat(report_number(r, "pages_touched"), ==, 3 * 1024);
 	g_assert_cmpfloat(report_number(r, "fill_pages"), ==, 8192);
+	g_assert_cmpfloat(report_number(r, "verified_pages"), ==, 8192);
+}
+
+#define WL_SIZE_PAGES	4096	/* size=16M */
+
+/* Data area base from the first line "workload: N pages at 0x..., ...". */
+static guint64 workload_base(const HarnessResult *r)
+{
+	const char *at = strstr(r->out, " pages at 0x");
+	guint64 base;
+	char *end;
+
+	if (!at) {
+		harness_fail(r, "no 'pages at 0x' in the workload's output");
+		return 0;
+	}
+	base = g_ascii_strtoull(at + strlen(" pages at "), &end, 16);
+	if (*end != ',' || base % 4096) {
+		harness_fail(r, "bad data area base in the output");
+		return 0;
+	}
+	return base;
+}
+
+static HarnessResult *workload_run(const char *prog, const char *append)
+{
+	return harness_run_guest(prog, "-m", "64M", "-append", append, NULL);
+}
+
+/*
+ * Run with page @page clobbered after the fill: kvmage must exit 1 and
+ * stderr must name the page's address, the expected and the found value.
+ * @when is "pass 0" or "final sweep": which check must catch it.
+ */
+static void workload_expect_corrupt(const char *append, guint64 page,
+				    const char *when)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	g_autofree char *args = NULL, *want = NULL, *word = NULL;
+	const char *prog;
+	guint64 base;
+
+	HARNESS_GUEST_OR_SKIP(prog, "workload");
+	args = g_strdup_printf("size=16M passes=2 %s inject=%" G_GUINT64_FORMAT,
+			       append, page);
+	r = workload_run(prog, args);
+	harness_assert_exit(r, 1);
+	base = workload_base(r);
+	if (!base)
+		return;
+	want = g_strdup_printf("corrupt page %" G_GUINT64_FORMAT " at gpa "
+			       "%#" G_GINT64_MODIFIER "x: ", page,
+			       base + page * 4096);
+	/* inject= zeroes the middle word, at offset 2048. */
+	word = g_strdup_printf("word at gpa %#" G_GINT64_MODIFIER "x expected "
+			       "0x", base + page * 4096 + 2048);
+	if (!strstr(r->err, want) || !strstr(r->err, word) ||
+	    !strstr(r->err, " found 0x0 ") || !strstr(r->err, when))
+		harness_fail(r, "stderr does not report '%s%s... found 0x0' "
+			     "in %s", want, word, when);
+	g_assert_null(strstr(r->out, "guest-report:"));
+}
+
+/* Page 5 is in the hot set: the first pass catches it in every rw mode. */
+static void test_workload_inject_read(void)
+{
+	workload_expect_corrupt("rw=read", 5, "(generation 0, pass 0)");
+}
+
+static void test_workload_inject_write(void)
+{
+	workload_expect_corrupt("rw=write", 5, "(generation 0, pass 0)");
+}
+
+static void test_workload_inject_mixed(void)
+{
+	workload_expect_corrupt("rw=mixed", 5, "(generation 0, pass 0)");
+}
+
+/* A cold page is never touched by a pass: only the final sweep sees it. */
+static void test_workload_inject_final(void)
+{
+	g_autoptr(HarnessResult) r = NULL;
+	const char *prog;
+
+	workload_expect_corrupt("rw=write", 3000,
+				"(generation 0, final sweep)");
+
+	/* Without the sweep the same run passes: the sweep caught it. */
+	HARNESS_GUEST_OR_SKIP(prog, "workload");
+	r = workload_run(prog, "size=16M passes=2 rw=write final=off "
+			 "inject=3000");
+	harness_assert_exit(r, 0);
+	g_assert_cmpfloat(report_number(r, "verified_pages"), ==, 0);
+}
+
+/* Clean runs of every pattern and rw mode: no corruption, all verified. */
+static void test_workload_clean(void)
+{
+	static const char *const patterns[] = {
+		"hotcold", "uniform", "zipf", "phases", "scan",
+	};
+	static const char *const rws[] = { "read", "write", "mixed" };
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "workload");
+	for (guint i = 0; i < G_N_ELEMENTS(patterns); i++) {
+		for (guint j = 0; j < G_N_ELEMENTS(rws); j++) {
+			g_autoptr(HarnessResult) r = NULL;
+			g_autofree char *args = NULL;
+
+			args = g_strdup_printf("size=16M passes=2 pattern=%s "
+					       "rw=%s", patterns[i], rws[j]);
+			r = workload_run(prog, args);
+			harness_assert_exit(r, 0);
+			g_assert_cmpfloat(report_number(r, "corrupt"), ==, 0);
+			g_assert_cmpfloat(report_number(r, "passes"), ==, 2);
+			g_assert_cmpfloat(report_number(r, "verified_pages"),
+					  ==, WL_SIZE_PAGES);
+			g_assert_cmpfloat(report_number(r, "pages_touched"),
+					  >, 0);
+		}
+	}
 }
 
 static void test_touch_speed(void)
@@ -76,6 +201,14 @@ int main(int argc, char **argv)
 {
 	harness_init(&argc, &argv);
 	g_test_add_func("/kvm/workload/verify", test_workload_verify);
+	g_test_add_func("/kvm/workload/inject/read", test_workload_inject_read);
+	g_test_add_func("/kvm/workload/inject/write",
+			test_workload_inject_write);
+	g_test_add_func("/kvm/workload/inject/mixed",
+			test_workload_inject_mixed);
+	g_test_add_func("/kvm/workload/inject/final",
+			test_workload_inject_final);
+	g_test_add_func("/kvm/workload/clean", test_workload_clean);
 	g_test_add_func("/kvm/workload/touch-speed", test_touch_speed);
 	return g_test_run();
 }
