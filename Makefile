@@ -76,7 +76,7 @@ distclean:
 
 help:
 	@echo "make              configure (first time) and build in $(BUILD)/"
-	@echo "make demo         build, then boot the hello guest"
+	@echo "make demo         build, then run the demo guests (scripts/demo.sh)"
 	@echo "make check        build, then run the test suites"
 	@echo "make check-asan   build in $(ASAN_BUILD)/ with ASan+UBSan ($(ASAN_CC)) and run the suites"
 	@echo "make bench        build, then run bench/prealloc"

@@ -19,7 +19,7 @@ static const struct {
 } debug_items[] = {
 	{ "ucall", "ucalls made by the guest (print, assert, done...)" },
 	{ "unimp", "guest accesses to unimplemented I/O ports and MMIO" },
-	{ "kvm", "KVM set-up and exits (accel/kvm)" },
+	{ "kvm", "KVM ioctls, with their results (accel/kvm)" },
 };
 
 static void set_str(char **dst, const char *val)

@@ -4,7 +4,7 @@
  *
  * Layering follows QEMU's accel/kvm: thin entry points here hand off to
  * per-slot helpers in kvm-all.c and per-vCPU helpers in kvm-cpu.c.  Every
- * ioctl goes through kvm_ioctl()/kvm_vm_ioctl()/kvm_vcpu_ioctl() so it can
+ * ioctl goes through kvm_ioctl()/kvm_vm_ioctl()/vcpu_ioctl() so it can
  * be traced with -d kvm.
  */
 #ifndef ACCEL_KVM_H
