@@ -27,8 +27,10 @@ static int hostmem_file_tmp(HostMemBackend *be, GError **errp)
 	path = g_strdup_printf("%s/kvmage-%s.XXXXXX", be->mem_path, be->id);
 	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0) {
-		error_setg_errno(errp, errno, "can't create backing store in "
-				 "%s for backend '%s'", be->mem_path, be->id);
+		error_setg_errno(errp, errno,
+				 "can't create backing store in "
+				 "%s for backend '%s'",
+				 be->mem_path, be->id);
 		return -1;
 	}
 	if (unlink(path) < 0) {
@@ -49,8 +51,10 @@ static bool hostmem_file_open(HostMemBackend *be, GError **errp)
 	}
 	be->fd = open(be->mem_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (be->fd < 0) {
-		error_setg_errno(errp, errno, "can't open backing store %s for "
-				 "backend '%s'", be->mem_path, be->id);
+		error_setg_errno(errp, errno,
+				 "can't open backing store %s for "
+				 "backend '%s'",
+				 be->mem_path, be->id);
 		return false;
 	}
 	return true;
@@ -82,18 +86,19 @@ static bool hostmem_file_size(HostMemBackend *be, GError **errp)
 	}
 	if (st.st_size == 0) {
 		if (ftruncate(be->fd, be->size) < 0) {
-			error_setg_errno(errp, errno, "can't resize %s to %"
-					 G_GUINT64_FORMAT, be->mem_path,
-					 be->size);
+			error_setg_errno(errp, errno,
+					 "can't resize %s to %" G_GUINT64_FORMAT,
+					 be->mem_path, be->size);
 			return false;
 		}
 		return true;
 	}
 	if ((uint64_t)st.st_size < be->size) {
-		error_setg(errp, "backing store %s size 0x%" G_GINT64_MODIFIER
-			   "x is smaller than 'size' option 0x%"
-			   G_GINT64_MODIFIER "x", be->mem_path,
-			   (uint64_t)st.st_size, be->size);
+		error_setg(errp,
+			   "backing store %s size 0x%" G_GINT64_MODIFIER
+			   "x is smaller than 'size' option 0x%" G_GINT64_MODIFIER
+			   "x",
+			   be->mem_path, (uint64_t)st.st_size, be->size);
 		return false;
 	}
 	return true;
@@ -101,8 +106,7 @@ static bool hostmem_file_size(HostMemBackend *be, GError **errp)
 
 static bool hostmem_file_alloc(HostMemBackend *be, GError **errp)
 {
-	if (!hostmem_file_open(be, errp) ||
-	    !hostmem_file_page_size(be, errp))
+	if (!hostmem_file_open(be, errp) || !hostmem_file_page_size(be, errp))
 		return false;
 	if (!hostmem_check_size(be, be->page_size,
 				be->page_size != hostmem_host_page_size(),

@@ -9,7 +9,7 @@
 #include "backends/hostmem.h"
 
 typedef struct HostMemClass {
-	const char *name;	/* QOM type name */
+	const char *name; /* QOM type name */
 	bool share_default;
 	/*
 	 * Map be->size bytes: set be->fd (or leave -1), be->page_size and

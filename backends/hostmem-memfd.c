@@ -45,8 +45,10 @@ static bool hostmem_memfd_open(HostMemBackend *be, GError **errp)
 	if (be->fd < 0) {
 		g_autofree char *hs = size_to_str(be->hugetlbsize);
 
-		error_setg_errno(errp, errno, "cannot create memfd for backend "
-				 "'%s'%s%s", be->id,
+		error_setg_errno(errp, errno,
+				 "cannot create memfd for backend "
+				 "'%s'%s%s",
+				 be->id,
 				 be->hugetlbsize ? " with huge page size " : "",
 				 be->hugetlbsize ? hs : "");
 		return false;
@@ -57,8 +59,10 @@ static bool hostmem_memfd_open(HostMemBackend *be, GError **errp)
 	}
 	/* hugetlbfs reports its page size as the block size */
 	if (fstatfs(be->fd, &fs) < 0) {
-		error_setg_errno(errp, errno, "cannot stat memfd of backend "
-				 "'%s'", be->id);
+		error_setg_errno(errp, errno,
+				 "cannot stat memfd of backend "
+				 "'%s'",
+				 be->id);
 		return false;
 	}
 	be->page_size = fs.f_bsize;
@@ -72,14 +76,17 @@ static bool hostmem_memfd_alloc(HostMemBackend *be, GError **errp)
 	if (!hostmem_check_size(be, be->page_size, be->hugetlb, errp))
 		return false;
 	if (ftruncate(be->fd, be->size) < 0) {
-		error_setg_errno(errp, errno, "cannot resize memfd of backend "
-				 "'%s' to %" G_GUINT64_FORMAT, be->id,
-				 be->size);
+		error_setg_errno(errp, errno,
+				 "cannot resize memfd of backend "
+				 "'%s' to %" G_GUINT64_FORMAT,
+				 be->id, be->size);
 		return false;
 	}
 	if (be->seal && fcntl(be->fd, F_ADD_SEALS, HOSTMEM_SEALS) < 0) {
-		error_setg_errno(errp, errno, "cannot seal memfd of backend "
-				 "'%s'", be->id);
+		error_setg_errno(errp, errno,
+				 "cannot seal memfd of backend "
+				 "'%s'",
+				 be->id);
 		return false;
 	}
 	return hostmem_map(be, errp);

@@ -27,22 +27,24 @@
 #define T_ALL	(T_RAM | T_MEMFD | T_FILE)
 
 typedef enum {
-	PROP_SIZE,	/* uint64_t, QEMU size syntax, bare number = bytes */
-	PROP_BOOL,	/* bool, on/off */
-	PROP_UINT32,	/* unsigned */
-	PROP_STR,	/* char *, owned */
+	PROP_SIZE,   /* uint64_t, QEMU size syntax, bare number = bytes */
+	PROP_BOOL,   /* bool, on/off */
+	PROP_UINT32, /* unsigned */
+	PROP_STR,    /* char *, owned */
 } HostMemPropKind;
 
 typedef struct HostMemProp {
 	const char *name;
 	HostMemPropKind kind;
-	unsigned types;		/* T_* the property applies to */
-	size_t offset;		/* of the field in HostMemBackend */
+	unsigned types; /* T_* the property applies to */
+	size_t offset;	/* of the field in HostMemBackend */
 	const char *desc;
 } HostMemProp;
 
-#define PROP(n, k, t, field, d) \
-	{ n, k, t, offsetof(HostMemBackend, field), d }
+#define PROP(n, k, t, field, d)                             \
+	{                                                   \
+		n, k, t, offsetof(HostMemBackend, field), d \
+	}
 
 static const HostMemProp hostmem_props[] = {
 	PROP("size", PROP_SIZE, T_ALL, size,
@@ -101,8 +103,9 @@ void hostmem_print_help(HostMemType type, FILE *out)
 	for (i = 0; i < G_N_ELEMENTS(hostmem_props); i++) {
 		const HostMemProp *p = &hostmem_props[i];
 		const char *kind = p->kind == PROP_BOOL ? "bool" :
-				   p->kind == PROP_STR ? "string" :
-				   p->kind == PROP_SIZE ? "size" : "int";
+				   p->kind == PROP_STR	? "string" :
+				   p->kind == PROP_SIZE ? "size" :
+							  "int";
 		g_autofree char *lhs = NULL;
 
 		if (!(p->types & (1u << type)))
@@ -185,8 +188,10 @@ static bool hostmem_prop_set(HostMemBackend *be, const HostMemProp *p,
 		return true;
 	case PROP_UINT32:
 		if (!hostmem_parse_u64(val, &u)) {
-			error_setg(errp, "Parameter '%s' expects a uint64 "
-				   "value", p->name);
+			error_setg(errp,
+				   "Parameter '%s' expects a uint64 "
+				   "value",
+				   p->name);
 			return false;
 		}
 		if (u > UINT32_MAX) {
@@ -268,9 +273,10 @@ bool hostmem_check_size(HostMemBackend *be, uint64_t page_size, bool huge,
 		return true;
 	sz = size_to_str(be->size);
 	ps = size_to_str(page_size);
-	error_setg(errp, "property 'size' of %s: %s is not a multiple of the "
-		   "%spage size %s", hostmem_type_name(be->type), sz,
-		   huge ? "huge " : "", ps);
+	error_setg(errp,
+		   "property 'size' of %s: %s is not a multiple of the "
+		   "%spage size %s",
+		   hostmem_type_name(be->type), sz, huge ? "huge " : "", ps);
 	return false;
 }
 
@@ -287,8 +293,10 @@ static bool hostmem_check(HostMemBackend *be, uint64_t seen, GError **errp)
 		return false;
 	}
 	if (be->mem_path && !be->mem_path[0]) {
-		error_setg(errp, "property 'mem-path' of %s doesn't take "
-			   "value ''", tn);
+		error_setg(errp,
+			   "property 'mem-path' of %s doesn't take "
+			   "value ''",
+			   tn);
 		return false;
 	}
 	if (!be->size) {
@@ -297,34 +305,42 @@ static bool hostmem_check(HostMemBackend *be, uint64_t seen, GError **errp)
 		return false;
 	}
 	if (!be->prealloc_threads) {
-		error_setg(errp, "property 'prealloc-threads' of %s doesn't "
-			   "take value '0'", tn);
+		error_setg(errp,
+			   "property 'prealloc-threads' of %s doesn't "
+			   "take value '0'",
+			   tn);
 		return false;
 	}
 	if (hostmem_seen(seen, "hugetlbsize") && !be->hugetlb) {
-		error_setg(errp, "property 'hugetlbsize' of %s needs "
-			   "'hugetlb=on'", tn);
+		error_setg(errp,
+			   "property 'hugetlbsize' of %s needs "
+			   "'hugetlb=on'",
+			   tn);
 		return false;
 	}
 	if (be->hugetlbsize && (be->hugetlbsize & (be->hugetlbsize - 1) ||
 				be->hugetlbsize < hostmem_host_page_size())) {
-		error_setg(errp, "property 'hugetlbsize' of %s must be a "
-			   "power of 2 of at least the page size", tn);
+		error_setg(errp,
+			   "property 'hugetlbsize' of %s must be a "
+			   "power of 2 of at least the page size",
+			   tn);
 		return false;
 	}
 	if (be->hugetlbsize && be->size % be->hugetlbsize) {
 		g_autofree char *sz = size_to_str(be->size);
 		g_autofree char *hs = size_to_str(be->hugetlbsize);
 
-		error_setg(errp, "property 'size' of %s: %s is not a multiple "
-			   "of 'hugetlbsize' %s", tn, sz, hs);
+		error_setg(errp,
+			   "property 'size' of %s: %s is not a multiple "
+			   "of 'hugetlbsize' %s",
+			   tn, sz, hs);
 		return false;
 	}
 	return hostmem_check_size(be, hostmem_host_page_size(), false, errp);
 }
 
-HostMemBackend *hostmem_new(HostMemType type, const char *id,
-			    GHashTable *props, GError **errp)
+HostMemBackend *hostmem_new(HostMemType type, const char *id, GHashTable *props,
+			    GError **errp)
 {
 	HostMemBackend *be;
 	uint64_t seen;
@@ -350,15 +366,18 @@ static void hostmem_map_error(HostMemBackend *be, int err, GError **errp)
 	g_autofree char *ps = NULL;
 
 	if (err != ENOMEM || be->page_size <= hostmem_host_page_size()) {
-		error_setg_errno(errp, err, "unable to map backing store for "
-				 "backend '%s'", be->id);
+		error_setg_errno(errp, err,
+				 "unable to map backing store for "
+				 "backend '%s'",
+				 be->id);
 		return;
 	}
 	/* hugetlbfs reserves the pages at mmap() time */
 	ps = size_to_str(be->page_size);
-	error_setg(errp, "unable to map backing store for backend '%s': "
-		   "%s (not enough free huge pages of %s)", be->id,
-		   g_strerror(err), ps);
+	error_setg(errp,
+		   "unable to map backing store for backend '%s': "
+		   "%s (not enough free huge pages of %s)",
+		   be->id, g_strerror(err), ps);
 }
 
 bool hostmem_map(HostMemBackend *be, GError **errp)
@@ -371,16 +390,20 @@ bool hostmem_map(HostMemBackend *be, GError **errp)
 	if (be->fd < 0)
 		flags |= MAP_ANONYMOUS;
 	if (be->size > SIZE_MAX - align) {
-		error_setg_errno(errp, ENOMEM, "unable to map backing store "
-				 "for backend '%s'", be->id);
+		error_setg_errno(errp, ENOMEM,
+				 "unable to map backing store "
+				 "for backend '%s'",
+				 be->id);
 		return false;
 	}
 	/* Reserve address space, then map at an aligned address inside. */
 	resv = mmap(NULL, be->size + align, PROT_NONE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (resv == MAP_FAILED) {
-		error_setg_errno(errp, errno, "unable to reserve address "
-				 "space for backend '%s'", be->id);
+		error_setg_errno(errp, errno,
+				 "unable to reserve address "
+				 "space for backend '%s'",
+				 be->id);
 		return false;
 	}
 	start = (uint8_t *)(((uintptr_t)resv + align - 1) & ~(align - 1));
@@ -475,7 +498,8 @@ static bool hostmem_check_fits(HostMemBackend *be, GError **errp)
 		return true;
 	want = size_to_str(be->size);
 	avail = size_to_str(have);
-	error_setg(errp, "Cannot preallocate memory for backend '%s': size %s "
+	error_setg(errp,
+		   "Cannot preallocate memory for backend '%s': size %s "
 		   "does not fit in the host's available memory and swap (%s)",
 		   be->id, want, avail);
 	return false;
@@ -498,8 +522,10 @@ bool hostmem_alloc(HostMemBackend *be, GError **errp)
 	if (be->prealloc &&
 	    !prealloc_range(be->host, be->size, be->page_size,
 			    be->prealloc_threads, be->share, &err)) {
-		g_propagate_prefixed_error(errp, err, "Cannot preallocate "
-					   "memory for backend '%s': ", be->id);
+		g_propagate_prefixed_error(errp, err,
+					   "Cannot preallocate "
+					   "memory for backend '%s': ",
+					   be->id);
 		goto fail;
 	}
 	be->allocated = true;

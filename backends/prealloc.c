@@ -30,29 +30,29 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-#define PREALLOC_CHUNK (256ULL << 20) /* bytes per madvise() call */
-#define PREALLOC_ALIGN (2ULL << 20)   /* thread parts start on THP bounds */
-#define PREALLOC_SIGBUS (-1)	      /* "errno" of a caught SIGBUS */
+#define PREALLOC_CHUNK	     (256ULL << 20) /* bytes per madvise() call */
+#define PREALLOC_ALIGN	     (2ULL << 20) /* thread parts start on THP bounds */
+#define PREALLOC_SIGBUS	     (-1)	  /* "errno" of a caught SIGBUS */
 #define PREALLOC_MAX_THREADS 64
 
 typedef struct PreallocRun {
 	uint8_t *host;
 	uint64_t page_size;
-	bool touch;	/* skip MADV_POPULATE_WRITE */
-	int stop;	/* atomic: a thread failed, the others give up */
-	GMutex lock;	/* protects err */
-	int err;	/* first failure: errno or PREALLOC_SIGBUS */
+	bool touch;	       /* skip MADV_POPULATE_WRITE */
+	int stop;	       /* atomic: a thread failed, the others give up */
+	GMutex lock;	       /* protects err */
+	int err;	       /* first failure: errno or PREALLOC_SIGBUS */
 	bool sigbus_installed; /* by this run, protected by lock */
 } PreallocRun;
 
 typedef struct PreallocPart {
 	PreallocRun *run;
-	uint64_t start, end;	/* offsets into run->host */
+	uint64_t start, end; /* offsets into run->host */
 	GThread *thread;
 } PreallocPart;
 
 static GMutex prealloc_sig_lock;
-static unsigned prealloc_sig_users;	/* protected by prealloc_sig_lock */
+static unsigned prealloc_sig_users;	  /* protected by prealloc_sig_lock */
 static struct sigaction prealloc_sig_old; /* protected by prealloc_sig_lock */
 static __thread sigjmp_buf *prealloc_jmp;
 
@@ -206,9 +206,9 @@ static bool prealloc_check_args(void *host, uint64_t len, uint64_t page_size,
 {
 	if (!page_size || page_size & (page_size - 1) ||
 	    (uintptr_t)host % page_size || len % page_size || !threads) {
-		error_setg(errp, "invalid preallocation request: %p+0x%"
-			   G_GINT64_MODIFIER "x, page size 0x%"
-			   G_GINT64_MODIFIER "x, %u threads",
+		error_setg(errp,
+			   "invalid preallocation request: %p+0x%" G_GINT64_MODIFIER
+			   "x, page size 0x%" G_GINT64_MODIFIER "x, %u threads",
 			   host, len, page_size, threads);
 		return false;
 	}
@@ -253,9 +253,10 @@ static bool prealloc_report(PreallocRun *run, uint64_t len, GError **errp)
 	if (!run->err)
 		return true;
 	if (run->err == PREALLOC_SIGBUS || run->err == EFAULT)
-		error_setg(errp, "populating %s failed: out of memory or huge "
-			   "pages (%s)", sz,
-			   run->err == EFAULT ? "EFAULT" : "SIGBUS");
+		error_setg(errp,
+			   "populating %s failed: out of memory or huge "
+			   "pages (%s)",
+			   sz, run->err == EFAULT ? "EFAULT" : "SIGBUS");
 	else
 		error_setg_errno(errp, run->err, "populating %s failed", sz);
 	return false;
@@ -278,8 +279,7 @@ bool prealloc_range(void *host, uint64_t len, uint64_t page_size,
 		return true;
 	run.touch = !prealloc_can_populate(host);
 	g_mutex_init(&run.lock);
-	n = prealloc_split(parts, prealloc_nr_threads(threads), len,
-			   page_size);
+	n = prealloc_split(parts, prealloc_nr_threads(threads), len, page_size);
 	/* Part 0 runs here; the others in threads. */
 	for (i = 1; i < n; i++) {
 		parts[i].run = &run;
@@ -299,7 +299,8 @@ bool prealloc_range(void *host, uint64_t len, uint64_t page_size,
 			g_thread_join(parts[i].thread);
 	prealloc_sig_put(&run);
 	if (err) {
-		g_propagate_prefixed_error(errp, err, "cannot create "
+		g_propagate_prefixed_error(errp, err,
+					   "cannot create "
 					   "preallocation thread: ");
 		ok = false;
 	} else {

@@ -68,9 +68,9 @@ void machine_log_unimp(Machine *m, const char *space, uint64_t addr,
 		       unsigned size, bool is_write)
 {
 	if (machine_log_enabled(m, "unimp"))
-		fprintf(stderr, "unimp: %s %s 0x%" G_GINT64_MODIFIER
-			"x size %u\n", space, is_write ? "write" : "read",
-			addr, size);
+		fprintf(stderr,
+			"unimp: %s %s 0x%" G_GINT64_MODIFIER "x size %u\n",
+			space, is_write ? "write" : "read", addr, size);
 }
 
 bool machine_has_cpus(Machine *m)
@@ -117,7 +117,8 @@ static bool machine_create_backends(Machine *m, GError **errp)
 			if (hostmem_alloc(be, errp))
 				continue;
 		}
-		g_prefix_error(errp, "-object %s,id=%s: ", oc->qom_type, oc->id);
+		g_prefix_error(errp, "-object %s,id=%s: ", oc->qom_type,
+			       oc->id);
 		return false;
 	}
 	return true;
@@ -142,8 +143,10 @@ static HostMemBackend *machine_ram_backend(Machine *m, GError **errp)
 			g_autofree char *a = size_to_str(cfg->ram_size);
 			g_autofree char *b = size_to_str(be->size);
 
-			error_setg(errp, "-m %s does not match the size %s of "
-				   "memory backend '%s'", a, b, be->id);
+			error_setg(errp,
+				   "-m %s does not match the size %s of "
+				   "memory backend '%s'",
+				   a, b, be->id);
 			return NULL;
 		}
 		return be;
@@ -201,7 +204,7 @@ static bool machine_create_pc(Machine *m, GError **errp)
 
 	if (!m->cfg->kernel) {
 		error_setg(errp, "no guest program: use -kernel FILE "
-			   "(kvmage has no firmware)");
+				 "(kvmage has no firmware)");
 		return false;
 	}
 	if (m->cfg->smp > BOOT_MAX_VCPUS) {
@@ -237,8 +240,8 @@ Machine *machine_create(VmConfig *cfg, GMainContext *main_ctx, GError **errp)
 	m->main_ctx = main_ctx;
 	g_mutex_init(&m->lock);
 	ram_list_init(&m->ram);
-	m->backends = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)hostmem_free);
+	m->backends =
+		g_ptr_array_new_with_free_func((GDestroyNotify)hostmem_free);
 	m->devices = g_ptr_array_new();
 	m->pio = iobus_new("pio");
 	m->mmio = iobus_new("mmio");
@@ -248,7 +251,7 @@ Machine *machine_create(VmConfig *cfg, GMainContext *main_ctx, GError **errp)
 	if (!strcmp(cfg->machine_type, "none")) {
 		if (cfg->kernel) {
 			error_setg(errp, "-kernel: machine type 'none' has no "
-				   "CPUs to run it");
+					 "CPUs to run it");
 			goto err;
 		}
 		return m;

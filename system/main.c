@@ -12,8 +12,8 @@
 #include "util/error.h"
 
 struct main_state {
-	Machine *m;  /* NULL while the machine is being built */
-	int signal;  /* first signal seen, 0 if none */
+	Machine *m; /* NULL while the machine is being built */
+	int signal; /* first signal seen, 0 if none */
 };
 
 struct main_signal {
@@ -68,7 +68,8 @@ static int main_run(VmConfig *cfg)
 {
 	GMainContext *ctx = g_main_context_default();
 	struct main_state st = { 0 };
-	struct main_signal sigs[] = { { &st, SIGINT }, { &st, SIGTERM },
+	struct main_signal sigs[] = { { &st, SIGINT },
+				      { &st, SIGTERM },
 				      { &st, SIGHUP } };
 	guint ids[G_N_ELEMENTS(sigs)];
 	g_autoptr(GError) err = NULL;

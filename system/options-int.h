@@ -12,21 +12,21 @@
 
 typedef struct OptState {
 	VmConfig *cfg;
-	const char *opt;	/* the option as typed: "-m" or "--m" */
-	const char *arg;	/* its argument, NULL if it takes none */
-	bool serial_set;	/* -serial given */
-	char *mb_where;		/* "-machine ARG" that set memory-backend */
-	bool stop;		/* -help, -version, -d help: stop parsing */
+	const char *opt; /* the option as typed: "-m" or "--m" */
+	const char *arg; /* its argument, NULL if it takes none */
+	bool serial_set; /* -serial given */
+	char *mb_where;	 /* "-machine ARG" that set memory-backend */
+	bool stop;	 /* -help, -version, -d help: stop parsing */
 } OptState;
 
 typedef bool (*OptHandler)(OptState *st, GError **errp);
 
 typedef struct OptionDef {
-	const char *name;	/* without the leading '-' */
-	const char *arg_name;	/* for the help text; NULL: no argument */
+	const char *name;     /* without the leading '-' */
+	const char *arg_name; /* for the help text; NULL: no argument */
 	OptHandler fn;
-	const char *help;	/* one line; NULL hides an alias */
-	const char *alias;	/* other spelling shown in the help */
+	const char *help;  /* one line; NULL hides an alias */
+	const char *alias; /* other spelling shown in the help */
 } OptionDef;
 
 /* Set "OPT ARG: message" (or "OPT: message" for options without one). */
@@ -42,8 +42,7 @@ GHashTable *opt_keyval(OptState *st, const char *implied,
 const char *opt_require(OptState *st, GHashTable *kv, const char *key,
 			GError **errp);
 /* Check that @id, the value of @key, is an identifier like QEMU's. */
-bool opt_check_id(OptState *st, const char *key, const char *id,
-		  GError **errp);
+bool opt_check_id(OptState *st, const char *key, const char *id, GError **errp);
 
 bool opt_help(OptState *st, GError **errp);
 bool opt_version(OptState *st, GError **errp);

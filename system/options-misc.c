@@ -43,9 +43,10 @@ bool opt_append(OptState *st, GError **errp)
 	size_t len = strlen(st->arg);
 
 	if (len >= BOOT_CMDLINE_MAX) {
-		error_setg(errp, "%s: command line too long (%zu bytes, "
-			   "at most %llu)", st->opt, len,
-			   BOOT_CMDLINE_MAX - 1);
+		error_setg(errp,
+			   "%s: command line too long (%zu bytes, "
+			   "at most %llu)",
+			   st->opt, len, BOOT_CMDLINE_MAX - 1);
 		return false;
 	}
 	set_str(&st->cfg->append, st->arg);
@@ -72,8 +73,10 @@ bool opt_serial(OptState *st, GError **errp)
 		cfg->serial = SERIAL_FILE;
 		set_str(&cfg->serial_path, st->arg + 5);
 	} else {
-		opt_error(st, errp, "'%s' is not a valid char driver "
-			  "(use stdio, file:PATH or none)", st->arg);
+		opt_error(st, errp,
+			  "'%s' is not a valid char driver "
+			  "(use stdio, file:PATH or none)",
+			  st->arg);
 		return false;
 	}
 	st->serial_set = true;
@@ -94,9 +97,8 @@ bool opt_nodefaults(OptState *st, GError **errp)
 
 bool opt_name(OptState *st, GError **errp)
 {
-	static const char *const keys[] = {
-		"guest", "name", "debug-threads", NULL
-	};
+	static const char *const keys[] = { "guest", "name", "debug-threads",
+					    NULL };
 	g_autoptr(GHashTable) kv = opt_keyval(st, "guest", keys, errp);
 	const char *guest, *name;
 	bool dummy;
@@ -106,7 +108,8 @@ bool opt_name(OptState *st, GError **errp)
 	guest = g_hash_table_lookup(kv, "guest");
 	name = g_hash_table_lookup(kv, "name");
 	if (guest && name) {
-		opt_error(st, errp, "Parameters 'guest' and 'name' both set "
+		opt_error(st, errp,
+			  "Parameters 'guest' and 'name' both set "
 			  "the name, give only one");
 		return false;
 	}
@@ -129,8 +132,10 @@ bool opt_display(OptState *st, GError **errp)
 	if (!kv || !(type = opt_require(st, kv, "type", errp)))
 		return false;
 	if (strcmp(type, "none")) {
-		opt_error(st, errp, "Parameter 'type' does not accept value "
-			  "'%s' (only none is supported)", type);
+		opt_error(st, errp,
+			  "Parameter 'type' does not accept value "
+			  "'%s' (only none is supported)",
+			  type);
 		return false;
 	}
 	set_str(&st->cfg->display, type);
@@ -165,8 +170,10 @@ bool opt_debug(OptState *st, GError **errp)
 		;
 	/* items is empty for "": that is an empty item too */
 	if (items[i] || i == 0) {
-		opt_error(st, errp, "unknown log item '%s' "
-			  "(-d help lists them)", items[i] ? items[i] : "");
+		opt_error(st, errp,
+			  "unknown log item '%s' "
+			  "(-d help lists them)",
+			  items[i] ? items[i] : "");
 		return false;
 	}
 	set_str(&st->cfg->debug_log, st->arg);
@@ -187,8 +194,10 @@ bool opt_accel(OptState *st, GError **errp)
 	if (!kv || !(accel = opt_require(st, kv, "accel", errp)))
 		return false;
 	if (strcmp(accel, "kvm")) {
-		opt_error(st, errp, "Parameter 'accel' does not accept value "
-			  "'%s' (kvm is the only accelerator)", accel);
+		opt_error(st, errp,
+			  "Parameter 'accel' does not accept value "
+			  "'%s' (kvm is the only accelerator)",
+			  accel);
 		return false;
 	}
 	return true;

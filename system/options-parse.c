@@ -18,13 +18,15 @@
 #define RAM_SIZE_ALIGN 4096ULL
 
 static const char *const object_types[] = {
-	"memory-backend-ram", "memory-backend-memfd", "memory-backend-file",
+	"memory-backend-ram",
+	"memory-backend-memfd",
+	"memory-backend-file",
 	NULL,
 };
 
 /* Parse the argument as key=value pairs and refuse keys not in @keys. */
 GHashTable *opt_keyval(OptState *st, const char *implied,
-			      const char *const *keys, GError **errp)
+		       const char *const *keys, GError **errp)
 {
 	GHashTable *kv = keyval_parse(st->arg, implied, st->opt, errp);
 	GHashTableIter it;
@@ -46,7 +48,7 @@ GHashTable *opt_keyval(OptState *st, const char *implied,
 
 /* The value of @key, or NULL with an error when it is missing. */
 const char *opt_require(OptState *st, GHashTable *kv, const char *key,
-			       GError **errp)
+			GError **errp)
 {
 	const char *val = g_hash_table_lookup(kv, key);
 
@@ -69,13 +71,14 @@ static bool id_wellformed(const char *id)
 	return true;
 }
 
-bool opt_check_id(OptState *st, const char *key, const char *id,
-			 GError **errp)
+bool opt_check_id(OptState *st, const char *key, const char *id, GError **errp)
 {
 	if (id_wellformed(id))
 		return true;
-	opt_error(st, errp, "Parameter '%s' expects an identifier (letters, "
-		  "digits, '-', '.', '_', starting with a letter)", key);
+	opt_error(st, errp,
+		  "Parameter '%s' expects an identifier (letters, "
+		  "digits, '-', '.', '_', starting with a letter)",
+		  key);
 	return false;
 }
 
@@ -138,14 +141,16 @@ bool opt_smp(OptState *st, GError **errp)
 		return false;
 	}
 	if (n == 0) {
-		opt_error(st, errp, "Parameter 'cpus' must be greater than "
+		opt_error(st, errp,
+			  "Parameter 'cpus' must be greater than "
 			  "zero");
 		return false;
 	}
 	if (n > BOOT_MAX_VCPUS) {
-		opt_error(st, errp, "Invalid SMP CPUs %" G_GUINT64_FORMAT ". "
-			  "The max CPUs supported by kvmage is %u", n,
-			  BOOT_MAX_VCPUS);
+		opt_error(st, errp,
+			  "Invalid SMP CPUs %" G_GUINT64_FORMAT ". "
+			  "The max CPUs supported by kvmage is %u",
+			  n, BOOT_MAX_VCPUS);
 		return false;
 	}
 	st->cfg->smp = n;
@@ -160,9 +165,11 @@ static bool opt_object_check(OptState *st, GHashTable *kv, GError **errp)
 	if (!(type = opt_require(st, kv, "qom-type", errp)))
 		return false;
 	if (!g_strv_contains(object_types, type)) {
-		opt_error(st, errp, "Parameter 'qom-type' does not accept "
+		opt_error(st, errp,
+			  "Parameter 'qom-type' does not accept "
 			  "value '%s' (use memory-backend-ram, "
-			  "memory-backend-memfd or memory-backend-file)", type);
+			  "memory-backend-memfd or memory-backend-file)",
+			  type);
 		return false;
 	}
 	if (!(id = opt_require(st, kv, "id", errp)) ||
@@ -177,8 +184,8 @@ static bool opt_object_check(OptState *st, GHashTable *kv, GError **errp)
 
 bool opt_object(OptState *st, GError **errp)
 {
-	g_autoptr(GHashTable) kv = keyval_parse(st->arg, "qom-type", st->opt,
-						errp);
+	g_autoptr(GHashTable)
+		kv = keyval_parse(st->arg, "qom-type", st->opt, errp);
 	ObjectConfig *obj;
 
 	if (!kv || !opt_object_check(st, kv, errp))
@@ -195,9 +202,8 @@ bool opt_object(OptState *st, GError **errp)
 
 bool opt_machine(OptState *st, GError **errp)
 {
-	static const char *const keys[] = {
-		"type", "memory-backend", "accel", NULL
-	};
+	static const char *const keys[] = { "type", "memory-backend", "accel",
+					    NULL };
 	static const char *const types[] = { "pc", "none", NULL };
 	g_autoptr(GHashTable) kv = opt_keyval(st, "type", keys, errp);
 	const char *type, *mb, *accel;
@@ -208,15 +214,19 @@ bool opt_machine(OptState *st, GError **errp)
 	mb = g_hash_table_lookup(kv, "memory-backend");
 	accel = g_hash_table_lookup(kv, "accel");
 	if (type && !g_strv_contains(types, type)) {
-		opt_error(st, errp, "unsupported machine type '%s' "
-			  "(use pc or none)", type);
+		opt_error(st, errp,
+			  "unsupported machine type '%s' "
+			  "(use pc or none)",
+			  type);
 		return false;
 	}
 	if (mb && !opt_check_id(st, "memory-backend", mb, errp))
 		return false;
 	if (accel && strcmp(accel, "kvm")) {
-		opt_error(st, errp, "Parameter 'accel' does not accept value "
-			  "'%s' (kvm is the only accelerator)", accel);
+		opt_error(st, errp,
+			  "Parameter 'accel' does not accept value "
+			  "'%s' (kvm is the only accelerator)",
+			  accel);
 		return false;
 	}
 	if (type) {

@@ -22,8 +22,7 @@ static const OptionDef options[] = {
 	{ "version", NULL, opt_version, "display version information and exit",
 	  NULL },
 	{ "machine", "[type=]TYPE[,memory-backend=ID]", opt_machine,
-	  "machine pc (default) or none; RAM from backend ID",
-	  "M" },
+	  "machine pc (default) or none; RAM from backend ID", "M" },
 	{ "M", "[type=]TYPE[,memory-backend=ID]", opt_machine, NULL, NULL },
 	{ "m", "[size=]SIZE", opt_m,
 	  "guest RAM, default 128M; bare numbers are MiB", NULL },
@@ -138,9 +137,10 @@ static bool options_check(OptState *st, GError **errp)
 
 	if (cfg->memory_backend &&
 	    !options_find_object(cfg, cfg->memory_backend)) {
-		error_setg(errp, "%s: Memory backend '%s' not found "
-			   "(no -object with that id)", st->mb_where,
-			   cfg->memory_backend);
+		error_setg(errp,
+			   "%s: Memory backend '%s' not found "
+			   "(no -object with that id)",
+			   st->mb_where, cfg->memory_backend);
 		return false;
 	}
 	if (cfg->nodefaults && !st->serial_set)
@@ -201,7 +201,8 @@ void options_print_help(FILE *out)
 {
 	unsigned i;
 
-	fprintf(out, "usage: kvmage [options]\n\n"
+	fprintf(out,
+		"usage: kvmage [options]\n\n"
 		"Options may be written -opt or --opt.  SIZE is a number with "
 		"an optional suffix\nB, K, M, G, T, P or E (powers of 1024).\n"
 		"\n");

@@ -57,14 +57,18 @@ static bool ram_bank_check(RamBankType type, uint64_t gpa, uint64_t size,
 		return false;
 	}
 	if (!size) {
-		error_setg(errp, "%s bank at 0x%" G_GINT64_MODIFIER "x has "
-			   "zero size", ram_bank_type_str(type), gpa);
+		error_setg(errp,
+			   "%s bank at 0x%" G_GINT64_MODIFIER "x has "
+			   "zero size",
+			   ram_bank_type_str(type), gpa);
 		return false;
 	}
 	if (size > UINT64_MAX - gpa) {
-		error_setg(errp, "%s bank at 0x%" G_GINT64_MODIFIER "x of size "
+		error_setg(errp,
+			   "%s bank at 0x%" G_GINT64_MODIFIER "x of size "
 			   "0x%" G_GINT64_MODIFIER "x wraps around the address "
-			   "space", ram_bank_type_str(type), gpa, size);
+			   "space",
+			   ram_bank_type_str(type), gpa, size);
 		return false;
 	}
 	if (type == RAM_BANK_RESERVED) {
@@ -75,15 +79,18 @@ static bool ram_bank_check(RamBankType type, uint64_t gpa, uint64_t size,
 		return true;
 	}
 	if (!be || !be->host) {
-		error_setg(errp, "%s bank at 0x%" G_GINT64_MODIFIER "x needs "
+		error_setg(errp,
+			   "%s bank at 0x%" G_GINT64_MODIFIER "x needs "
 			   "an allocated memory backend",
 			   ram_bank_type_str(type), gpa);
 		return false;
 	}
 	if (offset > be->size || size > be->size - offset) {
-		error_setg(errp, "%s bank at 0x%" G_GINT64_MODIFIER "x: "
-			   "offset 0x%" G_GINT64_MODIFIER "x + size 0x%"
-			   G_GINT64_MODIFIER "x is beyond backend '%s' "
+		error_setg(errp,
+			   "%s bank at 0x%" G_GINT64_MODIFIER "x: "
+			   "offset 0x%" G_GINT64_MODIFIER
+			   "x + size 0x%" G_GINT64_MODIFIER
+			   "x is beyond backend '%s' "
 			   "(size 0x%" G_GINT64_MODIFIER "x)",
 			   ram_bank_type_str(type), gpa, offset, size, be->id,
 			   be->size);
@@ -106,9 +113,11 @@ static RamBank **ram_bank_slot(RamList *list, uint64_t gpa, uint64_t size,
 			break;
 		if (b->gpa + b->size <= gpa)
 			continue;
-		error_setg(errp, "bank [0x%" G_GINT64_MODIFIER "x, 0x%"
-			   G_GINT64_MODIFIER "x) overlaps %s bank [0x%"
-			   G_GINT64_MODIFIER "x, 0x%" G_GINT64_MODIFIER "x)",
+		error_setg(errp,
+			   "bank [0x%" G_GINT64_MODIFIER
+			   "x, 0x%" G_GINT64_MODIFIER
+			   "x) overlaps %s bank [0x%" G_GINT64_MODIFIER
+			   "x, 0x%" G_GINT64_MODIFIER "x)",
 			   gpa, gpa + size, ram_bank_type_str(b->type), b->gpa,
 			   b->gpa + b->size);
 		return NULL;

@@ -15,8 +15,8 @@
 
 /* Set "OPT STR: message" (or just "message" without an option name). */
 static void G_GNUC_PRINTF(4, 5)
-keyval_error(GError **errp, const char *opt_name, const char *str,
-	     const char *fmt, ...)
+	keyval_error(GError **errp, const char *opt_name, const char *str,
+		     const char *fmt, ...)
 {
 	g_autofree char *msg = NULL;
 	va_list ap;
@@ -116,8 +116,7 @@ GHashTable *keyval_parse(const char *str, const char *implied_key,
 				     key->str);
 			return NULL;
 		}
-		g_hash_table_insert(kv, g_strdup(key->str),
-				    g_strdup(val->str));
+		g_hash_table_insert(kv, g_strdup(key->str), g_strdup(val->str));
 	}
 	return g_steal_pointer(&kv);
 }

@@ -14,7 +14,7 @@
 #include "util/error.h"
 #include "util/size.h"
 
-#define SIZE_FRAC_DIGITS 18	/* digits of a fraction that are significant */
+#define SIZE_FRAC_DIGITS 18 /* digits of a fraction that are significant */
 
 static const char size_suffixes[] = "BKMGTPE";
 
@@ -77,7 +77,7 @@ static const char *size_parse_frac(const char *p, uint64_t *num, uint64_t *den)
 
 /* Set "invalid size 'STR': reason". */
 static void G_GNUC_PRINTF(3, 4)
-size_invalid(GError **errp, const char *str, const char *fmt, ...)
+	size_invalid(GError **errp, const char *str, const char *fmt, ...)
 {
 	g_autofree char *reason = NULL;
 	va_list ap;
@@ -96,8 +96,8 @@ typedef struct SizeNumber {
 } SizeNumber;
 
 /* Parse the number at the start of @str; *@end is set past it. */
-static bool size_parse_number(const char *str, const char **end,
-			      SizeNumber *n, GError **errp)
+static bool size_parse_number(const char *str, const char **end, SizeNumber *n,
+			      GError **errp)
 {
 	const char *p = str;
 	bool hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
@@ -119,8 +119,10 @@ static bool size_parse_number(const char *str, const char **end,
 	}
 	p = hex ? size_parse_hex(p + 2, &n->val) : size_parse_dec(p, &n->val);
 	if (!p) {
-		error_setg(errp, "size '%s' is out of range "
-			   "(must be below 2^64)", str);
+		error_setg(errp,
+			   "size '%s' is out of range "
+			   "(must be below 2^64)",
+			   str);
 		return false;
 	}
 	if (*p == '.' && hex) {
@@ -162,8 +164,10 @@ bool size_parse(const char *str, char default_suffix, uint64_t *out,
 	} else if (*p == '\0') {
 		mul = size_suffix_mul(default_suffix);
 	} else if (g_ascii_isalpha(*p)) {
-		size_invalid(errp, str, "unknown suffix '%c' "
-			     "(use B, K, M, G, T, P or E)", *p);
+		size_invalid(errp, str,
+			     "unknown suffix '%c' "
+			     "(use B, K, M, G, T, P or E)",
+			     *p);
 		return false;
 	}
 	if (*p != '\0') {
@@ -176,15 +180,18 @@ bool size_parse(const char *str, char default_suffix, uint64_t *out,
 		return false;
 	}
 	if (n.frac && (!explicit || mul == 1)) {
-		size_invalid(errp, str, "a fraction needs a suffix "
+		size_invalid(errp, str,
+			     "a fraction needs a suffix "
 			     "K, M, G, T, P or E");
 		return false;
 	}
 
 	total = n.val * mul + (unsigned __int128)n.num * mul / n.den;
 	if (total > UINT64_MAX) {
-		error_setg(errp, "size '%s' is out of range "
-			   "(must be below 2^64)", str);
+		error_setg(errp,
+			   "size '%s' is out of range "
+			   "(must be below 2^64)",
+			   str);
 		return false;
 	}
 	*out = (uint64_t)total;

@@ -22,25 +22,26 @@ struct kvm_required_cap {
 	long cap;
 };
 
-#define CAP(x) { #x, x }
+#define CAP(x)        \
+	{             \
+#x, x \
+	}
 static const struct kvm_required_cap kvm_required_caps[] = {
-	CAP(KVM_CAP_USER_MEMORY),
-	CAP(KVM_CAP_EXT_CPUID),
-	CAP(KVM_CAP_IMMEDIATE_EXIT),
-	CAP(KVM_CAP_NR_MEMSLOTS),
+	CAP(KVM_CAP_USER_MEMORY),    CAP(KVM_CAP_EXT_CPUID),
+	CAP(KVM_CAP_IMMEDIATE_EXIT), CAP(KVM_CAP_NR_MEMSLOTS),
 	CAP(KVM_CAP_MAX_VCPUS),
 };
 #undef CAP
 
 /* Trace one ioctl with -d kvm; keeps errno for the caller. */
-static void kvm_trace(KvmState *s, const char *what, unsigned long req,
-		      int ret)
+static void kvm_trace(KvmState *s, const char *what, unsigned long req, int ret)
 {
 	int saved = errno;
 
 	if (s && s->trace)
 		fprintf(stderr, "kvm: %s ioctl 0x%lx = %d%s%s\n", what, req,
-			ret, ret < 0 ? " " : "", ret < 0 ? g_strerror(saved) : "");
+			ret, ret < 0 ? " " : "",
+			ret < 0 ? g_strerror(saved) : "");
 	errno = saved;
 }
 
@@ -92,7 +93,8 @@ KvmState *kvm_init(bool trace, GError **errp)
 	s->slot_max_bytes = KVM_SLOT_MAX_DEFAULT;
 	s->fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (s->fd < 0) {
-		error_setg_errno(errp, errno, "Could not access KVM kernel module");
+		error_setg_errno(errp, errno,
+				 "Could not access KVM kernel module");
 		goto err_free;
 	}
 	ret = kvm_ioctl(s, KVM_GET_API_VERSION, NULL);
@@ -142,7 +144,8 @@ bool kvm_slot_split(uint64_t size, uint64_t max, uint64_t page_size,
 	uint64_t off = 0;
 
 	if (!page_size || max < page_size) {
-		error_setg(errp, "memslot limit %" G_GUINT64_FORMAT
+		error_setg(errp,
+			   "memslot limit %" G_GUINT64_FORMAT
 			   " is below the page size %" G_GUINT64_FORMAT,
 			   max, page_size);
 		return false;

@@ -135,7 +135,8 @@ void vcpu_destroy(Vcpu *cpu)
 	}
 	if (munmap(cpu->run, cpu->m->kvm->vcpu_mmap_size) < 0 ||
 	    close(cpu->fd) < 0)
-		g_warning("vCPU %u teardown: %s", cpu->index, g_strerror(errno));
+		g_warning("vCPU %u teardown: %s", cpu->index,
+			  g_strerror(errno));
 	g_mutex_clear(&cpu->lock);
 	g_cond_clear(&cpu->cond);
 	g_free(cpu);
@@ -153,7 +154,8 @@ static void vcpu_fail_status(Vcpu *cpu, int status, const char *what)
 		return;
 	}
 	machine_request_shutdown(cpu->m, status, "vCPU %u: %s at rip 0x%llx",
-				 cpu->index, what, (unsigned long long)regs.rip);
+				 cpu->index, what,
+				 (unsigned long long)regs.rip);
 }
 
 static void vcpu_fail(Vcpu *cpu, const char *what)
@@ -201,8 +203,8 @@ static void vcpu_handle_mmio(Vcpu *cpu)
 	struct kvm_run *run = cpu->run;
 	unsigned len = MIN(run->mmio.len, sizeof(run->mmio.data));
 
-	if (!iobus_dispatch(cpu->m->mmio, run->mmio.phys_addr,
-			    run->mmio.data, len, run->mmio.is_write)) {
+	if (!iobus_dispatch(cpu->m->mmio, run->mmio.phys_addr, run->mmio.data,
+			    len, run->mmio.is_write)) {
 		if (!run->mmio.is_write)
 			memset(run->mmio.data, 0xff, len);
 		machine_log_unimp(cpu->m, "mmio", run->mmio.phys_addr, len,
@@ -219,10 +221,12 @@ static void vcpu_handle_internal_error(Vcpu *cpu)
 	g_string_printf(what, "KVM internal error, suberror %u%s",
 			run->internal.suberror,
 			run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ?
-				" (instruction emulation failed)" : "");
+				" (instruction emulation failed)" :
+				"");
 	for (unsigned i = 0; i < n; i++)
 		g_string_append_printf(what, "%s0x%llx", i ? " " : ", data ",
-				       (unsigned long long)run->internal.data[i]);
+				       (unsigned long long)
+					       run->internal.data[i]);
 	vcpu_fail(cpu, what->str);
 	g_string_free(what, TRUE);
 }
@@ -262,11 +266,13 @@ static bool vcpu_handle_exit(Vcpu *cpu)
 		return false;
 	case KVM_EXIT_FAIL_ENTRY:
 		what = g_strdup_printf("VM entry failed, hardware reason 0x%llx",
-			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+				       (unsigned long long)run->fail_entry
+					       .hardware_entry_failure_reason);
 		vcpu_fail(cpu, what);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
-		what = g_strdup_printf("system event %u", run->system_event.type);
+		what = g_strdup_printf("system event %u",
+				       run->system_event.type);
 		vcpu_fail(cpu, what);
 		return false;
 	default:
@@ -320,14 +326,16 @@ static void *vcpu_thread(void *opaque)
 		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			g_autofree char *what = g_strdup_printf(
-				"KVM_RUN failed: %s", g_strerror(errno));
+			g_autofree char *what =
+				g_strdup_printf("KVM_RUN failed: %s",
+						g_strerror(errno));
 
 			vcpu_fail(cpu, what);
 			break;
 		}
 		/* Stop at once after an exit that asked for shutdown. */
-		if (!vcpu_handle_exit(cpu) || machine_shutdown_requested(cpu->m))
+		if (!vcpu_handle_exit(cpu) ||
+		    machine_shutdown_requested(cpu->m))
 			break;
 	}
 	/* Parked for good: wake anybody waiting for a pause to complete. */
@@ -374,7 +382,8 @@ void vcpu_pause(Vcpu *cpu)
 		if (cpu->paused)
 			break;
 		g_cond_wait_until(&cpu->cond, &cpu->lock,
-				  g_get_monotonic_time() + 10 * G_TIME_SPAN_MILLISECOND);
+				  g_get_monotonic_time() +
+					  10 * G_TIME_SPAN_MILLISECOND);
 	}
 	g_mutex_unlock(&cpu->lock);
 }

@@ -32,8 +32,8 @@
 #include "util/error.h"
 
 enum {
-	UART_RBR_THR,	/* DLL when LCR.DLAB */
-	UART_IER,	/* DLM when LCR.DLAB */
+	UART_RBR_THR, /* DLL when LCR.DLAB */
+	UART_IER,     /* DLM when LCR.DLAB */
 	UART_IIR_FCR,
 	UART_LCR,
 	UART_MCR,
@@ -43,22 +43,22 @@ enum {
 	UART_NR_REGS,
 };
 
-#define UART_IER_ETBEI		0x02	/* THR empty interrupt enable */
-#define UART_IER_MASK		0x0f
-#define UART_IIR_NO_INT		0x01
-#define UART_IIR_THRI		0x02
-#define UART_IIR_FIFO		0xc0	/* FIFOs enabled */
-#define UART_FCR_ENABLE		0x01
-#define UART_FCR_KEEP		0xc9	/* enable, DMA mode, trigger level */
-#define UART_LCR_DLAB		0x80
-#define UART_MCR_LOOP		0x10
-#define UART_MCR_MASK		0x1f
-#define UART_LSR_THRE		0x20
-#define UART_LSR_TEMT		0x40
-#define UART_MSR_CTS		0x10
-#define UART_MSR_DSR		0x20
-#define UART_MSR_RI		0x40
-#define UART_MSR_DCD		0x80
+#define UART_IER_ETBEI	0x02 /* THR empty interrupt enable */
+#define UART_IER_MASK	0x0f
+#define UART_IIR_NO_INT 0x01
+#define UART_IIR_THRI	0x02
+#define UART_IIR_FIFO	0xc0 /* FIFOs enabled */
+#define UART_FCR_ENABLE 0x01
+#define UART_FCR_KEEP	0xc9 /* enable, DMA mode, trigger level */
+#define UART_LCR_DLAB	0x80
+#define UART_MCR_LOOP	0x10
+#define UART_MCR_MASK	0x1f
+#define UART_LSR_THRE	0x20
+#define UART_LSR_TEMT	0x40
+#define UART_MSR_CTS	0x10
+#define UART_MSR_DSR	0x20
+#define UART_MSR_RI	0x40
+#define UART_MSR_DCD	0x80
 
 typedef struct SerialState {
 	GMutex lock; /* protects everything below */
@@ -76,8 +76,8 @@ typedef struct SerialState {
 static void serial_out_failed(SerialState *s, int err)
 {
 	s->out_failed = true;
-	fprintf(stderr, "kvmage: serial: write to %s failed: %s\n",
-		s->out_name, g_strerror(err));
+	fprintf(stderr, "kvmage: serial: write to %s failed: %s\n", s->out_name,
+		g_strerror(err));
 }
 
 /* Called with s->lock held. */

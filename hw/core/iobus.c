@@ -88,10 +88,11 @@ static bool iobus_check_overlap(IoBus *bus, guint pos, const IoBusOps *ops,
 		r = iobus_range(bus, pos);
 	if (!r)
 		return true;
-	error_setg(errp, "%s: %s at 0x%" PRIx64 "-0x%" PRIx64
-		   " overlaps %s at 0x%" PRIx64 "-0x%" PRIx64, bus->name,
-		   iobus_ops_name(ops), base, last, iobus_ops_name(r->ops),
-		   r->base, iobus_range_last(r));
+	error_setg(errp,
+		   "%s: %s at 0x%" PRIx64 "-0x%" PRIx64
+		   " overlaps %s at 0x%" PRIx64 "-0x%" PRIx64,
+		   bus->name, iobus_ops_name(ops), base, last,
+		   iobus_ops_name(r->ops), r->base, iobus_range_last(r));
 	return false;
 }
 
@@ -100,7 +101,10 @@ bool iobus_register(IoBus *bus, uint64_t base, uint64_t len,
 		    const IoBusOps *ops, void *opaque, GError **errp)
 {
 	IoBusRange r = {
-		.base = base, .len = len, .ops = ops, .opaque = opaque,
+		.base = base,
+		.len = len,
+		.ops = ops,
+		.opaque = opaque,
 	};
 	uint64_t last;
 	guint pos;
@@ -111,9 +115,10 @@ bool iobus_register(IoBus *bus, uint64_t base, uint64_t len,
 		return false;
 	}
 	if (base + (len - 1) < base) {
-		error_setg(errp, "%s: %s range at 0x%" PRIx64 " of 0x%"
-			   PRIx64 " bytes wraps around", bus->name,
-			   iobus_ops_name(ops), base, len);
+		error_setg(errp,
+			   "%s: %s range at 0x%" PRIx64 " of 0x%" PRIx64
+			   " bytes wraps around",
+			   bus->name, iobus_ops_name(ops), base, len);
 		return false;
 	}
 	last = base + (len - 1);

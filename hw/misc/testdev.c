@@ -35,7 +35,7 @@
 
 typedef struct TestdevState {
 	Machine *m;
-	bool log_ucall; /* -d ucall; read-only after init */
+	bool log_ucall;	    /* -d ucall; read-only after init */
 	bool stdout_failed; /* under stdout's FILE lock */
 
 	GMutex lock; /* protects the fields below */
@@ -45,8 +45,8 @@ typedef struct TestdevState {
 } TestdevState;
 
 /* Stop the VM with status 1; @fmt is the reason main will print. */
-static void G_GNUC_PRINTF(2, 3) testdev_fail(TestdevState *s,
-					     const char *fmt, ...)
+static void G_GNUC_PRINTF(2, 3)
+	testdev_fail(TestdevState *s, const char *fmt, ...)
 {
 	g_autofree char *msg = NULL;
 	va_list ap;
@@ -99,7 +99,8 @@ static void testdev_sync(TestdevState *s, struct ucall *uc)
 	g_mutex_unlock(&s->lock);
 
 	if (s->log_ucall)
-		fprintf(stderr, "ucall: SYNC cpu=%" PRIu64 " stage=%" PRIu64
+		fprintf(stderr,
+			"ucall: SYNC cpu=%" PRIu64 " stage=%" PRIu64
 			" args=0x%" PRIx64 ",0x%" PRIx64 ",0x%" PRIx64
 			",0x%" PRIx64 ",0x%" PRIx64 " count=%" PRIu64 "\n",
 			uc->cpu, uc->args[0], uc->args[1], uc->args[2],
@@ -111,9 +112,11 @@ static void testdev_sync(TestdevState *s, struct ucall *uc)
 static const char *testdev_vector_name(uint64_t vector)
 {
 	static const char *const names[] = {
-		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
-		"#DF", "coprocessor overrun", "#TS", "#NP", "#SS", "#GP",
-		"#PF", "reserved", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+		"#DE",	    "#DB", "NMI", "#BP", "#OF",
+		"#BR",	    "#UD", "#NM", "#DF", "coprocessor overrun",
+		"#TS",	    "#NP", "#SS", "#GP", "#PF",
+		"reserved", "#MF", "#AC", "#MC", "#XM",
+		"#VE",	    "#CP",
 	};
 
 	if (vector < G_N_ELEMENTS(names))
@@ -123,18 +126,21 @@ static const char *testdev_vector_name(uint64_t vector)
 
 static void testdev_exception(TestdevState *s, const struct ucall *uc)
 {
-	testdev_fail(s, "guest exception: vector %" PRIu64 " (%s) error_code"
+	testdev_fail(s,
+		     "guest exception: vector %" PRIu64 " (%s) error_code"
 		     " 0x%" PRIx64 " rip 0x%" PRIx64 " cr2 0x%" PRIx64
-		     " on cpu %" PRIu64, uc->args[0],
-		     testdev_vector_name(uc->args[0]), uc->args[1],
+		     " on cpu %" PRIu64,
+		     uc->args[0], testdev_vector_name(uc->args[0]), uc->args[1],
 		     uc->args[2], uc->args[3], uc->cpu);
 }
 
 static void testdev_done(TestdevState *s, const struct ucall *uc)
 {
 	if (uc->args[0] > 255) {
-		testdev_fail(s, "testdev: guest exit status %" PRIu64
-			     " out of range", uc->args[0]);
+		testdev_fail(s,
+			     "testdev: guest exit status %" PRIu64
+			     " out of range",
+			     uc->args[0]);
 		return;
 	}
 	machine_request_shutdown(s->m, (int)uc->args[0], "guest done");
@@ -165,8 +171,10 @@ static void testdev_handle(TestdevState *s, struct ucall *uc)
 		testdev_exception(s, uc);
 		break;
 	default:
-		testdev_fail(s, "testdev: unknown ucall command %" PRIu64
-			     " on cpu %" PRIu64, uc->cmd, uc->cpu);
+		testdev_fail(s,
+			     "testdev: unknown ucall command %" PRIu64
+			     " on cpu %" PRIu64,
+			     uc->cmd, uc->cpu);
 		break;
 	}
 }
@@ -199,8 +207,10 @@ static void testdev_ucall_pio_write(void *opaque, uint64_t addr,
 	uint32_t gpa;
 
 	if (addr != 0 || size != sizeof(gpa)) {
-		testdev_fail(s, "testdev: bad ucall port access: %u bytes at "
-			     "offset %" PRIu64, size, addr);
+		testdev_fail(s,
+			     "testdev: bad ucall port access: %u bytes at "
+			     "offset %" PRIu64,
+			     size, addr);
 		return;
 	}
 	memcpy(&gpa, data, sizeof(gpa));
@@ -216,8 +226,10 @@ static void testdev_ucall_mmio_write(void *opaque, uint64_t addr,
 	uint64_t gpa;
 
 	if (addr != 0 || (size != sizeof(gpa32) && size != sizeof(gpa))) {
-		testdev_fail(s, "testdev: bad ucall MMIO access: %u bytes at "
-			     "offset %" PRIu64, size, addr);
+		testdev_fail(s,
+			     "testdev: bad ucall MMIO access: %u bytes at "
+			     "offset %" PRIu64,
+			     size, addr);
 		return;
 	}
 	if (size == sizeof(gpa32)) {
@@ -271,8 +283,8 @@ bool testdev_init(Machine *m, void **state, GError **errp)
 	if (!iobus_register(m->pio, UCALL_PORT, 4, &testdev_ucall_pio_ops, s,
 			    errp) ||
 	    !iobus_register(m->pio, EXIT_PORT, 1, &testdev_exit_ops, s, errp) ||
-	    !iobus_register(m->mmio, UCALL_MMIO_GPA, 8,
-			    &testdev_ucall_mmio_ops, s, errp) ||
+	    !iobus_register(m->mmio, UCALL_MMIO_GPA, 8, &testdev_ucall_mmio_ops,
+			    s, errp) ||
 	    !iobus_register(m->mmio, EXIT_MMIO_GPA, 1, &testdev_exit_ops, s,
 			    errp))
 		goto err;

@@ -14,11 +14,10 @@
 #include "kvmage/guest-abi.h"
 #include "util/error.h"
 
-#define PTE_P	(1ULL << 0)
-#define PTE_RW	(1ULL << 1)
-#define PTE_US	(1ULL << 2)
-#define PTE_PS	(1ULL << 7)
-
+#define PTE_P  (1ULL << 0)
+#define PTE_RW (1ULL << 1)
+#define PTE_US (1ULL << 2)
+#define PTE_PS (1ULL << 7)
 
 /* 64-bit TSS, as the CPU reads it. */
 struct x86_tss {
@@ -35,8 +34,7 @@ G_STATIC_ASSERT(sizeof(struct x86_tss) == BOOT_TSS_LIMIT + 1);
 G_STATIC_ASSERT(sizeof(struct x86_tss) <= BOOT_TSS_SIZE);
 G_STATIC_ASSERT(BOOT_GDT_GPA + (BOOT_GDT_NR_FIXED + 2 * BOOT_MAX_VCPUS) * 8 <=
 		BOOT_TSS_GPA);
-G_STATIC_ASSERT(BOOT_TSS_GPA + BOOT_MAX_VCPUS * BOOT_TSS_SIZE <=
-		BOOT_INFO_GPA);
+G_STATIC_ASSERT(BOOT_TSS_GPA + BOOT_MAX_VCPUS * BOOT_TSS_SIZE <= BOOT_INFO_GPA);
 G_STATIC_ASSERT(BOOT_STACK_GPA + BOOT_MAX_VCPUS * BOOT_STACK_SIZE <=
 		BOOT_PGTABLE_GPA);
 
@@ -45,8 +43,9 @@ static void *boot_ptr(Machine *m, uint64_t gpa, uint64_t len, GError **errp)
 	void *p = ram_gpa_to_hva(&m->ram, gpa, len);
 
 	if (!p)
-		error_setg(errp, "guest RAM does not cover boot area 0x%"
-			   G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER "x",
+		error_setg(errp,
+			   "guest RAM does not cover boot area 0x%" G_GINT64_MODIFIER
+			   "x+0x%" G_GINT64_MODIFIER "x",
 			   gpa, len);
 	return p;
 }
@@ -80,7 +79,8 @@ static bool boot_setup_gdt_tss(Machine *m, unsigned nr_cpus, GError **errp)
 		memset(tss, 0, sizeof(*tss));
 		tss->rsp[0] = BOOT_STACK_GPA + (i + 1) * BOOT_STACK_SIZE;
 		tss->iomap_base = sizeof(*tss); /* no bitmap: IOPL decides */
-		gdt[GDT_TSS(i) / 8] = boot_gdt_tss_desc(tss_gpa, sizeof(*tss) - 1);
+		gdt[GDT_TSS(i) / 8] =
+			boot_gdt_tss_desc(tss_gpa, sizeof(*tss) - 1);
 		gdt[GDT_TSS(i) / 8 + 1] = tss_gpa >> 32;
 	}
 	return true;
@@ -95,8 +95,10 @@ static bool boot_setup_pgtables(Machine *m, GError **errp)
 	uint64_t *pml4, *pdpt, *pd;
 
 	if (nr_pd > 512 || pd_gpa + nr_pd * 4096 > BOOT_PGTABLE_END) {
-		error_setg(errp, "guest RAM top 0x%" G_GINT64_MODIFIER
-			   "x is beyond what the boot page tables map", top);
+		error_setg(errp,
+			   "guest RAM top 0x%" G_GINT64_MODIFIER
+			   "x is beyond what the boot page tables map",
+			   top);
 		return false;
 	}
 	pml4 = boot_ptr(m, BOOT_PGTABLE_GPA, 4096, errp);
@@ -124,8 +126,10 @@ static bool boot_setup_info(Machine *m, unsigned nr_cpus, GError **errp)
 	if (!bi)
 		return false;
 	if (len >= BOOT_CMDLINE_MAX) {
-		error_setg(errp, "-append: string of %zu bytes is longer than "
-			   "the limit of %llu", len, BOOT_CMDLINE_MAX - 1);
+		error_setg(errp,
+			   "-append: string of %zu bytes is longer than "
+			   "the limit of %llu",
+			   len, BOOT_CMDLINE_MAX - 1);
 		return false;
 	}
 	cmdline = boot_ptr(m, BOOT_CMDLINE_GPA, len + 1, errp);

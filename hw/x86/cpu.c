@@ -13,9 +13,9 @@
 #include "kvmage/guest-abi.h"
 #include "util/error.h"
 
-#define CR0_LONG_MODE 0x80050033ULL /* PG WP NE ET MP PE */
-#define CR4_LONG_MODE 0x620ULL	    /* OSXMMEXCPT OSFXSR PAE */
-#define EFER_LONG_MODE 0x500ULL	    /* LMA LME */
+#define CR0_LONG_MODE  0x80050033ULL /* PG WP NE ET MP PE */
+#define CR4_LONG_MODE  0x620ULL	     /* OSXMMEXCPT OSFXSR PAE */
+#define EFER_LONG_MODE 0x500ULL	     /* LMA LME */
 
 static struct kvm_cpuid2 *cpu_cpuid_supported(KvmState *s, GError **errp)
 {
@@ -28,7 +28,8 @@ static struct kvm_cpuid2 *cpu_cpuid_supported(KvmState *s, GError **errp)
 			return c;
 		g_free(c);
 		if (errno != E2BIG) {
-			error_setg_errno(errp, errno, "KVM_GET_SUPPORTED_CPUID");
+			error_setg_errno(errp, errno,
+					 "KVM_GET_SUPPORTED_CPUID");
 			return NULL;
 		}
 	}
@@ -60,7 +61,7 @@ static bool cpu_setup_cpuid(Machine *m, Vcpu *cpu, GError **errp)
 }
 
 static void cpu_seg_set(struct kvm_segment *s, uint16_t sel, uint8_t type,
-		    bool code64)
+			bool code64)
 {
 	memset(s, 0, sizeof(*s));
 	s->selector = sel;
@@ -124,8 +125,7 @@ static void cpu_record_tsc_khz(Machine *m, Vcpu *cpu)
 		bi->tsc_khz = khz;
 }
 
-bool x86_boot_setup_vcpu(Machine *m, Vcpu *cpu, uint64_t entry,
-			 GError **errp)
+bool x86_boot_setup_vcpu(Machine *m, Vcpu *cpu, uint64_t entry, GError **errp)
 {
 	unsigned i = vcpu_index(cpu);
 	struct kvm_regs regs = {

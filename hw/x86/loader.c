@@ -15,23 +15,24 @@
 #include "kvmage/guest-abi.h"
 #include "util/error.h"
 
-static bool elf_check_header(const Elf64_Ehdr *eh, gsize len,
-			     const char *path, GError **errp)
+static bool elf_check_header(const Elf64_Ehdr *eh, gsize len, const char *path,
+			     GError **errp)
 {
 	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0) {
 		error_setg(errp, "-kernel %s: not an ELF file", path);
 		return false;
 	}
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_ident[EI_DATA] != ELFDATA2LSB ||
-	    eh->e_machine != EM_X86_64) {
+	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64) {
 		error_setg(errp, "-kernel %s: not an ELF64 x86-64 program",
 			   path);
 		return false;
 	}
 	if (eh->e_type != ET_EXEC) {
-		error_setg(errp, "-kernel %s: not a static executable "
-			   "(ELF type %u)", path, eh->e_type);
+		error_setg(errp,
+			   "-kernel %s: not a static executable "
+			   "(ELF type %u)",
+			   path, eh->e_type);
 		return false;
 	}
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 ||
@@ -51,26 +52,33 @@ static bool elf_load_segment(Machine *m, const guint8 *file, gsize len,
 
 	if (ph->p_filesz > ph->p_memsz || ph->p_offset > len ||
 	    len - ph->p_offset < ph->p_filesz) {
-		error_setg(errp, "-kernel %s: segment at 0x%" G_GINT64_MODIFIER
-			   "x lies outside the file", path, ph->p_paddr);
+		error_setg(errp,
+			   "-kernel %s: segment at 0x%" G_GINT64_MODIFIER
+			   "x lies outside the file",
+			   path, ph->p_paddr);
 		return false;
 	}
 	if (ph->p_vaddr != ph->p_paddr) {
-		error_setg(errp, "-kernel %s: segment at 0x%" G_GINT64_MODIFIER
+		error_setg(errp,
+			   "-kernel %s: segment at 0x%" G_GINT64_MODIFIER
 			   "x is not identity mapped (vaddr 0x%" G_GINT64_MODIFIER
-			   "x)", path, ph->p_paddr, ph->p_vaddr);
+			   "x)",
+			   path, ph->p_paddr, ph->p_vaddr);
 		return false;
 	}
 	if (ph->p_paddr < BOOT_IMAGE_MIN_GPA) {
-		error_setg(errp, "-kernel %s: segment at 0x%" G_GINT64_MODIFIER
-			   "x is below 0x%llx, which kvmage reserves", path,
-			   ph->p_paddr, BOOT_IMAGE_MIN_GPA);
+		error_setg(errp,
+			   "-kernel %s: segment at 0x%" G_GINT64_MODIFIER
+			   "x is below 0x%llx, which kvmage reserves",
+			   path, ph->p_paddr, BOOT_IMAGE_MIN_GPA);
 		return false;
 	}
 	dst = ram_gpa_to_hva(&m->ram, ph->p_paddr, ph->p_memsz);
 	if (!dst) {
-		error_setg(errp, "-kernel %s: segment 0x%" G_GINT64_MODIFIER
-			   "x+0x%" G_GINT64_MODIFIER "x does not fit in guest RAM",
+		error_setg(errp,
+			   "-kernel %s: segment 0x%" G_GINT64_MODIFIER
+			   "x+0x%" G_GINT64_MODIFIER
+			   "x does not fit in guest RAM",
 			   path, ph->p_paddr, ph->p_memsz);
 		return false;
 	}
@@ -101,8 +109,9 @@ static guint8 *elf_read_file(const char *path, uint64_t max, gsize *len,
 		goto err_close;
 	}
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		error_setg(errp, "-kernel %s: %s", path, !S_ISREG(st.st_mode) ?
-			   "not a regular file" : "larger than guest RAM");
+		error_setg(errp, "-kernel %s: %s", path,
+			   !S_ISREG(st.st_mode) ? "not a regular file" :
+						  "larger than guest RAM");
 		goto err_close;
 	}
 	buf = g_malloc(st.st_size ? st.st_size : 1);
@@ -126,8 +135,7 @@ err_close:
 	return NULL;
 }
 
-bool x86_load_elf(Machine *m, const char *path, uint64_t *entry,
-		  GError **errp)
+bool x86_load_elf(Machine *m, const char *path, uint64_t *entry, GError **errp)
 {
 	g_autofree guint8 *file = NULL;
 	const Elf64_Ehdr *eh;
@@ -152,9 +160,10 @@ bool x86_load_elf(Machine *m, const char *path, uint64_t *entry,
 			entry_ok = true;
 	}
 	if (!entry_ok) {
-		error_setg(errp, "-kernel %s: entry point 0x%" G_GINT64_MODIFIER
-			   "x is not in an executable segment", path,
-			   (uint64_t)eh->e_entry);
+		error_setg(errp,
+			   "-kernel %s: entry point 0x%" G_GINT64_MODIFIER
+			   "x is not in an executable segment",
+			   path, (uint64_t)eh->e_entry);
 		return false;
 	}
 	*entry = eh->e_entry;

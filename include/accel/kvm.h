@@ -19,7 +19,7 @@
 typedef struct Machine Machine;
 
 typedef struct KvmState {
-	int fd;		   /* /dev/kvm */
+	int fd; /* /dev/kvm */
 	int vm_fd;
 	int vcpu_mmap_size;
 	unsigned nr_slots; /* KVM_CAP_NR_MEMSLOTS */

@@ -18,7 +18,7 @@
 #include <glib.h>
 
 typedef enum {
-	HOSTMEM_RAM,   /* memory-backend-ram: anonymous, private unless share=on */
+	HOSTMEM_RAM, /* memory-backend-ram: anonymous, private unless share=on */
 	HOSTMEM_MEMFD, /* memory-backend-memfd: shared memfd, optional hugetlb */
 	HOSTMEM_FILE,  /* memory-backend-file: mem-path on tmpfs/hugetlbfs */
 } HostMemType;
@@ -55,8 +55,8 @@ void hostmem_print_help(HostMemType type, FILE *out);
  * (without qom-type and id).  Unknown keys, malformed values and
  * conflicting properties fail with a message naming the property.
  */
-HostMemBackend *hostmem_new(HostMemType type, const char *id,
-			    GHashTable *props, GError **errp);
+HostMemBackend *hostmem_new(HostMemType type, const char *id, GHashTable *props,
+			    GError **errp);
 bool hostmem_alloc(HostMemBackend *be, GError **errp);
 void hostmem_free(HostMemBackend *be);
 

@@ -24,27 +24,27 @@
 #include <stdint.h>
 
 /* Low guest-physical memory owned by the VMM: the guest image loads above. */
-#define BOOT_GDT_GPA		0x1000ULL
-#define BOOT_TSS_GPA		0x2000ULL /* BOOT_TSS_SIZE bytes per vCPU */
-#define BOOT_TSS_SIZE		128ULL
-#define BOOT_INFO_GPA		0x7000ULL
-#define BOOT_CMDLINE_GPA	0x8000ULL
-#define BOOT_CMDLINE_MAX	4096ULL
-#define BOOT_STACK_GPA		0x10000ULL /* ring-0 stacks, BOOT_STACK_SIZE each */
-#define BOOT_STACK_SIZE		0x4000ULL
-#define BOOT_MAX_VCPUS		32U
-#define BOOT_PGTABLE_GPA	0x100000ULL /* PML4, PDPT, then PDs */
-#define BOOT_PGTABLE_END	0x400000ULL
-#define BOOT_IMAGE_MIN_GPA	0x400000ULL /* lowest address a PT_LOAD may use */
+#define BOOT_GDT_GPA	   0x1000ULL
+#define BOOT_TSS_GPA	   0x2000ULL /* BOOT_TSS_SIZE bytes per vCPU */
+#define BOOT_TSS_SIZE	   128ULL
+#define BOOT_INFO_GPA	   0x7000ULL
+#define BOOT_CMDLINE_GPA   0x8000ULL
+#define BOOT_CMDLINE_MAX   4096ULL
+#define BOOT_STACK_GPA	   0x10000ULL /* ring-0 stacks, BOOT_STACK_SIZE each */
+#define BOOT_STACK_SIZE	   0x4000ULL
+#define BOOT_MAX_VCPUS	   32U
+#define BOOT_PGTABLE_GPA   0x100000ULL /* PML4, PDPT, then PDs */
+#define BOOT_PGTABLE_END   0x400000ULL
+#define BOOT_IMAGE_MIN_GPA 0x400000ULL /* lowest address a PT_LOAD may use */
 
 /* GDT selectors. */
-#define GDT_KERNEL_CS		0x08
-#define GDT_KERNEL_DS		0x10
-#define GDT_USER_DS		0x18 /* use with RPL 3: 0x1b */
-#define GDT_USER_CS		0x20 /* use with RPL 3: 0x23 */
-#define GDT_TSS(cpu)		(0x28 + 16 * (cpu))
+#define GDT_KERNEL_CS 0x08
+#define GDT_KERNEL_DS 0x10
+#define GDT_USER_DS   0x18 /* use with RPL 3: 0x1b */
+#define GDT_USER_CS   0x20 /* use with RPL 3: 0x23 */
+#define GDT_TSS(cpu)  (0x28 + 16 * (cpu))
 
-#define BOOT_INFO_MAGIC		0x6b766d6167656231ULL /* "kvmageb1" */
+#define BOOT_INFO_MAGIC 0x6b766d6167656231ULL /* "kvmageb1" */
 
 struct boot_info {
 	uint64_t magic;
@@ -66,14 +66,14 @@ struct boot_info {
  * reach the guest IDT; a software `int $0x80` from ring 3 does not on that
  * host (triple fault), so ring-3 code must not rely on it.
  */
-#define COM1_PORT		0x3f8 /* 8250 UART, 8 registers */
-#define UCALL_PORT		0xe0  /* outl(gpa of struct ucall) */
-#define EXIT_PORT		0xf4  /* outb(status): kvmage exits with it */
+#define COM1_PORT  0x3f8 /* 8250 UART, 8 registers */
+#define UCALL_PORT 0xe0	 /* outl(gpa of struct ucall) */
+#define EXIT_PORT  0xf4	 /* outb(status): kvmage exits with it */
 
-#define KVMAGE_MMIO_BASE	0xd0000000ULL
-#define UCALL_MMIO_GPA		0xd0000000ULL /* 4/8-byte write: gpa of ucall */
-#define EXIT_MMIO_GPA		0xd0000008ULL /* 1-byte write: exit status */
-#define COM1_MMIO_GPA		0xd0001000ULL /* the same 8250, 1-byte regs */
+#define KVMAGE_MMIO_BASE 0xd0000000ULL
+#define UCALL_MMIO_GPA	 0xd0000000ULL /* 4/8-byte write: gpa of ucall */
+#define EXIT_MMIO_GPA	 0xd0000008ULL /* 1-byte write: exit status */
+#define COM1_MMIO_GPA	 0xd0001000ULL /* the same 8250, 1-byte regs */
 
 /*
  * ucall: the guest fills a struct ucall in its own memory and writes its
@@ -84,17 +84,17 @@ struct boot_info {
  */
 enum ucall_cmd {
 	UCALL_NONE,
-	UCALL_SYNC,	 /* args[0] = stage, args[1..] free; ret = host's count */
-	UCALL_ASSERT,	 /* buf = "file:line: expression: message" */
-	UCALL_PRINTF,	 /* buf = text to print on kvmage's stdout */
-	UCALL_DONE,	 /* args[0] = exit status */
+	UCALL_SYNC,   /* args[0] = stage, args[1..] free; ret = host's count */
+	UCALL_ASSERT, /* buf = "file:line: expression: message" */
+	UCALL_PRINTF, /* buf = text to print on kvmage's stdout */
+	UCALL_DONE,   /* args[0] = exit status */
 	UCALL_EXCEPTION, /* args[0] = vector, [1] = error code, [2] = RIP, [3] = CR2 */
-	UCALL_REPORT,	 /* buf = "key=value ..." result line for the host */
+	UCALL_REPORT, /* buf = "key=value ..." result line for the host */
 	UCALL_MAX,
 };
 
-#define UCALL_NR_ARGS		6
-#define UCALL_BUF_SIZE		1024
+#define UCALL_NR_ARGS  6
+#define UCALL_BUF_SIZE 1024
 
 struct ucall {
 	uint64_t cmd;

@@ -43,7 +43,8 @@ typedef struct RamList {
 	uint64_t ram_top;  /* highest RAM gpa + 1 */
 } RamList;
 
-#define ram_for_each_bank(list, b) for ((b) = (list)->head; (b); (b) = (b)->next)
+#define ram_for_each_bank(list, b) \
+	for ((b) = (list)->head; (b); (b) = (b)->next)
 
 void ram_list_init(RamList *list);
 void ram_list_destroy(RamList *list); /* frees banks, not their backends */

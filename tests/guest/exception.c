@@ -40,8 +40,8 @@ int guest_main(void)
 	uint64_t timeout = tsc_ms_to_cycles(arg_get_u64("timeout", 10000));
 	uint64_t start = rdtsc();
 
-	GUEST_ASSERT_MSG(cpu < guest_nr_cpus(), "cpu=%lu but only %u cpus",
-			 cpu, guest_nr_cpus());
+	GUEST_ASSERT_MSG(cpu < guest_nr_cpus(), "cpu=%lu but only %u cpus", cpu,
+			 guest_nr_cpus());
 	if (cpu == 0)
 		exception_fault();
 	while (rdtsc() - start < timeout)

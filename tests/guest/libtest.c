@@ -17,16 +17,16 @@
 
 static unsigned int checks;
 
-#define CHECK_FMT(expect, fmt, ...)					\
-do {									\
-	char __b[64];							\
-	int __n = snprintf(__b, sizeof(__b), fmt, ##__VA_ARGS__);	\
-	GUEST_ASSERT_MSG(!strcmp(__b, expect) &&			\
-			 __n == (int)strlen(expect),			\
-			 "format \"%s\": got \"%s\" (%d), want \"%s\"",	\
-			 fmt, __b, __n, expect);			\
-	checks++;							\
-} while (0)
+#define CHECK_FMT(expect, fmt, ...)                                             \
+	do {                                                                    \
+		char __b[64];                                                   \
+		int __n = snprintf(__b, sizeof(__b), fmt, ##__VA_ARGS__);       \
+		GUEST_ASSERT_MSG(!strcmp(__b, expect) &&                        \
+					 __n == (int)strlen(expect),            \
+				 "format \"%s\": got \"%s\" (%d), want \"%s\"", \
+				 fmt, __b, __n, expect);                        \
+		checks++;                                                       \
+	} while (0)
 
 static void test_format(void)
 {

@@ -77,17 +77,27 @@
 #include "guest/tsc.h"
 #include "guest/ucall.h"
 
-enum wl_pattern { WL_HOTCOLD, WL_UNIFORM, WL_ZIPF, WL_PHASES, WL_SCAN };
-enum wl_rw { WL_READ, WL_WRITE, WL_MIXED };
+enum wl_pattern {
+	WL_HOTCOLD,
+	WL_UNIFORM,
+	WL_ZIPF,
+	WL_PHASES,
+	WL_SCAN
+};
+enum wl_rw {
+	WL_READ,
+	WL_WRITE,
+	WL_MIXED
+};
 
 static const char *const wl_pattern_names[] = {
 	"hotcold", "uniform", "zipf", "phases", "scan",
 };
 static const char *const wl_rw_names[] = { "read", "write", "mixed" };
 
-#define WL_WORDS	3
+#define WL_WORDS 3
 static const unsigned int wl_word_index[WL_WORDS] = { 0, 256, 511 };
-#define WL_FINAL	UINT64_MAX	/* "pass" of the final sweep */
+#define WL_FINAL UINT64_MAX /* "pass" of the final sweep */
 
 struct workload {
 	uint64_t *data;
@@ -102,15 +112,15 @@ struct workload {
 	uint64_t phase;
 	uint64_t touches;
 	uint64_t zipf_buckets;
-	uint64_t inject;	/* page to clobber, UINT64_MAX: none */
+	uint64_t inject; /* page to clobber, UINT64_MAX: none */
 	struct rng rng;
 
-	uint64_t touched;	/* touches in passes */
-	uint64_t cycles;	/* cycles of all passes */
+	uint64_t touched; /* touches in passes */
+	uint64_t cycles;  /* cycles of all passes */
 	uint64_t max_gap;
 	uint64_t fill_cycles;
 	uint64_t corrupt;
-	uint64_t verified;	/* pages checked by the final sweep */
+	uint64_t verified; /* pages checked by the final sweep */
 	uint64_t sink;
 };
 
@@ -201,9 +211,9 @@ wl_corrupt(struct workload *w, uint64_t page, const uint64_t *word,
 	else
 		snprintf(when, sizeof(when), "pass %lu", pass);
 	GUEST_FAIL("corrupt page %lu at gpa %p: word at gpa %p expected %#lx "
-		   "found %#lx (generation %u, %s)", page,
-		   (void *)wl_page(w, page), (void *)word, expected, found,
-		   w->gen[page], when);
+		   "found %#lx (generation %u, %s)",
+		   page, (void *)wl_page(w, page), (void *)word, expected,
+		   found, w->gen[page], when);
 }
 
 /* Check the three words of @page (in @pass or WL_FINAL) against its gen. */
@@ -241,8 +251,7 @@ static inline void wl_touch(struct workload *w, uint64_t page, bool write,
 		w->sink += READ_ONCE(p[0]);
 }
 
-static inline uint64_t wl_pick(struct workload *w, uint64_t pass,
-			       uint64_t i)
+static inline uint64_t wl_pick(struct workload *w, uint64_t pass, uint64_t i)
 {
 	uint64_t k, lo, hi;
 
@@ -340,9 +349,9 @@ static void wl_report(struct workload *w, uint64_t passes)
 		     "max_gap_cycles=%lu corrupt=%lu passes=%lu "
 		     "cycles_per_touch=%s fill_pages=%lu fill_ns=%s "
 		     "tsc_khz=%lu verified_pages=%lu",
-		     w->touched, fmt_ns_per(ns, sizeof(ns), w->cycles,
-					    w->touched),
-		     gap_ns, w->max_gap, w->corrupt, passes,
+		     w->touched,
+		     fmt_ns_per(ns, sizeof(ns), w->cycles, w->touched), gap_ns,
+		     w->max_gap, w->corrupt, passes,
 		     fmt_ratio(cyc, sizeof(cyc), w->cycles, w->touched),
 		     w->nr_pages, fill_ns, tsc_khz(), w->verified);
 }
@@ -354,10 +363,10 @@ int guest_main(void)
 
 	wl_configure(&w);
 	GUEST_PRINTF("workload: %lu pages at %p, hot %lu, pattern=%s rw=%s "
-		     "passes=%lu verify=%s final=%s\n", w.nr_pages,
-		     (void *)w.data, w.hot_pages, wl_pattern_names[w.pattern],
-		     wl_rw_names[w.rw], w.passes, w.verify ? "on" : "off",
-		     w.final ? "on" : "off");
+		     "passes=%lu verify=%s final=%s\n",
+		     w.nr_pages, (void *)w.data, w.hot_pages,
+		     wl_pattern_names[w.pattern], wl_rw_names[w.rw], w.passes,
+		     w.verify ? "on" : "off", w.final ? "on" : "off");
 	wl_fill(&w);
 	GUEST_SYNC_ARGS(1, (uintptr_t)w.data, w.nr_pages * PAGE_SIZE,
 			w.hot_pages * PAGE_SIZE,

@@ -16,8 +16,8 @@
 
 #include "harness.h"
 
-#define HARNESS_READ_CHUNK	65536
-#define HARNESS_KILL_GRACE_MS	10000
+#define HARNESS_READ_CHUNK    65536
+#define HARNESS_KILL_GRACE_MS 10000
 
 typedef struct HarnessPipe {
 	HarnessProc *proc;
@@ -60,8 +60,7 @@ static void harness_check_kvm(void)
 		close(fd);
 		return;
 	}
-	reason = g_strdup_printf("cannot open /dev/kvm: %s",
-				 g_strerror(errno));
+	reason = g_strdup_printf("cannot open /dev/kvm: %s", g_strerror(errno));
 	harness_skip_all(reason);
 }
 
@@ -83,12 +82,12 @@ void harness_init(int *argc, char ***argv)
 		/* Run by hand from the build tree: build/tests/kvm/<test>. */
 		g_autofree char *dir = g_path_get_dirname((*argv)[0]);
 
-		harness_bin = g_build_filename(dir, "..", "..", "kvmage",
-					       NULL);
+		harness_bin = g_build_filename(dir, "..", "..", "kvmage", NULL);
 	}
 	if (!g_file_test(harness_bin, G_FILE_TEST_IS_EXECUTABLE)) {
 		g_printerr("kvmage binary not found at %s "
-			   "(set KVMAGE_BINARY)\n", harness_bin);
+			   "(set KVMAGE_BINARY)\n",
+			   harness_bin);
 		exit(1);
 	}
 }

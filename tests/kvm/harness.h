@@ -18,14 +18,14 @@
 #include <glib.h>
 
 typedef struct HarnessResult {
-	char *cmdline;	 /* for messages */
-	bool timed_out;	 /* killed by the harness */
-	bool exited;	 /* exited normally (else killed by a signal) */
-	int status;	 /* exit status when @exited */
-	int term_sig;	 /* signal when !@exited */
-	double seconds;	 /* wall time */
-	char *out;	 /* all of stdout */
-	char *err;	 /* all of stderr */
+	char *cmdline;	/* for messages */
+	bool timed_out; /* killed by the harness */
+	bool exited;	/* exited normally (else killed by a signal) */
+	int status;	/* exit status when @exited */
+	int term_sig;	/* signal when !@exited */
+	double seconds; /* wall time */
+	char *out;	/* all of stdout */
+	char *err;	/* all of stderr */
 } HarnessResult;
 
 typedef struct HarnessProc HarnessProc;
@@ -65,8 +65,8 @@ HarnessResult *harness_proc_finish(HarnessProc *p, unsigned timeout_ms);
 HarnessResult *harness_runv(const char *const *args);
 HarnessResult *harness_run(const char *arg, ...) G_GNUC_NULL_TERMINATED;
 /* harness_run("-kernel", @kernel, args...): the common guest run. */
-HarnessResult *harness_run_guest(const char *kernel, ...)
-	G_GNUC_NULL_TERMINATED;
+HarnessResult *harness_run_guest(const char *kernel,
+				 ...) G_GNUC_NULL_TERMINATED;
 void harness_result_free(HarnessResult *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HarnessResult, harness_result_free)
 
@@ -87,13 +87,13 @@ char *harness_report_get(const char *out, const char *key);
 GPtrArray *harness_grep(const char *text, const char *needle);
 
 /* Fetch guest program @name or skip the current test; evaluates to it. */
-#define HARNESS_GUEST_OR_SKIP(var, name)				\
-	do {								\
-		(var) = harness_guest(name);				\
-		if (!(var)) {						\
+#define HARNESS_GUEST_OR_SKIP(var, name)                                   \
+	do {                                                               \
+		(var) = harness_guest(name);                               \
+		if (!(var)) {                                              \
 			g_test_skip("guest program '" name "' not built"); \
-			return;						\
-		}							\
+			return;                                            \
+		}                                                          \
 	} while (0)
 
 #endif

@@ -11,7 +11,7 @@
 #include "harness.h"
 
 /* What tests/guest/hello.c prints on the serial console. */
-#define HELLO_TEXT	"Hello from kvmage guest\n"
+#define HELLO_TEXT "Hello from kvmage guest\n"
 
 static void test_hello(void)
 {
@@ -94,9 +94,8 @@ typedef struct BackendCase {
 } BackendCase;
 
 static const BackendCase backend_cases[] = {
-	{ "ram", false }, { "ram", true },
-	{ "memfd", false }, { "memfd", true },
-	{ "file", false }, { "file", true },
+	{ "ram", false },  { "ram", true },   { "memfd", false },
+	{ "memfd", true }, { "file", false }, { "file", true },
 };
 
 static void test_backend(gconstpointer data)
@@ -120,8 +119,8 @@ static void test_backend(gconstpointer data)
 		g_free(object);
 		object = with_path;
 	}
-	r = harness_run_guest(hello, "-m", "64M", "-object", object,
-			      "-machine", "memory-backend=mem0", NULL);
+	r = harness_run_guest(hello, "-m", "64M", "-object", object, "-machine",
+			      "memory-backend=mem0", NULL);
 	harness_assert_exit(r, 0);
 	g_assert_cmpstr(r->out, ==, HELLO_TEXT);
 	if (dir) {
@@ -173,8 +172,10 @@ static void test_unknown_option(void)
 
 static void test_missing_backend(void)
 {
-	const char *args[] = { "-m", "64M", "-machine", "memory-backend=nope",
-			       "-kernel", "/nonexistent", NULL };
+	const char *args[] = { "-m",	   "64M",
+			       "-machine", "memory-backend=nope",
+			       "-kernel",  "/nonexistent",
+			       NULL };
 
 	check_bad_cmdline(args, "nope");
 }
@@ -220,9 +221,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/kvm/boot/nodefaults", test_nodefaults);
 	for (i = 0; i < G_N_ELEMENTS(backend_cases); i++) {
 		const BackendCase *c = &backend_cases[i];
-		g_autofree char *path = g_strdup_printf(
-			"/kvm/boot/backend/%s/%s", c->type,
-			c->prealloc ? "prealloc" : "no-prealloc");
+		g_autofree char *path =
+			g_strdup_printf("/kvm/boot/backend/%s/%s", c->type,
+					c->prealloc ? "prealloc" :
+						      "no-prealloc");
 
 		g_test_add_data_func(path, c, test_backend);
 	}

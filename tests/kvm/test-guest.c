@@ -40,7 +40,8 @@ static void test_ucall(void)
 		harness_result_dump(r);
 	/* tests/guest/ucall.c: 4 SYNCs, stage i with args i * 10, ... */
 	g_assert_cmpuint(syncs->len, ==, 4);
-	g_assert_cmpstr(syncs->pdata[0], ==, "ucall: SYNC cpu=0 stage=1 "
+	g_assert_cmpstr(syncs->pdata[0], ==,
+			"ucall: SYNC cpu=0 stage=1 "
 			"args=0xa,0xdeadbeef,0x3,0x4,0x5 count=1");
 	g_assert_nonnull(strstr(r->out, "ucall: 4 syncs ok on cpu 0\n"));
 	/* The host's count is 1, 2, 3...; the guest's stages only go up. */
@@ -76,7 +77,8 @@ static void test_assert(void)
 	r = harness_run_guest(prog, NULL);
 	harness_assert_exit(r, 1);
 	re = g_regex_new("^kvmage: guest assertion failed: [\\w./-]+\\.c:"
-			 "[0-9]+: ", G_REGEX_MULTILINE, 0, NULL);
+			 "[0-9]+: ",
+			 G_REGEX_MULTILINE, 0, NULL);
 	if (!g_regex_match(re, r->err, 0, NULL))
 		harness_fail(r, "no 'guest assertion failed: FILE:LINE:'");
 }
@@ -167,7 +169,8 @@ static void check_exception(const char *smp, unsigned cpu)
 	harness_assert_exit(r, 1);
 	pattern = g_strdup_printf("^kvmage: guest exception: vector 14 "
 				  "\\(#PF\\) error_code 0x4 rip 0x[0-9a-f]+ "
-				  "cr2 0x7ead00000000 on cpu %u$", cpu);
+				  "cr2 0x7ead00000000 on cpu %u$",
+				  cpu);
 	re = g_regex_new(pattern, G_REGEX_MULTILINE, 0, NULL);
 	if (!g_regex_match(re, r->err, 0, NULL))
 		harness_fail(r, "no #PF report with cr2 0x7ead00000000");

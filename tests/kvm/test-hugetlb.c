@@ -14,7 +14,7 @@
 #include "harness.h"
 
 #define GUEST_MIB 64
-#define HUGE_MIB 2
+#define HUGE_MIB  2
 
 static unsigned long hugepages_free(void)
 {
@@ -52,10 +52,11 @@ static void run_workload(const char *object)
 	const char *prog;
 
 	HARNESS_GUEST_OR_SKIP(prog, "workload");
-	r = harness_run_guest(prog, "-m", G_STRINGIFY(GUEST_MIB) "M",
-			      "-object", object, "-machine",
-			      "memory-backend=mem0", "-serial", "none",
-			      "-append", "size=32M passes=2 rw=mixed", NULL);
+	r = harness_run_guest(prog, "-m",
+			      G_STRINGIFY(GUEST_MIB) "M", "-object", object,
+					  "-machine", "memory-backend=mem0",
+					  "-serial", "none", "-append",
+					  "size=32M passes=2 rw=mixed", NULL);
 	harness_assert_exit(r, 0);
 	corrupt = harness_report_get(r->out, "corrupt");
 	g_assert_cmpstr(corrupt, ==, "0");
@@ -102,11 +103,13 @@ static void test_too_few(void)
 	HARNESS_GUEST_OR_SKIP(prog, "hello");
 	mem = g_strdup_printf("%luM", mib);
 	object = g_strdup_printf("memory-backend-memfd,id=mem0,size=%luM,"
-				 "hugetlb=on,prealloc=on", mib);
+				 "hugetlb=on,prealloc=on",
+				 mib);
 	r = harness_run_guest(prog, "-m", mem, "-object", object, "-machine",
 			      "memory-backend=mem0", NULL);
 	harness_assert_exit(r, 1);
-	g_assert_nonnull(strstr(r->err, "-object memory-backend-memfd,id=mem0"));
+	g_assert_nonnull(
+		strstr(r->err, "-object memory-backend-memfd,id=mem0"));
 	g_assert_nonnull(strstr(r->err, "huge pages"));
 }
 

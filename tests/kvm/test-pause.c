@@ -34,11 +34,13 @@ static bool wait_syncs(int n, unsigned ms)
 
 static Machine *start_workload(const char *elf, bool paused, VmConfig **cfgp)
 {
-	char *argv[] = { "kvmage", "-m", "64M", "-smp", "2", "-kernel",
-			 (char *)elf, "-append",
-			 "size=8M passes=0 pattern=uniform", "-serial", "none",
-			 paused ? "-S" : NULL,
-			 NULL };
+	char *argv[] = {
+		"kvmage",    "-m",	"64M",
+		"-smp",	     "2",	"-kernel",
+		(char *)elf, "-append", "size=8M passes=0 pattern=uniform",
+		"-serial",   "none",	paused ? "-S" : NULL,
+		NULL
+	};
 	g_autoptr(GError) err = NULL;
 	VmConfig *cfg;
 	Machine *m;

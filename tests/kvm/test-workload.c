@@ -48,7 +48,7 @@ static void test_workload_verify(void)
 	g_assert_cmpfloat(report_number(r, "verified_pages"), ==, 8192);
 }
 
-#define WL_SIZE_PAGES	4096	/* size=16M */
+#define WL_SIZE_PAGES 4096 /* size=16M */
 
 /* Data area base from the first line "workload: N pages at 0x..., ...". */
 static guint64 workload_base(const HarnessResult *r)
@@ -96,15 +96,18 @@ static void workload_expect_corrupt(const char *append, guint64 page,
 	if (!base)
 		return;
 	want = g_strdup_printf("corrupt page %" G_GUINT64_FORMAT " at gpa "
-			       "%#" G_GINT64_MODIFIER "x: ", page,
-			       base + page * 4096);
+			       "%#" G_GINT64_MODIFIER "x: ",
+			       page, base + page * 4096);
 	/* inject= zeroes the middle word, at offset 2048. */
 	word = g_strdup_printf("word at gpa %#" G_GINT64_MODIFIER "x expected "
-			       "0x", base + page * 4096 + 2048);
+			       "0x",
+			       base + page * 4096 + 2048);
 	if (!strstr(r->err, want) || !strstr(r->err, word) ||
 	    !strstr(r->err, " found 0x0 ") || !strstr(r->err, when))
-		harness_fail(r, "stderr does not report '%s%s... found 0x0' "
-			     "in %s", want, word, when);
+		harness_fail(r,
+			     "stderr does not report '%s%s... found 0x0' "
+			     "in %s",
+			     want, word, when);
 	g_assert_null(strstr(r->out, "guest-report:"));
 }
 
@@ -136,7 +139,7 @@ static void test_workload_inject_final(void)
 	/* Without the sweep the same run passes: the sweep caught it. */
 	HARNESS_GUEST_OR_SKIP(prog, "workload");
 	r = workload_run(prog, "size=16M passes=2 rw=write final=off "
-			 "inject=3000");
+			       "inject=3000");
 	harness_assert_exit(r, 0);
 	g_assert_cmpfloat(report_number(r, "verified_pages"), ==, 0);
 }
@@ -157,15 +160,16 @@ static void test_workload_clean(void)
 			g_autofree char *args = NULL;
 
 			args = g_strdup_printf("size=16M passes=2 pattern=%s "
-					       "rw=%s", patterns[i], rws[j]);
+					       "rw=%s",
+					       patterns[i], rws[j]);
 			r = workload_run(prog, args);
 			harness_assert_exit(r, 0);
 			g_assert_cmpfloat(report_number(r, "corrupt"), ==, 0);
 			g_assert_cmpfloat(report_number(r, "passes"), ==, 2);
 			g_assert_cmpfloat(report_number(r, "verified_pages"),
 					  ==, WL_SIZE_PAGES);
-			g_assert_cmpfloat(report_number(r, "pages_touched"),
-					  >, 0);
+			g_assert_cmpfloat(report_number(r, "pages_touched"), >,
+					  0);
 		}
 	}
 }

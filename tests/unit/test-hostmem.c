@@ -21,8 +21,8 @@
 /* "k=v,k=v" -> table; no escaping needed in these tests. */
 static GHashTable *props_new(const char *str)
 {
-	GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					      g_free);
+	GHashTable *h =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_auto(GStrv) kv = g_strsplit(str, ",", -1);
 	unsigned i;
 
@@ -124,7 +124,7 @@ static void test_props(void)
 	HostMemBackend *be;
 
 	be = new_ok(HOSTMEM_RAM, "size=1G,share=on,prealloc=yes,"
-		    "prealloc-threads=4,merge=off,dump=false");
+				 "prealloc-threads=4,merge=off,dump=false");
 	g_assert_cmpuint(be->size, ==, 1ULL << 30);
 	g_assert_true(be->share);
 	g_assert_true(be->prealloc);
@@ -139,7 +139,7 @@ static void test_props(void)
 	hostmem_free(be);
 
 	be = new_ok(HOSTMEM_MEMFD, "size=4M,share=off,hugetlb=on,"
-		    "hugetlbsize=2M,seal=off");
+				   "hugetlbsize=2M,seal=off");
 	g_assert_false(be->share);
 	g_assert_true(be->hugetlb);
 	g_assert_cmpuint(be->hugetlbsize, ==, 2 * MiB);
@@ -171,8 +171,7 @@ static void test_prop_errors(void)
 		"Parameter 'size' expects a size value");
 	new_err(HOSTMEM_RAM, "size=-1",
 		"Parameter 'size' expects a size value");
-	new_err(HOSTMEM_RAM, "size=",
-		"Parameter 'size' expects a size value");
+	new_err(HOSTMEM_RAM, "size=", "Parameter 'size' expects a size value");
 	new_err(HOSTMEM_RAM, "size=16E",
 		"Parameter 'size' expects a size value");
 	new_err(HOSTMEM_RAM, "size=1M,share=maybe",
@@ -272,8 +271,8 @@ static char *vm_flags(void *addr)
 	bool in = false;
 	unsigned i;
 
-	g_assert_true(g_file_get_contents("/proc/self/smaps", &smaps, NULL,
-					  NULL));
+	g_assert_true(
+		g_file_get_contents("/proc/self/smaps", &smaps, NULL, NULL));
 	lines = g_strsplit(smaps, "\n", -1);
 	for (i = 0; lines[i]; i++) {
 		unsigned long lo, hi;
@@ -303,7 +302,7 @@ static void test_alloc_ram(void)
 	g_assert_cmpuint((uintptr_t)be->host % (2 * MiB), ==, 0);
 	g_assert_nonnull(flags);
 	g_assert_false(has_flag(flags, "sh"));
-	g_assert_true(has_flag(flags, "hg"));	/* MADV_HUGEPAGE */
+	g_assert_true(has_flag(flags, "hg")); /* MADV_HUGEPAGE */
 	g_assert_false(has_flag(flags, "dd"));
 	check_usable(be);
 	hostmem_free(be);
@@ -312,7 +311,7 @@ static void test_alloc_ram(void)
 	g_free(flags);
 	flags = vm_flags(be->host);
 	g_assert_true(has_flag(flags, "sh"));
-	g_assert_true(has_flag(flags, "dd"));	/* MADV_DONTDUMP */
+	g_assert_true(has_flag(flags, "dd")); /* MADV_DONTDUMP */
 	g_assert_false(has_flag(flags, "mg"));
 	check_usable(be);
 	hostmem_free(be);
@@ -404,7 +403,7 @@ static void test_alloc_file(void)
 	be = new_ok(HOSTMEM_FILE, props);
 	g_assert_false(hostmem_alloc(be, &err));
 	g_assert_nonnull(strstr(err->message, "size 0x400000 is smaller than "
-				"'size' option 0x800000"));
+					      "'size' option 0x800000"));
 	g_clear_error(&err);
 	g_assert_false(be->allocated);
 	g_assert_null(be->host);
@@ -418,8 +417,9 @@ static void test_alloc_file(void)
 	be = new_ok(HOSTMEM_FILE, props);
 	g_assert_false(hostmem_alloc(be, &err));
 	g_assert_true(g_str_has_prefix(err->message, "can't open backing "
-				       "store "));
-	g_assert_true(g_str_has_suffix(err->message, "/no/such for backend "
+						     "store "));
+	g_assert_true(g_str_has_suffix(err->message,
+				       "/no/such for backend "
 				       "'m': No such file or directory"));
 	g_clear_error(&err);
 	hostmem_free(be);
@@ -464,12 +464,12 @@ static void test_prealloc(void)
 	check_prealloc(HOSTMEM_RAM, "size=8M,prealloc=on,prealloc-threads=2");
 	check_prealloc(HOSTMEM_RAM, "size=12K,prealloc=on,prealloc-threads=8");
 	check_prealloc(HOSTMEM_RAM, "size=6M,share=on,prealloc=on,"
-		       "prealloc-threads=3");
+				    "prealloc-threads=3");
 	check_prealloc(HOSTMEM_MEMFD, "size=8M,prealloc=on");
 	check_prealloc(HOSTMEM_MEMFD, "size=8M,prealloc=on,"
-		       "prealloc-threads=2");
+				      "prealloc-threads=2");
 	check_prealloc(HOSTMEM_FILE, "size=8M,prealloc=on,prealloc-threads=2,"
-		       "mem-path=/dev/shm");
+				     "mem-path=/dev/shm");
 }
 
 static void test_prealloc_touch(void)
@@ -486,10 +486,10 @@ static void test_prealloc_args(void)
 	GError *err = NULL;
 
 	g_assert_true(p != MAP_FAILED);
-	g_assert_false(prealloc_range((char *)p + 1, 4096, 4096, 1, false,
-				      &err));
+	g_assert_false(
+		prealloc_range((char *)p + 1, 4096, 4096, 1, false, &err));
 	g_assert_true(g_str_has_prefix(err->message, "invalid preallocation "
-				       "request"));
+						     "request"));
 	g_clear_error(&err);
 	g_assert_false(prealloc_range(p, 4095, 4096, 1, false, &err));
 	g_clear_error(&err);
@@ -533,11 +533,11 @@ static void check_sigbus(bool touch, unsigned threads)
 	g_assert_false(prealloc_range(p, len, 4096, threads, true, &err));
 	g_unsetenv("KVMAGE_PREALLOC_TOUCH");
 	g_assert_error(err, KVMAGE_ERROR, KVMAGE_ERROR_GENERIC);
-	g_assert_cmpstr(err->message, ==, touch ?
-			"populating 256 KiB failed: out of memory or huge "
-			"pages (SIGBUS)" :
-			"populating 256 KiB failed: out of memory or huge "
-			"pages (EFAULT)");
+	g_assert_cmpstr(err->message, ==,
+			touch ? "populating 256 KiB failed: out of memory or huge "
+				"pages (SIGBUS)" :
+				"populating 256 KiB failed: out of memory or huge "
+				"pages (EFAULT)");
 	g_error_free(err);
 	/* the first half is in the file and was populated */
 	g_assert_cmpuint(resident(p, len / 2), >=, touch ? 1 : len / 2 / 4096);
@@ -582,7 +582,8 @@ static void test_hugetlb_none(void)
 	/* default huge page size checked once it is known */
 	be = new_ok(HOSTMEM_MEMFD, "size=1M,hugetlb=on");
 	g_assert_false(hostmem_alloc(be, &err));
-	g_assert_cmpstr(err->message, ==, "property 'size' of "
+	g_assert_cmpstr(err->message, ==,
+			"property 'size' of "
 			"memory-backend-memfd: 1 MiB is not a multiple of the "
 			"huge page size 2 MiB");
 	g_clear_error(&err);
@@ -590,9 +591,10 @@ static void test_hugetlb_none(void)
 
 	/* the reservation fails at mmap time: an error, no crash */
 	be = new_ok(HOSTMEM_MEMFD, "size=4M,hugetlb=on,prealloc=on,"
-		    "prealloc-threads=2");
+				   "prealloc-threads=2");
 	g_assert_false(hostmem_alloc(be, &err));
-	g_assert_cmpstr(err->message, ==, "unable to map backing store for "
+	g_assert_cmpstr(err->message, ==,
+			"unable to map backing store for "
 			"backend 'm': Cannot allocate memory (not enough free "
 			"huge pages of 2 MiB)");
 	g_clear_error(&err);
@@ -607,13 +609,15 @@ static void test_hugetlb_none(void)
 		 MAP_SHARED | MAP_NORESERVE, fd, 0);
 	g_assert_true(p != MAP_FAILED);
 	g_assert_false(prealloc_range(p, 4 * MiB, 2 * MiB, 2, true, &err));
-	g_assert_cmpstr(err->message, ==, "populating 4 MiB failed: out of "
+	g_assert_cmpstr(err->message, ==,
+			"populating 4 MiB failed: out of "
 			"memory or huge pages (EFAULT)");
 	g_clear_error(&err);
 	g_setenv("KVMAGE_PREALLOC_TOUCH", "1", TRUE);
 	g_assert_false(prealloc_range(p, 4 * MiB, 2 * MiB, 2, true, &err));
 	g_unsetenv("KVMAGE_PREALLOC_TOUCH");
-	g_assert_cmpstr(err->message, ==, "populating 4 MiB failed: out of "
+	g_assert_cmpstr(err->message, ==,
+			"populating 4 MiB failed: out of "
 			"memory or huge pages (SIGBUS)");
 	g_clear_error(&err);
 	munmap(p, 4 * MiB);
@@ -629,7 +633,7 @@ static void test_prealloc_too_big(void)
 	g_assert_false(hostmem_alloc(be, &err));
 	g_assert_nonnull(err);
 	g_assert_nonnull(strstr(err->message, "size 1 PiB does not fit in the "
-				"host's available memory"));
+					      "host's available memory"));
 	g_assert_null(be->host);
 	g_error_free(err);
 	hostmem_free(be);

@@ -38,13 +38,18 @@ static void fake_write(void *opaque, uint64_t addr, const void *data,
 }
 
 static const IoBusOps fake_ops = {
-	.name = "fake", .read = fake_read, .write = fake_write,
+	.name = "fake",
+	.read = fake_read,
+	.write = fake_write,
 };
 static const IoBusOps other_ops = {
-	.name = "other", .read = fake_read, .write = fake_write,
+	.name = "other",
+	.read = fake_read,
+	.write = fake_write,
 };
 static const IoBusOps write_only_ops = {
-	.name = "wo", .write = fake_write,
+	.name = "wo",
+	.write = fake_write,
 };
 
 static void test_dispatch_relative(void)
@@ -101,8 +106,7 @@ static void test_write_only_reads_ones(void)
 	FakeDev a = { .id = 1 };
 	uint32_t v = 0;
 
-	g_assert_true(iobus_register(bus, 0xf4, 1, &write_only_ops, &a,
-				     NULL));
+	g_assert_true(iobus_register(bus, 0xf4, 1, &write_only_ops, &a, NULL));
 	g_assert_true(iobus_dispatch(bus, 0xf4, &v, 2, false));
 	g_assert_cmphex(v, ==, 0xffff);
 	iobus_free(bus);
@@ -154,13 +158,13 @@ static void test_bad_ranges(void)
 	g_assert_false(iobus_register(bus, 0x1000, 0, &fake_ops, &a, &err));
 	g_assert_nonnull(strstr(err->message, "empty range"));
 	g_clear_error(&err);
-	g_assert_false(iobus_register(bus, UINT64_MAX - 1, 3, &fake_ops, &a,
-				      &err));
+	g_assert_false(
+		iobus_register(bus, UINT64_MAX - 1, 3, &fake_ops, &a, &err));
 	g_assert_nonnull(strstr(err->message, "wraps"));
 	g_clear_error(&err);
 	/* The very top of the address space is allowed. */
-	g_assert_true(iobus_register(bus, UINT64_MAX - 1, 2, &fake_ops, &a,
-				     &err));
+	g_assert_true(
+		iobus_register(bus, UINT64_MAX - 1, 2, &fake_ops, &a, &err));
 	g_assert_no_error(err);
 	g_assert_true(iobus_dispatch(bus, UINT64_MAX, &a.id, 1, true));
 	g_assert_cmpuint(a.last_addr, ==, 1);
@@ -170,7 +174,10 @@ static void test_bad_ranges(void)
 /* Many ranges registered in random order: compare with a linear model. */
 static void test_many_ranges(void)
 {
-	enum { N = 200, STRIDE = 16 };
+	enum {
+		N = 200,
+		STRIDE = 16
+	};
 	IoBus *bus = iobus_new("pio");
 	FakeDev devs[N];
 	GRand *rand = g_rand_new_with_seed(42);
@@ -202,8 +209,8 @@ static void test_many_ranges(void)
 		g_assert_cmpint(iobus_dispatch(bus, addr, &v, 8, false), ==,
 				hit);
 		if (hit)
-			g_assert_cmphex(v, ==, ((uint64_t)k << 32) |
-					(addr % STRIDE));
+			g_assert_cmphex(v, ==,
+					((uint64_t)k << 32) | (addr % STRIDE));
 	}
 	g_rand_free(rand);
 	iobus_free(bus);

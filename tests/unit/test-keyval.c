@@ -56,8 +56,8 @@ static void test_basic(void)
 
 static void test_implied(void)
 {
-	check_ok("memory-backend-ram,id=m", "qom-type",
-		 "qom-type", "memory-backend-ram", "id", "m", NULL);
+	check_ok("memory-backend-ram,id=m", "qom-type", "qom-type",
+		 "memory-backend-ram", "id", "m", NULL);
 	check_ok("512M", "size", "size", "512M", NULL);
 	/* an explicit key in first position is not the implied one */
 	check_ok("id=m", "qom-type", "id", "m", NULL);
@@ -101,10 +101,8 @@ static void test_errors(void)
 		  "-opt a=1,b: Expected '=' after parameter 'b'");
 	check_err("foo", NULL, "-opt",
 		  "-opt foo: Expected '=' after parameter 'foo'");
-	check_err("a b=1", NULL, "-opt",
-		  "-opt a b=1: Invalid parameter 'a b'");
-	check_err("a/b=1", NULL, "-opt",
-		  "-opt a/b=1: Invalid parameter 'a/b'");
+	check_err("a b=1", NULL, "-opt", "-opt a b=1: Invalid parameter 'a b'");
+	check_err("a/b=1", NULL, "-opt", "-opt a/b=1: Invalid parameter 'a/b'");
 	/* without an option name the message stands alone */
 	check_err("a=1,a=2", NULL, NULL,
 		  "Parameter 'a' is given more than once");
@@ -134,7 +132,7 @@ static void test_bool(void)
 	check_bool("b=off", true, false);
 	check_bool("b=no", true, false);
 	check_bool("b=false", true, false);
-	check_bool("a=off", true, true);	/* absent: the default */
+	check_bool("a=off", true, true); /* absent: the default */
 	check_bool("a=on", false, false);
 
 	kv = keyval_parse("b=maybe", NULL, "-opt", NULL);

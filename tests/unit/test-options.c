@@ -54,7 +54,7 @@ static void parse_err(const char *want, const char *first, ...)
 	g_error_free(err);
 }
 
-#define OK(...) parse_ok(__VA_ARGS__, NULL)
+#define OK(...)	       parse_ok(__VA_ARGS__, NULL)
 #define ERR(want, ...) parse_err(want, __VA_ARGS__, NULL)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmConfig, vm_config_free)
@@ -112,25 +112,26 @@ static void test_m(void)
 
 	ERR("-m: requires an argument", "-m");
 	ERR("-m abc: invalid size 'abc': expected a number", "-m", "abc");
-	ERR("-m size=abc: invalid size 'abc': expected a number",
-	    "-m", "size=abc");
+	ERR("-m size=abc: invalid size 'abc': expected a number", "-m",
+	    "size=abc");
 	ERR("-m -1: invalid size '-1': sizes cannot be negative", "-m", "-1");
 	ERR("-m 1.5: invalid size '1.5': a fraction needs a suffix "
-	    "K, M, G, T, P or E", "-m", "1.5");
-	ERR("-m 1Gx: invalid size '1Gx': trailing characters 'x'",
-	    "-m", "1Gx");
+	    "K, M, G, T, P or E",
+	    "-m", "1.5");
+	ERR("-m 1Gx: invalid size '1Gx': trailing characters 'x'", "-m", "1Gx");
 	ERR("-m 99999999999T: size '99999999999T' is out of range "
-	    "(must be below 2^64)", "-m", "99999999999T");
+	    "(must be below 2^64)",
+	    "-m", "99999999999T");
 	ERR("-m 0: RAM size must be greater than zero", "-m", "0");
-	ERR("-m 4097k: RAM size 4097 KiB is not a multiple of 4 KiB",
-	    "-m", "4097k");
-	ERR("-m 1.5k: RAM size 1536 B is not a multiple of 4 KiB",
-	    "-m", "1.5k");
+	ERR("-m 4097k: RAM size 4097 KiB is not a multiple of 4 KiB", "-m",
+	    "4097k");
+	ERR("-m 1.5k: RAM size 1536 B is not a multiple of 4 KiB", "-m",
+	    "1.5k");
 	ERR("-m foo=1: Invalid parameter 'foo'", "-m", "foo=1");
-	ERR("-m 1G,maxmem=2G: Invalid parameter 'maxmem'",
-	    "-m", "1G,maxmem=2G");
-	ERR("-m 1G,size=2G: Parameter 'size' is given more than once",
-	    "-m", "1G,size=2G");
+	ERR("-m 1G,maxmem=2G: Invalid parameter 'maxmem'", "-m",
+	    "1G,maxmem=2G");
+	ERR("-m 1G,size=2G: Parameter 'size' is given more than once", "-m",
+	    "1G,size=2G");
 	ERR("-m : Parameter 'size' is missing", "-m", "");
 	ERR("--m abc: invalid size 'abc': expected a number", "--m", "abc");
 }
@@ -148,12 +149,12 @@ static void test_smp(void)
 	g_assert_cmpuint(d->smp, ==, 1);
 
 	ERR("-smp: requires an argument", "-smp");
-	ERR("-smp 0: Parameter 'cpus' must be greater than zero",
-	    "-smp", "0");
-	ERR("-smp cpus=0: Parameter 'cpus' must be greater than zero",
-	    "-smp", "cpus=0");
+	ERR("-smp 0: Parameter 'cpus' must be greater than zero", "-smp", "0");
+	ERR("-smp cpus=0: Parameter 'cpus' must be greater than zero", "-smp",
+	    "cpus=0");
 	ERR("-smp 33: Invalid SMP CPUs 33. The max CPUs supported by kvmage "
-	    "is 32", "-smp", "33");
+	    "is 32",
+	    "-smp", "33");
 	ERR("-smp abc: Parameter 'cpus' expects an integer", "-smp", "abc");
 	ERR("-smp -1: Parameter 'cpus' expects an integer", "-smp", "-1");
 	ERR("-smp 1.5: Parameter 'cpus' expects an integer", "-smp", "1.5");
@@ -161,8 +162,8 @@ static void test_smp(void)
 	    "-smp", "99999999999999999999");
 	ERR("-smp foo=1: Invalid parameter 'foo'", "-smp", "foo=1");
 	ERR("-smp 2,foo: Expected '=' after parameter 'foo'", "-smp", "2,foo");
-	ERR("-smp 2,cpus=3: Parameter 'cpus' is given more than once",
-	    "-smp", "2,cpus=3");
+	ERR("-smp 2,cpus=3: Parameter 'cpus' is given more than once", "-smp",
+	    "2,cpus=3");
 	ERR("-smp : Parameter 'cpus' is missing", "-smp", "");
 }
 
@@ -174,11 +175,11 @@ static ObjectConfig *object(VmConfig *cfg, unsigned i)
 
 static void test_object(void)
 {
-	g_autoptr(VmConfig) cfg = OK(
-		"-object", "memory-backend-ram,id=ram0,size=1G,prealloc=on",
-		"-object", "qom-type=memory-backend-memfd,id=m.1,hugetlb=on",
-		"--object",
-		"memory-backend-file,id=f_2,mem-path=/a,,b,size=2M");
+	g_autoptr(VmConfig) cfg =
+		OK("-object", "memory-backend-ram,id=ram0,size=1G,prealloc=on",
+		   "-object", "qom-type=memory-backend-memfd,id=m.1,hugetlb=on",
+		   "--object",
+		   "memory-backend-file,id=f_2,mem-path=/a,,b,size=2M");
 	ObjectConfig *o;
 
 	g_assert_cmpuint(cfg->objects->len, ==, 3);
@@ -205,45 +206,51 @@ static void test_object(void)
 static void test_object_invalid(void)
 {
 	ERR("-object: requires an argument", "-object");
-	ERR("-object memory-backend-ram: Parameter 'id' is missing",
-	    "-object", "memory-backend-ram");
+	ERR("-object memory-backend-ram: Parameter 'id' is missing", "-object",
+	    "memory-backend-ram");
 	ERR("-object memory-backend-ram,size=1M: Parameter 'id' is missing",
 	    "-object", "memory-backend-ram,size=1M");
 	ERR("-object memory-backend-ram,id=: Parameter 'id' expects an "
 	    "identifier (letters, digits, '-', '.', '_', starting with a "
-	    "letter)", "-object", "memory-backend-ram,id=");
+	    "letter)",
+	    "-object", "memory-backend-ram,id=");
 	ERR("-object memory-backend-ram,id=1a: Parameter 'id' expects an "
 	    "identifier (letters, digits, '-', '.', '_', starting with a "
-	    "letter)", "-object", "memory-backend-ram,id=1a");
+	    "letter)",
+	    "-object", "memory-backend-ram,id=1a");
 	ERR("-object memory-backend-ram,id=x,,y: Parameter 'id' expects an "
 	    "identifier (letters, digits, '-', '.', '_', starting with a "
-	    "letter)", "-object", "memory-backend-ram,id=x,,y");
+	    "letter)",
+	    "-object", "memory-backend-ram,id=x,,y");
 	ERR("-object foo,id=x: Parameter 'qom-type' does not accept value "
 	    "'foo' (use memory-backend-ram, memory-backend-memfd or "
-	    "memory-backend-file)", "-object", "foo,id=x");
-	ERR("-object id=x: Parameter 'qom-type' is missing",
-	    "-object", "id=x");
+	    "memory-backend-file)",
+	    "-object", "foo,id=x");
+	ERR("-object id=x: Parameter 'qom-type' is missing", "-object", "id=x");
 	ERR("-object memory-backend-ram,id=a,id=b: Parameter 'id' is given "
-	    "more than once", "-object", "memory-backend-ram,id=a,id=b");
+	    "more than once",
+	    "-object", "memory-backend-ram,id=a,id=b");
 	ERR("-object memory-backend-ram,id=a,prealloc: Expected '=' after "
-	    "parameter 'prealloc'", "-object", "memory-backend-ram,id=a,"
+	    "parameter 'prealloc'",
+	    "-object",
+	    "memory-backend-ram,id=a,"
 	    "prealloc");
 	ERR("-object memory-backend-memfd,id=x: Duplicate ID 'x' for object",
-	    "-object", "memory-backend-ram,id=x,size=1M",
-	    "-object", "memory-backend-memfd,id=x");
+	    "-object", "memory-backend-ram,id=x,size=1M", "-object",
+	    "memory-backend-memfd,id=x");
 }
 
 static void test_machine(void)
 {
 	g_autoptr(VmConfig) a = OK("-machine", "none");
 	g_autoptr(VmConfig) b = OK("-machine", "type=none");
-	g_autoptr(VmConfig) c = OK("-M", "pc,memory-backend=mem",
-				   "-object", "memory-backend-ram,id=mem");
+	g_autoptr(VmConfig) c = OK("-M", "pc,memory-backend=mem", "-object",
+				   "memory-backend-ram,id=mem");
 	g_autoptr(VmConfig) d = OK("-object", "memory-backend-ram,id=m",
 				   "-machine", "memory-backend=m");
 	g_autoptr(VmConfig) e = OK("-machine", "none", "--machine",
-				   "memory-backend=m,accel=kvm",
-				   "-object", "memory-backend-ram,id=m");
+				   "memory-backend=m,accel=kvm", "-object",
+				   "memory-backend-ram,id=m");
 	g_autoptr(VmConfig) f = OK("-machine", "none", "-M", "pc");
 
 	g_assert_cmpstr(a->machine_type, ==, "none");
@@ -260,30 +267,33 @@ static void test_machine(void)
 	ERR("-machine: requires an argument", "-machine");
 	ERR("-machine foo: unsupported machine type 'foo' (use pc or none)",
 	    "-machine", "foo");
-	ERR("-M q35: unsupported machine type 'q35' (use pc or none)",
-	    "-M", "q35");
-	ERR("-machine none,foo=bar: Invalid parameter 'foo'",
-	    "-machine", "none,foo=bar");
+	ERR("-M q35: unsupported machine type 'q35' (use pc or none)", "-M",
+	    "q35");
+	ERR("-machine none,foo=bar: Invalid parameter 'foo'", "-machine",
+	    "none,foo=bar");
 	ERR("-machine pc,accel=tcg: Parameter 'accel' does not accept value "
-	    "'tcg' (kvm is the only accelerator)", "-machine", "pc,accel=tcg");
+	    "'tcg' (kvm is the only accelerator)",
+	    "-machine", "pc,accel=tcg");
 	ERR("-machine memory-backend=: Parameter 'memory-backend' expects an "
 	    "identifier (letters, digits, '-', '.', '_', starting with a "
-	    "letter)", "-machine", "memory-backend=");
+	    "letter)",
+	    "-machine", "memory-backend=");
 	ERR("-machine pc,memory-backend=mem: Memory backend 'mem' not found "
-	    "(no -object with that id)", "-machine", "pc,memory-backend=mem");
+	    "(no -object with that id)",
+	    "-machine", "pc,memory-backend=mem");
 	ERR("-M memory-backend=b: Memory backend 'b' not found (no -object "
-	    "with that id)", "-object", "memory-backend-ram,id=a",
-	    "-M", "memory-backend=b");
+	    "with that id)",
+	    "-object", "memory-backend-ram,id=a", "-M", "memory-backend=b");
 }
 
 static void test_kernel_append(void)
 {
 	g_autofree char *longest = g_strnfill(4095, 'x');
 	g_autofree char *too_long = g_strnfill(4096, 'x');
-	g_autoptr(VmConfig) a = OK("-kernel", "guest.elf", "-append",
-				   "-foo bar=1,2");
-	g_autoptr(VmConfig) b = OK("-kernel", "a", "--kernel", "b",
-				   "-append", longest);
+	g_autoptr(VmConfig)
+		a = OK("-kernel", "guest.elf", "-append", "-foo bar=1,2");
+	g_autoptr(VmConfig)
+		b = OK("-kernel", "a", "--kernel", "b", "-append", longest);
 	g_autoptr(VmConfig) c = OK("-append", "");
 
 	g_assert_cmpstr(a->kernel, ==, "guest.elf");
@@ -330,21 +340,23 @@ static void test_serial(void)
 		     NULL);
 
 	ERR("-serial: requires an argument", "-serial");
-	ERR("-serial file:: missing file name after 'file:'",
-	    "-serial", "file:");
+	ERR("-serial file:: missing file name after 'file:'", "-serial",
+	    "file:");
 	ERR("-serial bogus: 'bogus' is not a valid char driver (use stdio, "
-	    "file:PATH or none)", "-serial", "bogus");
+	    "file:PATH or none)",
+	    "-serial", "bogus");
 	ERR("-serial mon:stdio: 'mon:stdio' is not a valid char driver (use "
-	    "stdio, file:PATH or none)", "-serial", "mon:stdio");
-	ERR("-serial none: only one serial port is supported",
-	    "-serial", "stdio", "-serial", "none");
+	    "stdio, file:PATH or none)",
+	    "-serial", "mon:stdio");
+	ERR("-serial none: only one serial port is supported", "-serial",
+	    "stdio", "-serial", "none");
 }
 
 static void test_flags(void)
 {
 	g_autoptr(VmConfig) cfg = OK("-S", "--nodefaults", "-display", "none",
-				     "-enable-kvm", "-accel", "kvm",
-				     "--accel", "accel=kvm");
+				     "-enable-kvm", "-accel", "kvm", "--accel",
+				     "accel=kvm");
 
 	g_assert_true(cfg->start_paused);
 	g_assert_true(cfg->nodefaults);
@@ -352,12 +364,14 @@ static void test_flags(void)
 
 	ERR("-display: requires an argument", "-display");
 	ERR("-display gtk: Parameter 'type' does not accept value 'gtk' "
-	    "(only none is supported)", "-display", "gtk");
-	ERR("-display none,gl=on: Invalid parameter 'gl'",
-	    "-display", "none,gl=on");
+	    "(only none is supported)",
+	    "-display", "gtk");
+	ERR("-display none,gl=on: Invalid parameter 'gl'", "-display",
+	    "none,gl=on");
 	ERR("-display : Parameter 'type' is missing", "-display", "");
 	ERR("-accel tcg: Parameter 'accel' does not accept value 'tcg' (kvm "
-	    "is the only accelerator)", "-accel", "tcg");
+	    "is the only accelerator)",
+	    "-accel", "tcg");
 	ERR("-S1: invalid option", "-S1");
 }
 
@@ -378,9 +392,11 @@ static void test_name(void)
 	ERR("-name: requires an argument", "-name");
 	ERR("-name a,foo=1: Invalid parameter 'foo'", "-name", "a,foo=1");
 	ERR("-name a,name=b: Parameters 'guest' and 'name' both set the "
-	    "name, give only one", "-name", "a,name=b");
+	    "name, give only one",
+	    "-name", "a,name=b");
 	ERR("-name a,debug-threads=maybe: Parameter 'debug-threads' expects "
-	    "'on' or 'off'", "-name", "a,debug-threads=maybe");
+	    "'on' or 'off'",
+	    "-name", "a,debug-threads=maybe");
 }
 
 static void test_debug(void)
@@ -404,8 +420,8 @@ static void test_debug(void)
 
 	ERR("-d: requires an argument", "-d");
 	ERR("-d foo: unknown log item 'foo' (-d help lists them)", "-d", "foo");
-	ERR("-d ucall,,kvm: unknown log item '' (-d help lists them)",
-	    "-d", "ucall,,kvm");
+	ERR("-d ucall,,kvm: unknown log item '' (-d help lists them)", "-d",
+	    "ucall,,kvm");
 	ERR("-d : unknown log item '' (-d help lists them)", "-d", "");
 }
 
@@ -428,8 +444,8 @@ static void test_help_version(void)
 	g_assert_false(d->show_help);
 	g_assert_true(e->show_version);
 	/* errors before -help still count */
-	ERR("-m abc: invalid size 'abc': expected a number",
-	    "-m", "abc", "-help");
+	ERR("-m abc: invalid size 'abc': expected a number", "-m", "abc",
+	    "-help");
 	g_assert_true(f->show_help);
 }
 
@@ -461,11 +477,21 @@ static char *capture(void (*fn)(FILE *))
 static void test_help_text(void)
 {
 	static const char *const opts[] = {
-		"-help, -h", "-version", "-machine, -M [type=]TYPE",
-		"-m [size=]SIZE", "-smp [cpus=]N", "-object TYPE,id=ID",
-		"-kernel FILE", "-append STRING",
-		"-serial stdio|file:PATH|none", "-S ", "-name [guest=]NAME",
-		"-nodefaults", "-display none", "-d ITEM", "-enable-kvm",
+		"-help, -h",
+		"-version",
+		"-machine, -M [type=]TYPE",
+		"-m [size=]SIZE",
+		"-smp [cpus=]N",
+		"-object TYPE,id=ID",
+		"-kernel FILE",
+		"-append STRING",
+		"-serial stdio|file:PATH|none",
+		"-S ",
+		"-name [guest=]NAME",
+		"-nodefaults",
+		"-display none",
+		"-d ITEM",
+		"-enable-kvm",
 		"-accel kvm",
 	};
 	g_autofree char *help = capture(options_print_help);
@@ -494,8 +520,8 @@ static void test_help_text(void)
 static void test_version_text(void)
 {
 	g_autofree char *out = capture(options_print_version);
-	g_autofree char *want = g_strdup_printf("kvmage version %s\n",
-						kvmage_version);
+	g_autofree char *want =
+		g_strdup_printf("kvmage version %s\n", kvmage_version);
 
 	g_assert_cmpstr(out, ==, want);
 	g_assert_true(g_regex_match_simple("^[0-9]+\\.[0-9]+\\.[0-9]+$",

@@ -10,8 +10,8 @@
 #include "system/ram.h"
 #include "util/error.h"
 
-#define MiB (1ULL << 20)
-#define GiB (1ULL << 30)
+#define MiB	  (1ULL << 20)
+#define GiB	  (1ULL << 30)
 #define FAKE_HOST 0x7f0000000000ULL
 
 static HostMemBackend *fake_backend(uint64_t size)
@@ -170,8 +170,7 @@ static void test_gpa_to_hva(void)
 	add_ok(&l, RAM_BANK_RAM, 0, 16 * MiB, be, 0);
 	add_ok(&l, RAM_BANK_RAM, 16 * MiB, 16 * MiB, be, 32 * MiB);
 	add_ok(&l, RAM_BANK_RESERVED, 32 * MiB, 16 * MiB, NULL, 0);
-	add_ok(&l, RAM_BANK_RAM, UINT64_MAX - 16 * MiB, 16 * MiB, be,
-	       16 * MiB);
+	add_ok(&l, RAM_BANK_RAM, UINT64_MAX - 16 * MiB, 16 * MiB, be, 16 * MiB);
 
 	g_assert_true(ram_gpa_to_hva(&l, 0, 1) == host);
 	g_assert_true(ram_gpa_to_hva(&l, 0x1234, 8) == host + 0x1234);
@@ -287,7 +286,8 @@ static void test_layout_conflict(void)
 	ram_list_init(&l);
 	add_ok(&l, RAM_BANK_RESERVED, 4 * GiB + 4096, 4096, NULL, 0);
 	g_assert_false(ram_layout_x86(&l, be, &err));
-	g_assert_cmpstr(err->message, ==, "bank [0x100000000, 0x180000000) "
+	g_assert_cmpstr(err->message, ==,
+			"bank [0x100000000, 0x180000000) "
 			"overlaps reserved bank [0x100001000, 0x100002000)");
 	g_error_free(err);
 	/* the first bank was taken back out */

@@ -8,7 +8,16 @@
 #include "kvmage/guest-abi.h"
 #include "util/error.h"
 
-enum { THR, IER, IIR, LCR, MCR, LSR, MSR, SCR };
+enum {
+	THR,
+	IER,
+	IIR,
+	LCR,
+	MCR,
+	LSR,
+	MSR,
+	SCR
+};
 
 typedef struct Fixture {
 	VmConfig cfg;
@@ -238,7 +247,7 @@ static void test_loopback(void)
 	g_autofree char *text = NULL;
 
 	g_assert_true(fixture_start(&f, SERIAL_FILE, NULL));
-	outb(&f, MCR, 0x10 | 0x02);	/* loopback, RTS */
+	outb(&f, MCR, 0x10 | 0x02); /* loopback, RTS */
 	g_assert_cmphex(inb(&f, MSR), ==, 0x10);
 	outb(&f, MCR, 0x10 | 0x0f);
 	g_assert_cmphex(inb(&f, MSR), ==, 0xf0);
@@ -258,23 +267,23 @@ static void test_mmio(void)
 	Fixture f;
 
 	g_assert_true(fixture_start(&f, SERIAL_FILE, NULL));
-	g_assert_true(iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + SCR, &v, 1,
-				     true));
+	g_assert_true(
+		iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + SCR, &v, 1, true));
 	g_assert_cmphex(inb(&f, SCR), ==, 0x3c);
 	outb(&f, SCR, 0x99);
-	g_assert_true(iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + SCR, &v, 1,
-				     false));
+	g_assert_true(
+		iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + SCR, &v, 1, false));
 	g_assert_cmphex(v, ==, 0x99);
-	g_assert_true(iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + LSR, &v, 1,
-				     false));
+	g_assert_true(
+		iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + LSR, &v, 1, false));
 	g_assert_cmphex(v, ==, 0x60);
 	outs(&f, "po");
 	v = 'r';
-	g_assert_true(iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + THR, &v, 1,
-				     true));
+	g_assert_true(
+		iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + THR, &v, 1, true));
 	v = '\n';
-	g_assert_true(iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + THR, &v, 1,
-				     true));
+	g_assert_true(
+		iobus_dispatch(f.m.mmio, COM1_MMIO_GPA + THR, &v, 1, true));
 	text = file_text(&f);
 	g_assert_cmpstr(text, ==, "por\n");
 	fixture_stop(&f);
@@ -294,7 +303,7 @@ static void test_overlap(void)
 	fixture_stop(&f);
 }
 
-#define NR_THREADS 4
+#define NR_THREADS	 4
 #define BYTES_PER_THREAD 5000
 
 static gpointer writer_thread(gpointer opaque)

@@ -18,12 +18,12 @@ static void check_ok(const char *str, char def, uint64_t want)
 	uint64_t val = 0xdeadbeef;
 
 	if (!size_parse(str, def, &val, &err))
-		g_error("size_parse(\"%s\", '%c'): %s", str, def,
-			err->message);
+		g_error("size_parse(\"%s\", '%c'): %s", str, def, err->message);
 	g_assert_no_error(err);
 	if (val != want)
 		g_error("size_parse(\"%s\", '%c') = %" G_GUINT64_FORMAT
-			", want %" G_GUINT64_FORMAT, str, def, val, want);
+			", want %" G_GUINT64_FORMAT,
+			str, def, val, want);
 }
 
 static void check_err(const char *str, char def, const char *want)
@@ -85,9 +85,11 @@ static void test_hex(void)
 		  "invalid size '0xg': expected hex digits after 0x");
 	check_err("0x1.5G", 'B',
 		  "invalid size '0x1.5G': hex numbers cannot have a fraction");
-	check_err("0x10000000000000000", 'B', "size '0x10000000000000000' "
+	check_err("0x10000000000000000", 'B',
+		  "size '0x10000000000000000' "
 		  "is out of range (must be below 2^64)");
-	check_err("0x1000000000000000K", 'B', "size '0x1000000000000000K' "
+	check_err("0x1000000000000000K", 'B',
+		  "size '0x1000000000000000K' "
 		  "is out of range (must be below 2^64)");
 }
 
@@ -103,11 +105,14 @@ static void test_fraction(void)
 	check_ok("15.5E", 'B', 15 * EiB + EiB / 2);
 	/* 2^64 - 11.53: the fraction's bytes are truncated */
 	check_ok("15.99999999999999999E", 'B', UINT64_MAX - 11);
-	check_err("1.5", 'M', "invalid size '1.5': a fraction needs a suffix "
+	check_err("1.5", 'M',
+		  "invalid size '1.5': a fraction needs a suffix "
 		  "K, M, G, T, P or E");
-	check_err("1.5", 'B', "invalid size '1.5': a fraction needs a suffix "
+	check_err("1.5", 'B',
+		  "invalid size '1.5': a fraction needs a suffix "
 		  "K, M, G, T, P or E");
-	check_err("1.5B", 'B', "invalid size '1.5B': a fraction needs a "
+	check_err("1.5B", 'B',
+		  "invalid size '1.5B': a fraction needs a "
 		  "suffix K, M, G, T, P or E");
 	check_err("1.G", 'B', "invalid size '1.G': expected digits after '.'");
 	check_err(".5G", 'B', "invalid size '.5G': expected a number");
@@ -125,9 +130,11 @@ static void test_invalid(void)
 	check_err("+1", 'B', "invalid size '+1': expected a number");
 	check_err("-1", 'M', "invalid size '-1': sizes cannot be negative");
 	check_err("-0", 'B', "invalid size '-0': sizes cannot be negative");
-	check_err("1x", 'B', "invalid size '1x': unknown suffix 'x' "
+	check_err("1x", 'B',
+		  "invalid size '1x': unknown suffix 'x' "
 		  "(use B, K, M, G, T, P or E)");
-	check_err("1.5x", 'B', "invalid size '1.5x': unknown suffix 'x' "
+	check_err("1.5x", 'B',
+		  "invalid size '1.5x': unknown suffix 'x' "
 		  "(use B, K, M, G, T, P or E)");
 	check_err("1MiB", 'B', "invalid size '1MiB': trailing characters 'iB'");
 	check_err("1MM", 'B', "invalid size '1MM': trailing characters 'M'");
@@ -138,26 +145,34 @@ static void test_invalid(void)
 
 static void test_overflow(void)
 {
-	check_err("18446744073709551616", 'B', "size '18446744073709551616' "
+	check_err("18446744073709551616", 'B',
+		  "size '18446744073709551616' "
 		  "is out of range (must be below 2^64)");
-	check_err("99999999999999999999999", 'B', "size "
+	check_err("99999999999999999999999", 'B',
+		  "size "
 		  "'99999999999999999999999' is out of range "
 		  "(must be below 2^64)");
-	check_err("16E", 'B', "size '16E' is out of range "
+	check_err("16E", 'B',
+		  "size '16E' is out of range "
 		  "(must be below 2^64)");
-	check_err("99999999999T", 'B', "size '99999999999T' is out of range "
+	check_err("99999999999T", 'B',
+		  "size '99999999999T' is out of range "
 		  "(must be below 2^64)");
-	check_err("17592186044416", 'M', "size '17592186044416' is out of "
+	check_err("17592186044416", 'M',
+		  "size '17592186044416' is out of "
 		  "range (must be below 2^64)");
 	check_ok("17592186044415", 'M', 17592186044415ULL * MiB);
 	/* longer than 128 bits: must not wrap around */
-	check_err("340282366920938463463374607431768211457", 'B', "size "
+	check_err("340282366920938463463374607431768211457", 'B',
+		  "size "
 		  "'340282366920938463463374607431768211457' is out of range "
 		  "(must be below 2^64)");
-	check_err("0x100000000000000000000000000000001", 'B', "size "
+	check_err("0x100000000000000000000000000000001", 'B',
+		  "size "
 		  "'0x100000000000000000000000000000001' is out of range "
 		  "(must be below 2^64)");
-	check_err("16.0E", 'B', "size '16.0E' is out of range "
+	check_err("16.0E", 'B',
+		  "size '16.0E' is out of range "
 		  "(must be below 2^64)");
 }
 

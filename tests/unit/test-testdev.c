@@ -6,9 +6,9 @@
 #include "hw/testdev.h"
 #include "util/error.h"
 
-#define RAM_GPA		0x400000ULL
-#define RAM_SIZE	0x100000ULL
-#define UC_GPA		(RAM_GPA + 0x1000)
+#define RAM_GPA	 0x400000ULL
+#define RAM_SIZE 0x100000ULL
+#define UC_GPA	 (RAM_GPA + 0x1000)
 
 typedef struct Fixture {
 	VmConfig cfg;
@@ -25,11 +25,16 @@ static void fixture_start(Fixture *f, const char *debug_log)
 	memset(f, 0, sizeof(*f));
 	f->ram = g_malloc0(RAM_SIZE);
 	f->bank = (RamBank){
-		.type = RAM_BANK_RAM, .gpa = RAM_GPA, .size = RAM_SIZE,
-		.host = f->ram, .page_size = 4096,
+		.type = RAM_BANK_RAM,
+		.gpa = RAM_GPA,
+		.size = RAM_SIZE,
+		.host = f->ram,
+		.page_size = 4096,
 	};
 	f->m.ram = (RamList){
-		.head = &f->bank, .nr_banks = 1, .ram_size = RAM_SIZE,
+		.head = &f->bank,
+		.nr_banks = 1,
+		.ram_size = RAM_SIZE,
 		.ram_top = RAM_GPA + RAM_SIZE,
 	};
 	f->cfg.debug_log = (char *)debug_log;
@@ -199,14 +204,16 @@ static void test_bad_size(void)
 
 	fixture_start(&f, NULL);
 	g_assert_true(iobus_dispatch(f.m.pio, UCALL_PORT, &v, 2, true));
-	assert_shutdown(&f, 1, "testdev: bad ucall port access: 2 bytes at "
+	assert_shutdown(&f, 1,
+			"testdev: bad ucall port access: 2 bytes at "
 			"offset 0");
 	fixture_stop(&f);
 
 	fixture_start(&f, NULL);
 	uc_fill(&f, UC_GPA, UCALL_SYNC, NULL);
 	g_assert_true(iobus_dispatch(f.m.pio, UCALL_PORT + 1, &l, 4, true));
-	assert_shutdown(&f, 1, "testdev: bad ucall port access: 4 bytes at "
+	assert_shutdown(&f, 1,
+			"testdev: bad ucall port access: 4 bytes at "
 			"offset 1");
 	fixture_stop(&f);
 }
@@ -220,7 +227,8 @@ static void test_assert(void)
 		uc_fill(&f, UC_GPA, UCALL_ASSERT,
 			"guest/assert.c:12: x == 1: x is 2\n");
 		ucall_out(&f, UC_GPA);
-		assert_shutdown(&f, 1, "guest assertion failed: "
+		assert_shutdown(&f, 1,
+				"guest assertion failed: "
 				"guest/assert.c:12: x == 1: x is 2");
 		fixture_stop(&f);
 		return;
@@ -326,7 +334,8 @@ static void test_exception(void)
 	uc->args[2] = 0x401234;
 	uc->args[3] = 0xdead000;
 	ucall_out(&f, UC_GPA);
-	assert_shutdown(&f, 1, "guest exception: vector 14 (#PF) error_code "
+	assert_shutdown(&f, 1,
+			"guest exception: vector 14 (#PF) error_code "
 			"0x2 rip 0x401234 cr2 0xdead000 on cpu 1");
 	fixture_stop(&f);
 
@@ -335,7 +344,8 @@ static void test_exception(void)
 	uc->cpu = 0;
 	uc->args[0] = 255;
 	ucall_out(&f, UC_GPA);
-	assert_shutdown(&f, 1, "guest exception: vector 255 (external) "
+	assert_shutdown(&f, 1,
+			"guest exception: vector 255 (external) "
 			"error_code 0x0 rip 0x0 cr2 0x0 on cpu 0");
 	fixture_stop(&f);
 }
@@ -385,12 +395,12 @@ static void test_mmio(void)
 
 	fixture_start(&f, NULL);
 	uc = uc_fill(&f, UC_GPA, UCALL_SYNC, NULL);
-	g_assert_true(iobus_dispatch(f.m.mmio, UCALL_MMIO_GPA, &gpa64, 8,
-				     true));
+	g_assert_true(
+		iobus_dispatch(f.m.mmio, UCALL_MMIO_GPA, &gpa64, 8, true));
 	g_assert_cmpuint(uc->ret, ==, 1);
 	uc = uc_fill(&f, gpa32, UCALL_SYNC, NULL);
-	g_assert_true(iobus_dispatch(f.m.mmio, UCALL_MMIO_GPA, &gpa32, 4,
-				     true));
+	g_assert_true(
+		iobus_dispatch(f.m.mmio, UCALL_MMIO_GPA, &gpa32, 4, true));
 	g_assert_cmpuint(uc->ret, ==, 2);
 	assert_running(&f);
 	g_assert_true(iobus_dispatch(f.m.mmio, EXIT_MMIO_GPA, &b, 1, true));
@@ -421,7 +431,7 @@ static void test_mmio_bad(void)
 		       "testdev: bad ucall address 0x100000000000");
 }
 
-#define NR_THREADS 4
+#define NR_THREADS	 4
 #define SYNCS_PER_THREAD 2000
 
 typedef struct SyncThread {
@@ -446,7 +456,9 @@ static gpointer sync_thread(gpointer opaque)
 /* SYNCs from several vCPUs at once get distinct, gap-free counts. */
 static void test_sync_concurrent(void)
 {
-	enum { TOTAL = NR_THREADS * SYNCS_PER_THREAD };
+	enum {
+		TOTAL = NR_THREADS * SYNCS_PER_THREAD
+	};
 	g_autofree uint64_t *rets = g_new0(uint64_t, TOTAL);
 	g_autofree bool *seen = g_new0(bool, TOTAL + 1);
 	GThread *threads[NR_THREADS];
@@ -457,7 +469,8 @@ static void test_sync_concurrent(void)
 	fixture_start(&f, NULL);
 	for (i = 0; i < NR_THREADS; i++) {
 		t[i] = (SyncThread){
-			.f = &f, .gpa = UC_GPA + i * 0x1000,
+			.f = &f,
+			.gpa = UC_GPA + i * 0x1000,
 			.rets = rets + i * SYNCS_PER_THREAD,
 		};
 		threads[i] = g_thread_new("vcpu", sync_thread, &t[i]);

@@ -15,7 +15,7 @@
 #include "guest/string.h"
 #include "guest/ucall.h"
 
-#define ARGS_MAX	128
+#define ARGS_MAX 128
 
 static int args_state;
 static char args_line[BOOT_CMDLINE_MAX];
@@ -115,13 +115,17 @@ static int digit_value(char c)
 static unsigned int suffix_shift(char c)
 {
 	switch (c) {
-	case 'k': case 'K':
+	case 'k':
+	case 'K':
 		return 10;
-	case 'm': case 'M':
+	case 'm':
+	case 'M':
 		return 20;
-	case 'g': case 'G':
+	case 'g':
+	case 'G':
 		return 30;
-	case 't': case 'T':
+	case 't':
+	case 'T':
 		return 40;
 	default:
 		return 0;

@@ -11,7 +11,7 @@
 #include "guest/serial.h"
 #include "guest/ucall.h"
 
-#define IDT_VECTORS	32
+#define IDT_VECTORS 32
 
 /* Must match the constants in crt0.S. */
 _Static_assert((GDT_USER_CS | 3) == 0x23, "crt0.S USER_CS");
@@ -90,7 +90,7 @@ guest_user_start(uint64_t cpu, const struct boot_info *bi)
 		serial_init();
 		guest_exit(guest_main());
 	}
-	if (guest_secondary)	/* always set: crt0.S halts the others */
+	if (guest_secondary) /* always set: crt0.S halts the others */
 		guest_secondary(cpu);
 	guest_park();
 }
@@ -112,12 +112,12 @@ guest_exception(const uint64_t *frame, uint64_t cr2, uint64_t tr)
 	uc = &guest_ucalls[cpu];
 	uc->cmd = UCALL_EXCEPTION;
 	uc->cpu = cpu;
-	uc->args[0] = frame[0];	/* vector */
-	uc->args[1] = frame[1];	/* error code */
-	uc->args[2] = frame[2];	/* RIP */
+	uc->args[0] = frame[0]; /* vector */
+	uc->args[1] = frame[1]; /* error code */
+	uc->args[2] = frame[2]; /* RIP */
 	uc->args[3] = cr2;
-	uc->args[4] = frame[3];	/* CS: tells the ring */
-	uc->args[5] = frame[5];	/* RSP */
+	uc->args[4] = frame[3]; /* CS: tells the ring */
+	uc->args[5] = frame[5]; /* RSP */
 	uc->ret = 0;
 	uc->buf[0] = '\0';
 	outl(UCALL_PORT, (uint32_t)(uintptr_t)uc);

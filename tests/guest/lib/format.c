@@ -32,8 +32,7 @@ static void out_pad(struct fmt_out *o, char c, int n)
 		out_char(o, c);
 }
 
-static void out_str(struct fmt_out *o, const struct fmt_spec *sp,
-		    const char *s)
+static void out_str(struct fmt_out *o, const struct fmt_spec *sp, const char *s)
 {
 	int n;
 
@@ -48,8 +47,8 @@ static void out_str(struct fmt_out *o, const struct fmt_spec *sp,
 		out_pad(o, ' ', sp->width - n);
 }
 
-static void out_num(struct fmt_out *o, const struct fmt_spec *sp,
-		    uint64_t v, bool neg, unsigned int base, bool upper)
+static void out_num(struct fmt_out *o, const struct fmt_spec *sp, uint64_t v,
+		    bool neg, unsigned int base, bool upper)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -90,8 +89,7 @@ static void out_num(struct fmt_out *o, const struct fmt_spec *sp,
 		out_pad(o, ' ', pad);
 }
 
-static const char *parse_spec(const char *f, struct fmt_spec *sp,
-			      va_list *ap)
+static const char *parse_spec(const char *f, struct fmt_spec *sp, va_list *ap)
 {
 	*sp = (struct fmt_spec){ .prec = -1 };
 	for (;; f++) {

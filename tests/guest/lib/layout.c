@@ -7,7 +7,7 @@
 #include "guest/ucall.h"
 
 /* RAM_X86_HOLE_END in system/ram.h: high RAM starts there. */
-#define X86_HOLE_END	0x100000000ULL
+#define X86_HOLE_END 0x100000000ULL
 
 uint64_t layout_free_start(void)
 {
@@ -30,9 +30,9 @@ void *layout_data_area(uint64_t size, uint64_t extra)
 	uint64_t top = layout_low_ram_top();
 	uint64_t need = ALIGN_UP(size, PAGE_SIZE) + ALIGN_UP(extra, PAGE_SIZE);
 
-	if (!size || need < size || start + need < start ||
-	    start + need > top)
+	if (!size || need < size || start + need < start || start + need > top)
 		GUEST_FAIL("data area of %lu bytes (+%lu) at %#lx does not "
-			   "fit below %#lx", size, extra, start, top);
+			   "fit below %#lx",
+			   size, extra, start, top);
 	return (void *)(uintptr_t)start;
 }

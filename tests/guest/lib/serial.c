@@ -15,20 +15,20 @@
 #include "guest/serial.h"
 #include "guest/string.h"
 
-#define UART_THR	0	/* transmit holding (DLAB 0) */
-#define UART_DLL	0	/* divisor low (DLAB 1) */
-#define UART_IER	1	/* interrupt enable (DLAB 0) */
-#define UART_DLM	1	/* divisor high (DLAB 1) */
-#define UART_FCR	2	/* FIFO control */
-#define UART_LCR	3	/* line control */
-#define UART_MCR	4	/* modem control */
-#define UART_LSR	5	/* line status */
+#define UART_THR 0 /* transmit holding (DLAB 0) */
+#define UART_DLL 0 /* divisor low (DLAB 1) */
+#define UART_IER 1 /* interrupt enable (DLAB 0) */
+#define UART_DLM 1 /* divisor high (DLAB 1) */
+#define UART_FCR 2 /* FIFO control */
+#define UART_LCR 3 /* line control */
+#define UART_MCR 4 /* modem control */
+#define UART_LSR 5 /* line status */
 
-#define LCR_8N1		0x03
-#define LCR_DLAB	0x80
-#define FCR_ENABLE	0x07	/* enable and clear both FIFOs */
-#define MCR_DTR_RTS	0x03
-#define LSR_THRE	0x20
+#define LCR_8N1	    0x03
+#define LCR_DLAB    0x80
+#define FCR_ENABLE  0x07 /* enable and clear both FIFOs */
+#define MCR_DTR_RTS 0x03
+#define LSR_THRE    0x20
 
 static int serial_lock;
 
@@ -58,7 +58,7 @@ void serial_init(void)
 {
 	uart_write(UART_IER, 0);
 	uart_write(UART_LCR, LCR_DLAB);
-	uart_write(UART_DLL, 1);	/* 115200 baud */
+	uart_write(UART_DLL, 1); /* 115200 baud */
 	uart_write(UART_DLM, 0);
 	uart_write(UART_LCR, LCR_8N1);
 	uart_write(UART_FCR, FCR_ENABLE);

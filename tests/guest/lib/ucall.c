@@ -60,15 +60,14 @@ uint64_t ucall_fmt(uint64_t cmd, const char *fmt, ...)
 	return ucall_send(uc);
 }
 
-void ucall_assert(const char *file, int line, const char *expr,
-		  const char *fmt, ...)
+void ucall_assert(const char *file, int line, const char *expr, const char *fmt,
+		  ...)
 {
 	struct ucall *uc = ucall_prepare(UCALL_ASSERT, 0, NULL);
 	va_list ap;
 	int n;
 
-	n = snprintf(uc->buf, sizeof(uc->buf), "%s:%d: %s: ", file, line,
-		     expr);
+	n = snprintf(uc->buf, sizeof(uc->buf), "%s:%d: %s: ", file, line, expr);
 	if (n < (int)sizeof(uc->buf)) {
 		va_start(ap, fmt);
 		vsnprintf(uc->buf + n, sizeof(uc->buf) - n, fmt, ap);

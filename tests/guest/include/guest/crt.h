@@ -25,7 +25,7 @@
 
 #include "kvmage/guest-abi.h"
 
-#define GUEST_USER_STACK_SIZE	0x10000UL
+#define GUEST_USER_STACK_SIZE 0x10000UL
 
 /* Provided by the program. */
 int guest_main(void);

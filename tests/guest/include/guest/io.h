@@ -88,8 +88,8 @@ static inline void cpu_relax(void)
 	asm volatile("pause" : : : "memory");
 }
 
-#define barrier()	asm volatile("" : : : "memory")
-#define READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
+#define barrier()	 asm volatile("" : : : "memory")
+#define READ_ONCE(x)	 (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 
 #endif

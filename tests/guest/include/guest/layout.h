@@ -10,9 +10,9 @@
 
 #include <stdint.h>
 
-#define PAGE_SIZE	4096UL
-#define HPAGE_SIZE	0x200000UL
-#define ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define PAGE_SIZE      4096UL
+#define HPAGE_SIZE     0x200000UL
+#define ALIGN_UP(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))
 
 /* First 2 MiB-aligned address after the image and user stacks. */
 uint64_t layout_free_start(void);
