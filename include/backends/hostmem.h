@@ -63,9 +63,11 @@ void hostmem_free(HostMemBackend *be);
 /*
  * Preallocate [host, host+len): MADV_POPULATE_WRITE split across @threads
  * threads, falling back to touching each page under a SIGBUS handler where
- * the kernel lacks it.  Out of memory / huge pages is an error, not a crash.
+ * the kernel lacks it.  @fd is the file mapped shared at @host from offset
+ * 0 (memfd, share=on file), fallocate()d first, or -1.  Out of memory or
+ * of huge pages is an error, not a crash.
  */
 bool prealloc_range(void *host, uint64_t len, uint64_t page_size,
-		    unsigned threads, bool shared, GError **errp);
+		    unsigned threads, int fd, GError **errp);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/memfd.h>
 
@@ -486,19 +487,18 @@ static void test_prealloc_args(void)
 	GError *err = NULL;
 
 	g_assert_true(p != MAP_FAILED);
-	g_assert_false(
-		prealloc_range((char *)p + 1, 4096, 4096, 1, false, &err));
+	g_assert_false(prealloc_range((char *)p + 1, 4096, 4096, 1, -1, &err));
 	g_assert_true(g_str_has_prefix(err->message, "invalid preallocation "
 						     "request"));
 	g_clear_error(&err);
-	g_assert_false(prealloc_range(p, 4095, 4096, 1, false, &err));
+	g_assert_false(prealloc_range(p, 4095, 4096, 1, -1, &err));
 	g_clear_error(&err);
-	g_assert_false(prealloc_range(p, 4096, 3000, 1, false, &err));
+	g_assert_false(prealloc_range(p, 4096, 3000, 1, -1, &err));
 	g_clear_error(&err);
-	g_assert_false(prealloc_range(p, 4096, 4096, 0, false, &err));
+	g_assert_false(prealloc_range(p, 4096, 4096, 0, -1, &err));
 	g_clear_error(&err);
-	g_assert_true(prealloc_range(p, 0, 4096, 1, false, &err));
-	g_assert_true(prealloc_range(p, 8192, 4096, 5, false, &err));
+	g_assert_true(prealloc_range(p, 0, 4096, 1, -1, &err));
+	g_assert_true(prealloc_range(p, 8192, 4096, 5, -1, &err));
 	g_assert_no_error(err);
 	g_assert_cmpuint(resident(p, 8192), ==, 2);
 	munmap(p, 2 * 4096);
@@ -530,7 +530,7 @@ static void check_sigbus(bool touch, unsigned threads)
 
 	if (touch)
 		g_setenv("KVMAGE_PREALLOC_TOUCH", "1", TRUE);
-	g_assert_false(prealloc_range(p, len, 4096, threads, true, &err));
+	g_assert_false(prealloc_range(p, len, 4096, threads, -1, &err));
 	g_unsetenv("KVMAGE_PREALLOC_TOUCH");
 	g_assert_error(err, KVMAGE_ERROR, KVMAGE_ERROR_GENERIC);
 	g_assert_cmpstr(err->message, ==,
@@ -608,13 +608,13 @@ static void test_hugetlb_none(void)
 	p = mmap(NULL, 4 * MiB, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_NORESERVE, fd, 0);
 	g_assert_true(p != MAP_FAILED);
-	g_assert_false(prealloc_range(p, 4 * MiB, 2 * MiB, 2, true, &err));
+	g_assert_false(prealloc_range(p, 4 * MiB, 2 * MiB, 2, -1, &err));
 	g_assert_cmpstr(err->message, ==,
 			"populating 4 MiB failed: out of "
 			"memory or huge pages (EFAULT)");
 	g_clear_error(&err);
 	g_setenv("KVMAGE_PREALLOC_TOUCH", "1", TRUE);
-	g_assert_false(prealloc_range(p, 4 * MiB, 2 * MiB, 2, true, &err));
+	g_assert_false(prealloc_range(p, 4 * MiB, 2 * MiB, 2, -1, &err));
 	g_unsetenv("KVMAGE_PREALLOC_TOUCH");
 	g_assert_cmpstr(err->message, ==,
 			"populating 4 MiB failed: out of "
@@ -639,12 +639,41 @@ static void test_prealloc_too_big(void)
 	hostmem_free(be);
 }
 
+/* A shared memfd is fallocate()d, then mapped: resident and allocated. */
+static void test_prealloc_fd(void)
+{
+	const uint64_t len = 8 * MiB;
+	unsigned char vec[8 * MiB / 4096];
+	GError *err = NULL;
+	struct stat st;
+	void *p;
+	int fd;
+
+	fd = memfd_create("prealloc-fd", MFD_CLOEXEC);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(ftruncate(fd, len), ==, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	g_assert_true(p != MAP_FAILED);
+	g_assert_cmpint(fstat(fd, &st), ==, 0);
+	g_assert_cmpint(st.st_blocks, ==, 0);
+	g_assert_true(prealloc_range(p, len, 4096, 2, fd, &err));
+	g_assert_no_error(err);
+	g_assert_cmpint(fstat(fd, &st), ==, 0);
+	g_assert_cmpuint((uint64_t)st.st_blocks * 512, ==, len);
+	g_assert_cmpint(mincore(p, len, vec), ==, 0);
+	for (size_t i = 0; i < sizeof(vec); i++)
+		g_assert_cmpuint(vec[i] & 1, ==, 1);
+	munmap(p, len);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_unsetenv("KVMAGE_PREALLOC_TOUCH");
 	g_test_add_func("/hostmem/types", test_types);
 	g_test_add_func("/hostmem/prealloc-too-big", test_prealloc_too_big);
+	g_test_add_func("/hostmem/prealloc-fd", test_prealloc_fd);
 	g_test_add_func("/hostmem/defaults", test_defaults);
 	g_test_add_func("/hostmem/props", test_props);
 	g_test_add_func("/hostmem/prop-errors", test_prop_errors);
