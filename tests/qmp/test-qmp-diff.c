@@ -446,6 +446,9 @@ static void test_schema(void)
 		n++;
 	}
 	g_assert_cmpuint(n, ==, 18);
+	/* the trees own the names and objects used above */
+	g_assert_nonnull(qs);
+	g_assert_nonnull(ks);
 }
 
 int main(int argc, char **argv)

@@ -197,6 +197,7 @@ static void test_id_echo(void)
 	g_autofree char *r = qmp_cmd_line(c, "{\"execute\":\"stop\"}");
 
 	/* the first stop sends STOP; later ones are no-ops without events */
+	g_assert_cmpstr(r, ==, "{\"return\": {}}");
 	qmp_conn_free(c);
 	run_cases(ids, G_N_ELEMENTS(ids), true);
 	c = qmp_conn_negotiated(proc->sock);
@@ -257,7 +258,7 @@ static void test_events(void)
 		"\\d+, \"microseconds\": \\d+\\}, \"event\": \"STOP\"\\}$",
 		0, 0, NULL);
 	g_autofree char *ev = NULL, *r1 = NULL, *r2 = NULL, *r3 = NULL;
-	g_autofree char *evb = NULL, *evr = NULL, *st = NULL, *none = NULL;
+	g_autofree char *evb = NULL, *st = NULL, *none = NULL;
 
 	/* the event precedes the reply, like QEMU */
 	qmp_send(a, "{\"execute\":\"stop\"}");
