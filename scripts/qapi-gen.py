@@ -401,8 +401,8 @@ def banner(what):
 
 
 def gen_types(g, out_h, out_c, pfx):
-    h = [banner('QAPI types'), '#ifndef %sQAPI_TYPES_H' % pfx.upper(),
-         '#define %sQAPI_TYPES_H' % pfx.upper(), '',
+    h = [banner('QAPI types'), '#ifndef %sQAPI_TYPES_H' % c_ident(pfx).upper(),
+         '#define %sQAPI_TYPES_H' % c_ident(pfx).upper(), '',
          '#include <stdbool.h>', '#include <stdint.h>',
          '#include <json-glib/json-glib.h>', '']
     c = [banner('QAPI types'), '#include "%sqapi-types.h"' % pfx, '']
@@ -463,8 +463,8 @@ def gen_types(g, out_h, out_c, pfx):
 
 
 def gen_visit(g, out_h, out_c, pfx):
-    h = [banner('QAPI visitors'), '#ifndef %sQAPI_VISIT_H' % pfx.upper(),
-         '#define %sQAPI_VISIT_H' % pfx.upper(), '',
+    h = [banner('QAPI visitors'), '#ifndef %sQAPI_VISIT_H' % c_ident(pfx).upper(),
+         '#define %sQAPI_VISIT_H' % c_ident(pfx).upper(), '',
          '#include "qapi/qapi-visit-core.h"',
          '#include "%sqapi-types.h"' % pfx, '']
     c = [banner('QAPI visitors'), '#include "%sqapi-visit.h"' % pfx, '']
@@ -578,8 +578,8 @@ def cmd_params(g, ent):
 
 
 def gen_commands(g, out_h, out_c, pfx):
-    h = [banner('QMP commands'), '#ifndef %sQAPI_COMMANDS_H' % pfx.upper(),
-         '#define %sQAPI_COMMANDS_H' % pfx.upper(), '',
+    h = [banner('QMP commands'), '#ifndef %sQAPI_COMMANDS_H' % c_ident(pfx).upper(),
+         '#define %sQAPI_COMMANDS_H' % c_ident(pfx).upper(), '',
          '#include "qapi/qmp-dispatch.h"', '#include "%sqapi-types.h"' % pfx,
          '',
          '/* Bodies live in the subsystem that owns the command. */']
@@ -648,8 +648,8 @@ def gen_marshal(g, e, cn):
 
 
 def gen_events(g, out_h, out_c, pfx):
-    h = [banner('QMP events'), '#ifndef %sQAPI_EVENTS_H' % pfx.upper(),
-         '#define %sQAPI_EVENTS_H' % pfx.upper(), '',
+    h = [banner('QMP events'), '#ifndef %sQAPI_EVENTS_H' % c_ident(pfx).upper(),
+         '#define %sQAPI_EVENTS_H' % c_ident(pfx).upper(), '',
          '#include "%sqapi-types.h"' % pfx, '']
     c = [banner('QMP events'), '#include "%sqapi-events.h"' % pfx,
          '#include "%sqapi-visit.h"' % pfx, '#include "monitor/monitor.h"',
@@ -843,8 +843,9 @@ def rst_entity(e):
         out += ['Returns: ``%s``' % ret, '']
     for sect, body in d.sections:
         if sect == 'Example':
-            out += ['Example::', ''] + ['    ' + ln for ln in body
-                                         if ln.strip() or True] + ['']
+            text = '\n'.join(body).strip('\n').split('\n')
+            out += ['Example::', ''] + ['    ' + ln if ln.strip() else ''
+                                         for ln in text] + ['']
         elif sect != 'Returns':
             out += ['%s: %s' % (sect, ' '.join(d.text(body).split())), '']
     return out
