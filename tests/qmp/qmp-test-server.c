@@ -10,6 +10,7 @@
  *              --fail-resume   the resume hook fails
  *              --fake-cpus=N   report N vCPUs
  *              --memdev=ID:SIZE report one memory backend
+ *              --thread-event  a second thread sends RESET events
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 
 #include "monitor/monitor.h"
 #include "monitor/qmp-machine.h"
+#include "qapi-events.h"
 #include "system/runstate.h"
 #include "util/error.h"
 
@@ -32,7 +34,21 @@ static struct {
 	gint64 memdev_size;
 	char *name;
 	unsigned resets;
+	bool thread_event;
 } srv;
+
+/* Events may come from any thread (vCPUs): send some from another one. */
+static gpointer event_thread(gpointer data)
+{
+	int i;
+
+	/* enough for a client that connects late to see several */
+	for (i = 0; i < 50; i++) {
+		g_usleep(100000);
+		qapi_event_send_reset(true, SHUTDOWN_CAUSE_GUEST_RESET);
+	}
+	return NULL;
+}
 
 static bool fake_pause(void *opaque, GError **errp)
 {
@@ -157,6 +173,8 @@ static bool parse_args(int argc, char **argv, bool *paused, GError **errp)
 			continue;
 		} else if (!strcmp(a, "--no-reset")) {
 			srv.no_reset = true;
+		} else if (!strcmp(a, "--thread-event")) {
+			srv.thread_event = true;
 		} else if (!strcmp(a, "--fail-resume")) {
 			srv.fail_resume = true;
 		} else if (g_str_has_prefix(a, "--fake-cpus=")) {
@@ -192,6 +210,8 @@ int main(int argc, char **argv)
 		error_report_err(err);
 		return 1;
 	}
+	if (srv.thread_event)
+		g_thread_unref(g_thread_new("events", event_thread, NULL));
 	while (!srv.quit)
 		g_main_context_iteration(NULL, TRUE);
 	monitor_cleanup(2000);

@@ -131,6 +131,7 @@ static void test_flood(void)
 		}
 	}
 	g_assert_cmpint(sent, <, n); /* flow control kicked in */
+	g_test_message("server stopped reading after %d commands", sent);
 	/* the other client is served meanwhile */
 	r = qmp_cmd_line(other, "{\"execute\":\"query-status\",\"id\":7}");
 	g_assert_true(g_str_has_suffix(r, "\"id\": 7}"));
@@ -285,6 +286,30 @@ static void test_hooks(void)
 	c = qmp_cmd_line(a, "{\"execute\":\"cont\"}");
 	g_assert_cmpstr(c, ==, "{\"error\": {\"class\": \"GenericError\", "
 			"\"desc\": \"vCPUs cannot be resumed (test)\"}}");
+	qmp_conn_free(a);
+	qmp_proc_free(p);
+}
+
+static void test_thread_event(void)
+{
+	static const char *const args[] = { "--thread-event", NULL };
+	QmpProc *p;
+	QmpConn *a;
+	int i;
+
+	if (real_binary()) {
+		g_test_skip("needs the test server's hooks");
+		return;
+	}
+	p = qmp_proc_start(NULL, args);
+	a = qmp_conn_negotiated(p->sock);
+	for (i = 0; i < 3; i++) {
+		g_autofree char *ev = qmp_event_wait(a, "RESET", QMP_TIMEOUT_MS);
+
+		g_assert_nonnull(ev);
+		g_assert_nonnull(strstr(ev, "{\"guest\": true, \"reason\": "
+					"\"guest-reset\"}"));
+	}
 	qmp_conn_free(a);
 	qmp_proc_free(p);
 }
@@ -448,6 +473,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/qmp-server/prelaunch", test_prelaunch);
 	g_test_add_func("/qmp-server/reset", test_reset);
 	g_test_add_func("/qmp-server/hooks", test_hooks);
+	g_test_add_func("/qmp-server/thread-event", test_thread_event);
 	g_test_add_func("/qmp-server/bad-options", test_bad_options);
 	g_test_add_func("/qmp-server/chardev-mon", test_chardev_mon);
 	g_test_add_func("/qmp-server/tcp", test_tcp);
