@@ -135,7 +135,8 @@ static JsonNode *parse_string(Parser *p, JsonToken *t)
 			if (n > 0)
 				g_string_append_len(out, s, n);
 			else
-				parse_error(p, "invalid UTF-8 sequence in string");
+				parse_error(p, "invalid UTF-8 sequence in "
+					    "string");
 		}
 		if (n < 0)
 			return NULL;

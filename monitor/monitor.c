@@ -155,7 +155,8 @@ static void client_flush(MonitorClient *c)
 		size_t len = c->out->len - c->out_pos;
 
 		if (c->is_socket)
-			n = send(c->out_fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			n = send(c->out_fd, p, len,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		else
 			n = write(c->out_fd, p, len);
 		if (n < 0 && errno == EINTR)
@@ -339,7 +340,8 @@ static void *event_new(const char *name, JsonNode *data)
 	gint64 now = g_get_real_time();
 
 	json_object_set_member(ev, "timestamp", qjson_new_object(&ts));
-	json_object_set_member(ts, "seconds", qjson_new_int(now / G_USEC_PER_SEC));
+	json_object_set_member(ts, "seconds",
+			       qjson_new_int(now / G_USEC_PER_SEC));
 	json_object_set_member(ts, "microseconds",
 			       qjson_new_int(now % G_USEC_PER_SEC));
 	json_object_set_member(ev, "event", qjson_new_string(name));
@@ -359,7 +361,8 @@ static void event_deliver(JsonNode *ev)
 			continue;
 		if (c->out->len - c->out_pos > OUT_MAX) {
 			g_warning("monitor: client on %s does not read its "
-				  "events, disconnecting it", c->server->cfg->opt);
+				  "events, disconnecting it",
+				  c->server->cfg->opt);
 			client_kill(c);
 			continue;
 		}
@@ -405,7 +408,8 @@ static bool server_wait(MonitorServer *s, GError **errp)
 		if (fd >= 0)
 			break;
 		if (errno != EAGAIN && errno != EINTR) {
-			error_setg_errno(errp, errno, "%s: accept", s->cfg->opt);
+			error_setg_errno(errp, errno, "%s: accept",
+					 s->cfg->opt);
 			return false;
 		}
 	}

@@ -49,7 +49,8 @@ int monitor_unix_listen(const char *path, GError **errp)
 		goto fail;
 	}
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && unlink(path) < 0) {
-		error_setg_errno(errp, errno, "Failed to remove stale '%s'", path);
+		error_setg_errno(errp, errno, "Failed to remove stale '%s'",
+				 path);
 		goto fail;
 	}
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
@@ -87,7 +88,8 @@ int monitor_unix_connect(const char *path, GError **errp)
 		return -1;
 	}
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		error_setg_errno(errp, errno, "Failed to connect to '%s'", path);
+		error_setg_errno(errp, errno, "Failed to connect to '%s'",
+				 path);
 		close(fd);
 		return -1;
 	}

@@ -64,7 +64,8 @@ static int connect_unix(const char *path)
 		fd = -1;
 	}
 	if (fd < 0)
-		fprintf(stderr, "kvmage-qmp: %s: %s\n", path, g_strerror(errno));
+		fprintf(stderr, "kvmage-qmp: %s: %s\n", path,
+			g_strerror(errno));
 	return fd;
 }
 
@@ -331,7 +332,9 @@ static int interactive(Client *c)
 			if (pfd[0].revents)
 				break;
 		}
-		if (getline(&line, &cap, stdin) < 0 || !prompt_line(c, hist, line))
+		if (getline(&line, &cap, stdin) < 0)
+			break;
+		if (!prompt_line(c, hist, line))
 			break;
 	}
 out:
@@ -376,7 +379,8 @@ int main(int argc, char **argv)
 	greeting = client_reply(&c);
 	if (!greeting || !send_all(&c, "{\"execute\":\"qmp_capabilities\"}") ||
 	    !(caps = client_reply(&c))) {
-		fprintf(stderr, "kvmage-qmp: no QMP greeting from %s\n", target);
+		fprintf(stderr, "kvmage-qmp: no QMP greeting from %s\n",
+			target);
 		return 2;
 	}
 	if (i < argc)

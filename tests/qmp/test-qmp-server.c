@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -385,6 +386,73 @@ static void test_chardev_mon(void)
 	rmdir(dir);
 }
 
+/* server=on without wait=off: kvmage waits for the first client. */
+static void test_wait_on(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("qmp-test-XXXXXX", NULL);
+	g_autofree char *sock = g_build_filename(dir, "w.sock", NULL);
+	g_autofree char *qmp = g_strdup_printf("unix:%s,server=on", sock);
+	const char *argv[] = { qmp_test_binary(), "-qmp", qmp, NULL };
+	g_autofree char *r = NULL;
+	struct stat st;
+	QmpConn *c;
+	GPid pid;
+	int i, status;
+
+	g_assert_true(g_spawn_async(NULL, (char **)argv, NULL,
+				    G_SPAWN_DO_NOT_REAP_CHILD |
+				    G_SPAWN_STDERR_TO_DEV_NULL,
+				    qmp_child_setup, NULL, &pid, NULL));
+	for (i = 0; i < 500 && stat(sock, &st) < 0; i++)
+		g_usleep(10000);
+	c = qmp_conn_negotiated(sock);
+	r = qmp_cmd_line(c, "{\"execute\":\"quit\"}");
+	g_assert_cmpstr(r, ==, "{\"return\": {}}");
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	qmp_conn_free(c);
+	g_spawn_close_pid(pid);
+	rmdir(dir);
+}
+
+/* server=off: kvmage connects to the management side's socket. */
+static void test_client_mode(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("qmp-test-XXXXXX", NULL);
+	g_autofree char *sock = g_build_filename(dir, "c.sock", NULL);
+	g_autofree char *qmp = g_strdup_printf("unix:%s", sock);
+	const char *argv[] = { qmp_test_binary(), "-qmp", qmp, NULL };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	g_autofree char *r = NULL;
+	QmpConn *c = g_new0(QmpConn, 1);
+	int lfd, status;
+	GPid pid;
+
+	g_strlcpy(sun.sun_path, sock, sizeof(sun.sun_path));
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	g_assert_cmpint(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), ==, 0);
+	g_assert_cmpint(listen(lfd, 1), ==, 0);
+	g_assert_true(g_spawn_async(NULL, (char **)argv, NULL,
+				    G_SPAWN_DO_NOT_REAP_CHILD, qmp_child_setup,
+				    NULL, &pid, NULL));
+	c->fd = accept(lfd, NULL, NULL);
+	g_assert_cmpint(c->fd, >=, 0);
+	c->buf = g_string_new(NULL);
+	c->events = g_queue_new();
+	c->greeting = qmp_recv_line(c, QMP_TIMEOUT_MS);
+	g_assert_true(g_str_has_prefix(c->greeting, "{\"QMP\": "));
+	g_free(qmp_cmd_line(c, "{\"execute\":\"qmp_capabilities\"}"));
+	r = qmp_cmd_line(c, "{\"execute\":\"quit\"}");
+	g_assert_cmpstr(r, ==, "{\"return\": {}}");
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	qmp_conn_free(c);
+	close(lfd);
+	unlink(sock);
+	g_spawn_close_pid(pid);
+	rmdir(dir);
+}
+
 static int free_port(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -476,6 +544,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/qmp-server/thread-event", test_thread_event);
 	g_test_add_func("/qmp-server/bad-options", test_bad_options);
 	g_test_add_func("/qmp-server/chardev-mon", test_chardev_mon);
+	g_test_add_func("/qmp-server/wait-on", test_wait_on);
+	g_test_add_func("/qmp-server/client-mode", test_client_mode);
 	g_test_add_func("/qmp-server/tcp", test_tcp);
 	g_test_add_func("/qmp-server/stdio", test_stdio);
 	return g_test_run();
