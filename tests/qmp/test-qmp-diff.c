@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Differential QMP suite: the same transcripts are played against QEMU
+ * (qemu-system-x86_64 -machine none) and against kvmage, and every reply
+ * and event line must be identical after masking timestamps and version
+ * numbers.  A schema test compares the structure of every command's and
+ * event's types in both introspections.  Exits 77 without QEMU.
+ * QMP_DIFF_SLOW=1 adds the 64 MiB message-size limit (QEMU takes minutes).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "libqmp.h"
+#include "qapi/json-stream.h"
+
+enum {
+	STEP_NOSYNC = 1,   /* the connection ends; read until EOF */
+	STEP_BYTEWISE = 2, /* one byte per write */
+};
+
+typedef struct Step {
+	const char *in;
+	size_t len; /* 0: strlen(in) */
+	unsigned flags;
+} Step;
+
+typedef struct Transcript {
+	const char *name;
+	const char *args[4];
+	const Step *steps;
+} Transcript;
+
+#define CAPS { "{\"execute\":\"qmp_capabilities\"}" }
+#define END { NULL }
+
+static const Step negotiation[] = {
+	{ "{\"execute\":\"query-status\"}" },
+	{ "{\"execute\":\"nope\",\"id\":5}" },
+	{ "{\"exec-oob\":\"query-status\"}" },
+	{ "[1]" },
+	{ "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":1}}" },
+	{ "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[1]}}" },
+	{ "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[\"x\"]}}" },
+	{ "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"x\":1}}" },
+	{ "{\"execute\":\"qmp_capabilities\",\"id\":{\"a\":[1,2.5,null]}}" },
+	{ "{\"execute\":\"qmp_capabilities\",\"id\":1}" },
+	{ "{\"execute\":\"query-status\"}" },
+	END,
+};
+
+#define REQUEST_STEPS(flags) \
+	{ "[1]", 0, flags }, { "1 \"x\" ", 0, flags }, { "{}", 0, flags }, \
+	{ "{\"id\":5}", 0, flags }, { "{\"execute\":1}", 0, flags }, \
+	{ "{\"execute\":[]}", 0, flags }, { "{\"execute\":\"nope\"}", 0, flags }, \
+	{ "{\"execute\":\"query-status\",\"foo\":1}", 0, flags }, \
+	{ "{\"arguments\":1,\"foo\":2,\"bar\":3,\"execute\":\"x\"}", 0, flags }, \
+	{ "{\"arguments\":[],\"execute\":\"query-status\"}", 0, flags }, \
+	{ "{\"exec-oob\":\"query-status\",\"id\":2}", 0, flags }, \
+	{ "{\"execute\":\"query-name\",\"arguments\":{\"b\":1,\"a\":2}}", 0, \
+	  flags }, \
+	{ "{\"execute\":\"query-kvm\",\"arguments\":{}}", 0, flags }, \
+	{ "{\"execute\":\"stop\",\"id\":\"s\"}{\"execute\":\"cont\"}", 0, \
+	  flags }, \
+	{ "{\"execute\":\"query-status\"}}", 0, flags }
+
+static const Step requests[] = { CAPS, REQUEST_STEPS(0), END };
+static const Step requests_bytewise[] = {
+	CAPS, REQUEST_STEPS(STEP_BYTEWISE), END,
+};
+
+static const Step json_errors[] = {
+	CAPS,
+	{ "foo " }, { "{\"a\"}" }, { "{\"a\":}" }, { "{,}" }, { "[1,]" },
+	{ "'x' " }, { "{'execute':'query-status','id':'q\"x'}" }, { "}" },
+	{ "]" }, { "{\"i\":tru}" }, { "{\"i\":01}" }, { "{\"i\":1.}" },
+	{ "{\"i\":-}" }, { "{\"i\":+1}" }, { "{\"i\":[1 2]}" },
+	{ "{\"i\":{\"a\" 1}}" }, { "{\"i\":{1:1}}" }, { "{\"i\":{\"a\":1 \"b\":2}}" },
+	{ "{\"i\":1,\"i\":2}" }, { "{\"i\":%d}" }, { "{\"i\":\"\\x01\"}" },
+	{ "{\"i\":\"\\ud800\"}" }, { "{\"i\":\"\\u12\"}" },
+	{ "{\"i\":\"\xc3\"}" }, { "{\"i\":\"\xed\xa0\x80\"}" },
+	{ "{\"i\":\"\xff\"}" }, { "{\"i\":True}" },
+	{ "{\"execute\":\"query-status\"\x1b,\"id\":1}" },
+	{ "{\"execute\":\"query-status\"\0,\"id\":1}", 35 },
+	{ "\xfe{\"execute\":\"query-name\"}" },
+	{ "{\"execute\":\"query-status\",\"id\":1e400}" },
+	{ "{\"execute\":\"query-status\",\"id\":\"\\ufffe\"}" },
+	{ "{\"execute\":\"query-status\",\"id\":\"\xef\xbf\xbe\"}" },
+	{ "{\"execute\":\"query-status\",\"id\":\"\xf4\x90\x80\x80\"}" },
+	{ "{\"execute\":\"query-status\",\"id\":\"\\'\"}" },
+	{ "{\"execute\":\"query-status\",\"id\":'\\''}" },
+	END,
+};
+
+static const Step ids[] = {
+	CAPS,
+	{ "{\"execute\":\"query-name\",\"id\":1}" },
+	{ "{\"execute\":\"query-name\",\"id\":-7}" },
+	{ "{\"execute\":\"query-name\",\"id\":1.5e3}" },
+	{ "{\"execute\":\"query-name\",\"id\":-0}" },
+	{ "{\"execute\":\"query-name\",\"id\":-0.0}" },
+	{ "{\"execute\":\"query-name\",\"id\":0.1}" },
+	{ "{\"execute\":\"query-name\",\"id\":1e-7}" },
+	{ "{\"execute\":\"query-name\",\"id\":9223372036854775807}" },
+	{ "{\"execute\":\"query-name\",\"id\":-9223372036854775808}" },
+	{ "{\"execute\":\"query-name\",\"id\":true}" },
+	{ "{\"execute\":\"query-name\",\"id\":null}" },
+	{ "{\"execute\":\"query-name\",\"id\":\"a\\/b\\u00e9\\u0001\\t\"}" },
+	{ "{\"execute\":\"query-name\",\"id\":\"\\ud83d\\ude00\\u0000\"}" },
+	{ "{\"execute\":\"query-name\",\"id\":\"\xc3\xa9\xc0\x80\x7f\"}" },
+	{ "{\"execute\":\"query-name\",\"id\":[1,{\"a\":null},[]]}" },
+	{ "{\"execute\":\"query-name\",\"id\":{\"b\":1,\"a\":2,\"c\":3,"
+	  "\"id\":4,\"return\":5,\"error\":6,\"core-id\":7,\"share\":8}}" },
+	END,
+};
+
+static const Step oob[] = {
+	{ "{\"execute\":\"qmp_capabilities\",\"arguments\":"
+	  "{\"enable\":[\"oob\"]}}" },
+	{ "{\"exec-oob\":\"query-status\"}" },
+	{ "{\"exec-oob\":\"query-status\",\"id\":1}" },
+	{ "{\"exec-oob\":\"nope\",\"id\":1}" },
+	{ "{\"exec-oob\":\"query-status\",\"execute\":\"query-status\"}" },
+	{ "{\"exec-oob\":1}" },
+	END,
+};
+
+static const Step run_state[] = {
+	CAPS,
+	{ "{\"execute\":\"stop\"}" }, { "{\"execute\":\"stop\"}" },
+	{ "{\"execute\":\"query-status\"}" }, { "{\"execute\":\"cont\"}" },
+	{ "{\"execute\":\"cont\"}" }, { "{\"execute\":\"query-status\"}" },
+	{ "{\"execute\":\"system_reset\",\"id\":9}" },
+	{ "{\"execute\":\"stop\",\"arguments\":{\"force\":true}}" },
+	END,
+};
+
+static const Step prelaunch[] = {
+	CAPS,
+	{ "{\"execute\":\"query-status\"}" }, { "{\"execute\":\"stop\"}" },
+	{ "{\"execute\":\"query-status\"}" }, { "{\"execute\":\"cont\"}" },
+	{ "{\"execute\":\"query-status\"}" }, { "{\"execute\":\"query-name\"}" },
+	END,
+};
+
+static const Step queries[] = {
+	CAPS,
+	{ "{\"execute\":\"query-version\"}" }, { "{\"execute\":\"query-kvm\"}" },
+	{ "{\"execute\":\"query-memdev\"}" },
+	{ "{\"execute\":\"query-cpus-fast\"}" },
+	{ "{\"execute\":\"query-memory-size-summary\"}" },
+	{ "{\"execute\":\"query-name\"}" },
+	END,
+};
+
+static const Step quit[] = {
+	CAPS,
+	{ "{\"execute\":\"quit\",\"id\":[\"bye\"]}", 0, STEP_NOSYNC },
+	END,
+};
+
+static const Transcript transcripts[] = {
+	{ "negotiation", { NULL }, negotiation },
+	{ "requests", { NULL }, requests },
+	{ "requests-bytewise", { NULL }, requests_bytewise },
+	{ "json-errors", { NULL }, json_errors },
+	{ "ids", { NULL }, ids },
+	{ "oob", { NULL }, oob },
+	{ "run-state", { NULL }, run_state },
+	{ "prelaunch", { "-S", "-name", "guest0", NULL }, prelaunch },
+	{ "queries", { NULL }, queries },
+	{ "quit", { NULL }, quit },
+};
+
+static void send_step(QmpConn *c, const Step *s)
+{
+	size_t len = s->len ? s->len : strlen(s->in), i;
+
+	if (s->flags & STEP_BYTEWISE) {
+		for (i = 0; i < len; i++)
+			qmp_send_bytes(c, s->in + i, 1);
+	} else {
+		qmp_send_bytes(c, s->in, len);
+	}
+}
+
+/* Play @steps on a fresh @binary; return the masked output lines. */
+static GPtrArray *play(const char *binary, const Transcript *t)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	QmpProc *p = qmp_proc_start(binary, t->args);
+	QmpConn *c = qmp_conn_open(p->sock);
+	const Step *s;
+	char *line;
+	int n = 0;
+
+	line = qmp_recv_line(c, QMP_TIMEOUT_MS);
+	g_assert_nonnull(line);
+	g_ptr_array_add(out, qmp_mask(line));
+	g_free(line);
+	for (s = t->steps; s->in; s++) {
+		g_autofree char *sync = g_strdup_printf(
+			"{\"execute\":\"query-name\",\"id\":\"sync%d\"}", n++);
+		g_autofree char *tag = g_strdup_printf("\"id\": \"sync%d\"",
+						       n - 1);
+
+		send_step(c, s);
+		if (s->flags & STEP_NOSYNC) {
+			while ((line = qmp_recv_line(c, 2000))) {
+				g_ptr_array_add(out, qmp_mask(line));
+				g_free(line);
+			}
+			g_ptr_array_add(out, g_strdup(qmp_conn_eof(c, 100) ?
+						      "<EOF>" : "<open>"));
+			continue;
+		}
+		qmp_send(c, sync);
+		while ((line = qmp_recv_line(c, QMP_TIMEOUT_MS))) {
+			bool done = strstr(line, tag) != NULL;
+
+			g_ptr_array_add(out, qmp_mask(line));
+			g_free(line);
+			if (done)
+				break;
+		}
+		g_assert_nonnull(line);
+	}
+	qmp_conn_free(c);
+	qmp_proc_free(p);
+	return out;
+}
+
+static void compare(GPtrArray *want, GPtrArray *got)
+{
+	guint i;
+
+	for (i = 0; i < MIN(want->len, got->len); i++) {
+		if (strcmp(want->pdata[i], got->pdata[i])) {
+			g_test_message("line %u\n  qemu:   %s\n  kvmage: %s", i,
+				       (char *)want->pdata[i],
+				       (char *)got->pdata[i]);
+			g_test_fail();
+			return;
+		}
+	}
+	if (want->len != got->len) {
+		g_test_message("qemu sent %u lines, kvmage %u", want->len,
+			       got->len);
+		g_test_fail();
+	}
+}
+
+static void test_transcript(gconstpointer data)
+{
+	const Transcript *t = data;
+	g_autoptr(GPtrArray) want = play(qmp_qemu_binary(), t);
+	g_autoptr(GPtrArray) got = play(qmp_test_binary(), t);
+
+	compare(want, got);
+}
+
+/* A limit and the error cascade after it, as separate transcripts. */
+static void test_limit(gconstpointer data)
+{
+	const char *which = data;
+	GString *in = g_string_new(NULL);
+	Step steps[3] = { CAPS, { NULL }, END };
+	Transcript t = { which, { NULL }, steps };
+	g_autoptr(GPtrArray) want = NULL, got = NULL;
+	int i;
+
+	if (!strcmp(which, "nesting")) {
+		for (i = 0; i < 1100; i++)
+			g_string_append_c(in, '[');
+		for (i = 0; i < 1100; i++)
+			g_string_append_c(in, ']');
+	} else if (!strcmp(which, "tokens")) {
+		g_string_append_c(in, '[');
+		for (i = 0; i < (1 << 20) + 8; i++)
+			g_string_append(in, "0,");
+		g_string_append(in, "0]");
+	} else {
+		g_string_append(in, "{\"execute\":\"query-name\",\"id\":\"");
+		gsize prefix = in->len;
+
+		g_string_set_size(in, (64u << 20) + 16);
+		memset(in->str + prefix, 'x', in->len - prefix);
+		g_string_append(in, "\"}");
+	}
+	steps[1].in = in->str;
+	steps[1].len = in->len;
+	want = play(qmp_qemu_binary(), &t);
+	got = play(qmp_test_binary(), &t);
+	compare(want, got);
+	g_string_free(in, TRUE);
+}
+
+/* ---- schema: the structure behind each command and event ---- */
+
+static void shape(GHashTable *by_name, const char *name, GString *out,
+		  int depth);
+
+static void shape_members(GHashTable *by_name, JsonArray *m, GString *out,
+			  int depth)
+{
+	guint i;
+
+	for (i = 0; i < json_array_get_length(m); i++) {
+		JsonObject *o = json_array_get_object_element(m, i);
+
+		g_string_append_printf(out, "%s%s:",
+				       json_object_get_string_member(o, "name"),
+				       json_object_has_member(o, "default") ?
+				       "?" : "");
+		if (json_object_has_member(o, "type"))
+			shape(by_name, json_object_get_string_member(o, "type"),
+			      out, depth + 1);
+		g_string_append_c(out, ',');
+	}
+}
+
+static void shape(GHashTable *by_name, const char *name, GString *out,
+		  int depth)
+{
+	JsonObject *o = g_hash_table_lookup(by_name, name);
+	const char *mt;
+	guint i;
+
+	g_assert_nonnull(o);
+	g_assert_cmpint(depth, <, 20);
+	mt = json_object_get_string_member(o, "meta-type");
+	if (!strcmp(mt, "builtin")) {
+		g_string_append(out, name);
+	} else if (!strcmp(mt, "array")) {
+		g_string_append_c(out, '[');
+		shape(by_name, json_object_get_string_member(o, "element-type"),
+		      out, depth + 1);
+		g_string_append_c(out, ']');
+	} else if (!strcmp(mt, "enum")) {
+		JsonArray *v = json_object_get_array_member(o, "values");
+
+		g_string_append(out, "enum(");
+		for (i = 0; i < json_array_get_length(v); i++)
+			g_string_append_printf(out, "%s,",
+				json_array_get_string_element(v, i));
+		g_string_append_c(out, ')');
+	} else {
+		g_string_append_c(out, '{');
+		shape_members(by_name, json_object_get_array_member(o,
+				"members"), out, depth);
+		if (json_object_has_member(o, "tag")) {
+			JsonArray *v = json_object_get_array_member(o,
+								    "variants");
+
+			g_string_append_printf(out, "tag=%s;",
+				json_object_get_string_member(o, "tag"));
+			for (i = 0; i < json_array_get_length(v); i++) {
+				JsonObject *c = json_array_get_object_element(v,
+									      i);
+
+				g_string_append_printf(out, "%s=",
+					json_object_get_string_member(c, "case"));
+				shape(by_name, json_object_get_string_member(c,
+							"type"), out, depth + 1);
+			}
+		}
+		g_string_append_c(out, '}');
+	}
+}
+
+static JsonNode *fetch_schema(const char *binary, GHashTable *by_name)
+{
+	QmpProc *p = qmp_proc_start(binary, NULL);
+	QmpConn *c = qmp_conn_negotiated(p->sock);
+	JsonNode *rsp = qmp_cmd(c, "{\"execute\":\"query-qmp-schema\"}");
+	JsonArray *arr = json_object_get_array_member(
+		json_node_get_object(rsp), "return");
+	guint i;
+
+	for (i = 0; i < json_array_get_length(arr); i++) {
+		JsonObject *o = json_array_get_object_element(arr, i);
+
+		g_hash_table_insert(by_name,
+			(char *)json_object_get_string_member(o, "name"), o);
+	}
+	qmp_conn_free(c);
+	qmp_proc_free(p);
+	return rsp;
+}
+
+static char *entity_shape(GHashTable *by_name, const char *name)
+{
+	JsonObject *o = g_hash_table_lookup(by_name, name);
+	GString *out = g_string_new(NULL);
+
+	if (!o)
+		return g_string_free(out, FALSE);
+	g_string_append_printf(out, "%s args=",
+			       json_object_get_string_member(o, "meta-type"));
+	shape(by_name, json_object_get_string_member(o, "arg-type"), out, 0);
+	if (json_object_has_member(o, "ret-type")) {
+		g_string_append(out, " ret=");
+		shape(by_name, json_object_get_string_member(o, "ret-type"),
+		      out, 0);
+	}
+	if (json_object_has_member(o, "allow-oob"))
+		g_string_append(out, " oob");
+	return g_string_free(out, FALSE);
+}
+
+static void cut_at(char *s, const char *pat)
+{
+	char *p = strstr(s, pat);
+
+	if (p)
+		*p = '\0';
+}
+
+static void test_schema(void)
+{
+	g_autoptr(GHashTable) q = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) k = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(JsonNode) qs = fetch_schema(qmp_qemu_binary(), q);
+	g_autoptr(JsonNode) ks = fetch_schema(qmp_test_binary(), k);
+	GHashTableIter it;
+	gpointer name, obj;
+	guint n = 0;
+
+	g_hash_table_iter_init(&it, k);
+	while (g_hash_table_iter_next(&it, &name, &obj)) {
+		const char *mt = json_object_get_string_member(obj,
+							       "meta-type");
+		g_autofree char *want = NULL, *got = NULL;
+
+		if (strcmp(mt, "command") && strcmp(mt, "event"))
+			continue;
+		want = entity_shape(q, name);
+		got = entity_shape(k, name);
+		/* QEMU's CpuInfoFast is a union with an s390x variant */
+		if (!strcmp(name, "query-cpus-fast"))
+			cut_at(want, "tag="), cut_at(got, "}]");
+		if (g_strcmp0(want, got)) {
+			g_test_message("%s\n  qemu:   %s\n  kvmage: %s",
+				       (char *)name, want, got);
+			g_test_fail();
+		}
+		n++;
+	}
+	g_assert_cmpuint(n, ==, 18);
+	/* the trees own the names and objects used above */
+	g_assert_nonnull(qs);
+	g_assert_nonnull(ks);
+}
+
+int main(int argc, char **argv)
+{
+	guint i;
+
+	g_test_init(&argc, &argv, NULL);
+	if (!qmp_qemu_binary()) {
+		printf("1..0 # SKIP qemu-system-x86_64 is not installed\n");
+		return 77;
+	}
+	for (i = 0; i < G_N_ELEMENTS(transcripts); i++) {
+		g_autofree char *path = g_strdup_printf("/qmp-diff/%s",
+							transcripts[i].name);
+
+		g_test_add_data_func(path, &transcripts[i], test_transcript);
+	}
+	g_test_add_data_func("/qmp-diff/limit/nesting", "nesting", test_limit);
+	g_test_add_data_func("/qmp-diff/limit/tokens", "tokens", test_limit);
+	/* QEMU needs about four minutes to lex 64 MiB: opt-in */
+	if (g_getenv("QMP_DIFF_SLOW"))
+		g_test_add_data_func("/qmp-diff/limit/size", "size",
+				     test_limit);
+	g_test_add_func("/qmp-diff/schema", test_schema);
+	return g_test_run();
+}
