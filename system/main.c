@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * kvmage: parse the command line, build the machine, run the GLib main
- * loop until a shutdown is requested (guest done, error, signal), tear down.
+ * kvmage: parse the command line, build the machine, open the QMP monitors,
+ * run the GLib main loop until a shutdown is requested (guest done, error,
+ * signal, QMP quit), tear down.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <glib-unix.h>
 
+#include "hw/machine-qmp.h"
 #include "hw/machine.h"
+#include "monitor/monitor.h"
 #include "system/options.h"
+#include "system/runstate.h"
 #include "util/error.h"
 
 struct main_state {
@@ -33,15 +37,30 @@ static gboolean main_on_signal(gpointer opaque)
 	fprintf(stderr, "kvmage: terminating on signal %d\n", s->sig);
 	if (!s->st->signal)
 		s->st->signal = s->sig;
-	if (s->st->m)
+	if (s->st->m) {
 		machine_request_shutdown(s->st->m, 0, "terminated by signal %d",
 					 s->sig);
+		if (!runstate_shutdown_requested())
+			runstate_shutdown(false, SHUTDOWN_CAUSE_HOST_SIGNAL);
+	}
 	return G_SOURCE_CONTINUE;
+}
+
+/* Tell QMP clients how the VM ended (SHUTDOWN), unless QMP or a signal did. */
+static void main_report_shutdown(int status)
+{
+	if (runstate_shutdown_requested())
+		return;
+	if (status == 0)
+		runstate_shutdown(true, SHUTDOWN_CAUSE_GUEST_SHUTDOWN);
+	else
+		runstate_shutdown(false, SHUTDOWN_CAUSE_HOST_ERROR);
 }
 
 /* Run the machine until a shutdown request; returns the exit status. */
 static int main_loop(struct main_state *st, GMainContext *ctx)
 {
+	VmConfig *cfg = st->m->cfg;
 	g_autoptr(GError) err = NULL;
 	const char *reason;
 	int status;
@@ -50,8 +69,15 @@ static int main_loop(struct main_state *st, GMainContext *ctx)
 		; /* signals that came in during setup */
 	if (st->signal)
 		return 0;
-	if (!machine_has_cpus(st->m))
-		return 0; /* -machine none: nothing runs until a monitor exists */
+	machine_qmp_register(st->m);
+	runstate_init(cfg->start_paused);
+	if (!monitor_init_all(&err)) {
+		fprintf(stderr, "kvmage: %s\n", err->message);
+		return 1;
+	}
+	/* -machine none without a monitor: nothing can ever happen. */
+	if (!machine_has_cpus(st->m) && cfg->monitor_opts->len == 0)
+		return 0;
 	if (!machine_start(st->m, &err)) {
 		fprintf(stderr, "kvmage: %s\n", err->message);
 		return 1;
@@ -59,9 +85,23 @@ static int main_loop(struct main_state *st, GMainContext *ctx)
 	while (!machine_shutdown_requested(st->m))
 		g_main_context_iteration(ctx, TRUE);
 	reason = machine_shutdown_status(st->m, &status);
+	main_report_shutdown(status);
 	if (status != 0 || machine_log_enabled(st->m, "ucall"))
 		fprintf(stderr, "kvmage: %s\n", reason);
 	return status;
+}
+
+/* Check every -qmp/-chardev/-mon before anything is built. */
+static bool main_parse_monitors(VmConfig *cfg, GError **errp)
+{
+	for (guint i = 0; i + 1 < cfg->monitor_opts->len; i += 2) {
+		if (!monitor_parse_opt(g_ptr_array_index(cfg->monitor_opts, i),
+				       g_ptr_array_index(cfg->monitor_opts,
+							 i + 1),
+				       errp))
+			return false;
+	}
+	return true;
 }
 
 static int main_run(VmConfig *cfg)
@@ -78,9 +118,12 @@ static int main_run(VmConfig *cfg)
 	for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++)
 		ids[i] = g_unix_signal_add(sigs[i].sig, main_on_signal,
 					   &sigs[i]);
-	st.m = machine_create(cfg, ctx, &err);
+	if (main_parse_monitors(cfg, &err))
+		st.m = machine_create(cfg, ctx, &err);
 	if (st.m) {
 		status = main_loop(&st, ctx);
+		/* Replies and the SHUTDOWN event reach clients first. */
+		monitor_cleanup(1000);
 		machine_destroy(st.m);
 	} else {
 		fprintf(stderr, "kvmage: %s\n", err->message);

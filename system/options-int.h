@@ -52,6 +52,7 @@ bool opt_smp(OptState *st, GError **errp);
 bool opt_object(OptState *st, GError **errp);
 bool opt_kernel(OptState *st, GError **errp);
 bool opt_append(OptState *st, GError **errp);
+bool opt_monitor(OptState *st, GError **errp);
 bool opt_serial(OptState *st, GError **errp);
 bool opt_start_paused(OptState *st, GError **errp);
 bool opt_name(OptState *st, GError **errp);

@@ -38,6 +38,20 @@ bool opt_kernel(OptState *st, GError **errp)
 	return true;
 }
 
+/*
+ * -qmp, -chardev, -mon: kept in order as name/argument pairs ("qmp", ...);
+ * the monitor
+ * checks them (monitor_parse_opt()) when main sets it up.
+ */
+bool opt_monitor(OptState *st, GError **errp)
+{
+	const char *name = st->opt + (st->opt[1] == '-' ? 2 : 1);
+
+	g_ptr_array_add(st->cfg->monitor_opts, g_strdup(name));
+	g_ptr_array_add(st->cfg->monitor_opts, g_strdup(st->arg));
+	return true;
+}
+
 bool opt_append(OptState *st, GError **errp)
 {
 	size_t len = strlen(st->arg);

@@ -44,6 +44,12 @@ static const OptionDef options[] = {
 	  NULL },
 	{ "d", "ITEM[,ITEM...]", opt_debug,
 	  "log ITEMs to stderr (-d help lists them)", NULL },
+	{ "qmp", "unix:PATH|tcp:HOST:PORT|stdio[,server=on][,wait=off]",
+	  opt_monitor, "QMP monitor on a socket or stdio", NULL },
+	{ "chardev", "socket,id=ID,path=PATH|host=H,port=P[,server=on]...",
+	  opt_monitor, "character device for -mon", NULL },
+	{ "mon", "chardev=ID,mode=control[,pretty=on|off]", opt_monitor,
+	  "QMP monitor on -chardev ID", NULL },
 	{ "enable-kvm", NULL, opt_enable_kvm,
 	  "accepted for compatibility: KVM is always used", NULL },
 	{ "accel", "kvm", opt_accel,
@@ -97,6 +103,7 @@ static VmConfig *vm_config_new(void)
 	cfg->smp = 1;
 	cfg->machine_type = g_strdup("pc");
 	cfg->objects = g_ptr_array_new_with_free_func(object_config_free);
+	cfg->monitor_opts = g_ptr_array_new_with_free_func(g_free);
 	cfg->serial = SERIAL_STDIO;
 	return cfg;
 }
@@ -108,6 +115,7 @@ void vm_config_free(VmConfig *cfg)
 	g_free(cfg->machine_type);
 	g_free(cfg->memory_backend);
 	g_ptr_array_unref(cfg->objects);
+	g_ptr_array_unref(cfg->monitor_opts);
 	g_free(cfg->kernel);
 	g_free(cfg->append);
 	g_free(cfg->serial_path);

@@ -73,7 +73,7 @@ bool runstate_reset(bool guest, ShutdownCause cause, GError **errp)
 	if (!rs.ops || !rs.ops->reset) {
 		/* QEMU's wording for an unsupported operation */
 		error_setg(errp, "this feature or command is not currently "
-			   "supported");
+				 "supported");
 		return false;
 	}
 	if (!rs.ops->reset(rs.opaque, errp))

@@ -32,6 +32,7 @@ struct Vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
+	int tid; /* host thread id, set by the thread; under lock */
 
 	GMutex lock; /* protects the fields below */
 	GCond cond;
@@ -313,6 +314,10 @@ static void *vcpu_thread(void *opaque)
 	sigset_t set;
 
 	current_vcpu = cpu;
+	g_mutex_lock(&cpu->lock);
+	cpu->tid = gettid();
+	g_cond_broadcast(&cpu->cond);
+	g_mutex_unlock(&cpu->lock);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -360,7 +365,32 @@ bool vcpu_start(Vcpu *cpu, bool paused, GError **errp)
 		return false;
 	}
 	cpu->started = true;
+	/* Wait for its thread id, so that queries never see 0. */
+	g_mutex_lock(&cpu->lock);
+	while (!cpu->tid)
+		g_cond_wait(&cpu->cond, &cpu->lock);
+	g_mutex_unlock(&cpu->lock);
 	return true;
+}
+
+int vcpu_thread_id(Vcpu *cpu)
+{
+	int tid;
+
+	g_mutex_lock(&cpu->lock);
+	tid = cpu->tid;
+	g_mutex_unlock(&cpu->lock);
+	return tid;
+}
+
+bool vcpu_is_paused(Vcpu *cpu)
+{
+	bool paused;
+
+	g_mutex_lock(&cpu->lock);
+	paused = cpu->paused;
+	g_mutex_unlock(&cpu->lock);
+	return paused;
 }
 
 static void vcpu_kick(Vcpu *cpu)

@@ -61,6 +61,10 @@ void vcpu_destroy(Vcpu *cpu);
 int vcpu_fd(Vcpu *cpu);
 unsigned vcpu_index(Vcpu *cpu);
 int vcpu_ioctl(Vcpu *cpu, unsigned long req, void *arg);
+/* Host thread id of the vCPU thread (0 before vcpu_start). Any thread. */
+int vcpu_thread_id(Vcpu *cpu);
+/* Parked (paused, halted or stopped)?  Any thread. */
+bool vcpu_is_paused(Vcpu *cpu);
 /* Start the vCPU thread; it stays paused if @paused. */
 bool vcpu_start(Vcpu *cpu, bool paused, GError **errp);
 /*

@@ -29,22 +29,23 @@ typedef struct ObjectConfig {
 typedef struct VmConfig {
 	uint64_t ram_size; /* -m, default 128 MiB */
 	bool ram_size_set;
-	unsigned smp;	      /* -smp, default 1 */
-	char *machine_type;   /* -machine TYPE: "pc" (default) or "none" */
-	char *memory_backend; /* -machine memory-backend=ID */
-	GPtrArray *objects;   /* ObjectConfig *, in command-line order */
-	char *kernel;	      /* -kernel */
-	char *append;	      /* -append */
-	SerialKind serial;    /* -serial, default stdio */
-	char *serial_path;    /* -serial file:PATH */
-	bool start_paused;    /* -S */
-	char *name;	      /* -name */
-	bool nodefaults;      /* -nodefaults */
-	char *display;	      /* -display (only "none") */
-	bool show_version;    /* -version */
-	bool show_help;	      /* -help / -h */
-	char *debug_log;      /* -d ITEMS (comma list, e.g. "ucall,unimp") */
-	bool show_debug_help; /* -d help (also sets show_help) */
+	unsigned smp;		 /* -smp, default 1 */
+	char *machine_type;	 /* -machine TYPE: "pc" (default) or "none" */
+	char *memory_backend;	 /* -machine memory-backend=ID */
+	GPtrArray *objects;	 /* ObjectConfig *, in command-line order */
+	GPtrArray *monitor_opts; /* -qmp/-chardev/-mon: option, argument... */
+	char *kernel;		 /* -kernel */
+	char *append;		 /* -append */
+	SerialKind serial;	 /* -serial, default stdio */
+	char *serial_path;	 /* -serial file:PATH */
+	bool start_paused;	 /* -S */
+	char *name;		 /* -name */
+	bool nodefaults;	 /* -nodefaults */
+	char *display;		 /* -display (only "none") */
+	bool show_version;	 /* -version */
+	bool show_help;		 /* -help / -h */
+	char *debug_log;	 /* -d ITEMS (comma list, e.g. "ucall,unimp") */
+	bool show_debug_help;	 /* -d help (also sets show_help) */
 } VmConfig;
 
 /* The project version from meson, e.g. "0.1.0" (generated version.c). */
