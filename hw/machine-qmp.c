@@ -15,6 +15,7 @@
 #include "hw/machine-qmp.h"
 #include "monitor/qmp-machine.h"
 #include "system/runstate.h"
+#include "util/error.h"
 
 static bool machine_qmp_pause(void *opaque, GError **errp)
 {
@@ -33,10 +34,28 @@ static void machine_qmp_quit(void *opaque)
 	machine_request_shutdown(opaque, 0, "quit requested over QMP");
 }
 
+/*
+ * -machine none has no CPU or device state to reset, so system_reset just
+ * succeeds (and sends RESET), as in QEMU.  Resetting a running guest
+ * program (reloading the image and the boot state of every vCPU) is not
+ * implemented yet: system_reset then fails with a GenericError.
+ */
+static bool machine_qmp_reset(void *opaque, GError **errp)
+{
+	Machine *m = opaque;
+
+	if (machine_has_cpus(m)) {
+		error_setg(errp, "system_reset is not supported for guest "
+				 "programs yet (machine 'pc')");
+		return false;
+	}
+	return true;
+}
+
 static const RunstateOps machine_runstate_ops = {
 	.pause = machine_qmp_pause,
 	.resume = machine_qmp_resume,
-	.reset = NULL, /* no reset path for freestanding guests yet */
+	.reset = machine_qmp_reset,
 	.quit = machine_qmp_quit,
 };
 

@@ -65,23 +65,18 @@ static int main_loop(struct main_state *st, GMainContext *ctx)
 	const char *reason;
 	int status;
 
-	while (g_main_context_iteration(ctx, FALSE))
-		; /* signals that came in during setup */
-	if (st->signal)
-		return 0;
-	machine_qmp_register(st->m);
-	runstate_init(cfg->start_paused);
-	if (!monitor_init_all(&err)) {
-		fprintf(stderr, "kvmage: %s\n", err->message);
-		return 1;
-	}
-	/* -machine none without a monitor: nothing can ever happen. */
-	if (!machine_has_cpus(st->m) && cfg->monitor_opts->len == 0)
-		return 0;
+	/* vCPU threads exist (parked with -S) before any QMP query runs. */
 	if (!machine_start(st->m, &err)) {
 		fprintf(stderr, "kvmage: %s\n", err->message);
 		return 1;
 	}
+	while (g_main_context_iteration(ctx, FALSE))
+		; /* signals and monitor input that came in during setup */
+	if (st->signal)
+		return 0;
+	/* -machine none without a monitor: nothing can ever happen. */
+	if (!machine_has_cpus(st->m) && cfg->monitor_opts->len == 0)
+		return 0;
 	while (!machine_shutdown_requested(st->m))
 		g_main_context_iteration(ctx, TRUE);
 	reason = machine_shutdown_status(st->m, &status);
@@ -118,16 +113,19 @@ static int main_run(VmConfig *cfg)
 	for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++)
 		ids[i] = g_unix_signal_add(sigs[i].sig, main_on_signal,
 					   &sigs[i]);
-	if (main_parse_monitors(cfg, &err))
+	/* Monitors open before the machine is built, as QEMU's chardevs. */
+	runstate_init(cfg->start_paused);
+	if (main_parse_monitors(cfg, &err) && monitor_init_all(&err))
 		st.m = machine_create(cfg, ctx, &err);
 	if (st.m) {
+		machine_qmp_register(st.m);
 		status = main_loop(&st, ctx);
-		/* Replies and the SHUTDOWN event reach clients first. */
-		monitor_cleanup(1000);
-		machine_destroy(st.m);
 	} else {
 		fprintf(stderr, "kvmage: %s\n", err->message);
 	}
+	/* Replies and the SHUTDOWN event reach clients first. */
+	monitor_cleanup(1000);
+	machine_destroy(st.m);
 	for (size_t i = 0; i < G_N_ELEMENTS(ids); i++)
 		g_source_remove(ids[i]);
 	return status;
