@@ -168,6 +168,8 @@ static const Transcript transcripts[] = {
 	{ "run-state", { NULL }, run_state },
 	{ "prelaunch", { "-S", "-name", "guest0", NULL }, prelaunch },
 	{ "queries", { NULL }, queries },
+	{ "memdev", { "-object", "memory-backend-ram,id=m0,size=64M", NULL },
+	  queries },
 	{ "quit", { NULL }, quit },
 };
 
