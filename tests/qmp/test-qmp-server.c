@@ -19,6 +19,9 @@
 
 #include "libqmp.h"
 
+/* what every VMM started here gets, as in qmp_proc_start() */
+#define NONE_MACHINE "-machine", "none", "-display", "none", "-nodefaults"
+
 static bool real_binary(void)
 {
 	const char *b = g_getenv("KVMAGE_BINARY");
@@ -323,6 +326,8 @@ static int run_status(const char *const *args, char **err_out)
 	int status, i;
 
 	g_ptr_array_add(argv, (char *)qmp_test_binary());
+	g_ptr_array_add(argv, "-machine");
+	g_ptr_array_add(argv, "none");
 	for (i = 0; args[i]; i++)
 		g_ptr_array_add(argv, (char *)args[i]);
 	g_ptr_array_add(argv, NULL);
@@ -365,7 +370,7 @@ static void test_chardev_mon(void)
 	g_autofree char *sock = g_build_filename(dir, "m.sock", NULL);
 	g_autofree char *cd = g_strdup_printf(
 		"socket,id=mon0,path=%s,server=on,wait=off", sock);
-	const char *argv[] = { qmp_test_binary(), "-chardev", cd, "-mon",
+	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-chardev", cd, "-mon",
 			       "chardev=mon0,mode=control", NULL };
 	GPid pid;
 	QmpConn *c;
@@ -392,7 +397,7 @@ static void test_wait_on(void)
 	g_autofree char *dir = g_dir_make_tmp("qmp-test-XXXXXX", NULL);
 	g_autofree char *sock = g_build_filename(dir, "w.sock", NULL);
 	g_autofree char *qmp = g_strdup_printf("unix:%s,server=on", sock);
-	const char *argv[] = { qmp_test_binary(), "-qmp", qmp, NULL };
+	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", qmp, NULL };
 	g_autofree char *r = NULL;
 	struct stat st;
 	QmpConn *c;
@@ -421,7 +426,7 @@ static void test_client_mode(void)
 	g_autofree char *dir = g_dir_make_tmp("qmp-test-XXXXXX", NULL);
 	g_autofree char *sock = g_build_filename(dir, "c.sock", NULL);
 	g_autofree char *qmp = g_strdup_printf("unix:%s", sock);
-	const char *argv[] = { qmp_test_binary(), "-qmp", qmp, NULL };
+	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", qmp, NULL };
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	g_autofree char *r = NULL;
 	QmpConn *c = g_new0(QmpConn, 1);
@@ -472,7 +477,7 @@ static void test_tcp(void)
 	int port = free_port(), fd, i;
 	g_autofree char *qmp = g_strdup_printf("tcp::%d,server=on,wait=off",
 					       port);
-	const char *argv[] = { qmp_test_binary(), "-qmp", qmp, NULL };
+	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", qmp, NULL };
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_port = htons(port) };
 	char buf[16] = "";
@@ -501,7 +506,7 @@ static void test_tcp(void)
 
 static void test_stdio(void)
 {
-	const char *argv[] = { qmp_test_binary(), "-qmp", "stdio", NULL };
+	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", "stdio", NULL };
 	g_autofree char *out = NULL;
 	GError *err = NULL;
 	const char *in = "{\"execute\":\"qmp_capabilities\"}"
