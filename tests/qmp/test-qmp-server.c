@@ -73,6 +73,31 @@ static void test_clients(void)
 	qmp_proc_free(p);
 }
 
+/* Two -qmp sockets: separate servers, events reach clients of both. */
+static void test_two_monitors(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("qmp-test-XXXXXX", NULL);
+	g_autofree char *sock = g_build_filename(dir, "second.sock", NULL);
+	g_autofree char *qmp = g_strdup_printf("unix:%s,server=on,wait=off",
+					       sock);
+	const char *args[] = { "-qmp", qmp, NULL };
+	QmpProc *p = qmp_proc_start(NULL, args);
+	QmpConn *a = qmp_conn_negotiated(p->sock);
+	QmpConn *b = qmp_conn_negotiated(sock);
+	g_autofree char *r = NULL, *ev = NULL;
+
+	r = qmp_cmd_line(b, "{\"execute\":\"stop\"}");
+	g_assert_cmpstr(r, ==, "{\"return\": {}}");
+	ev = qmp_event_wait(a, "STOP", QMP_TIMEOUT_MS);
+	g_assert_nonnull(ev);
+	g_free(qmp_cmd_line(a, "{\"execute\":\"cont\"}"));
+	qmp_conn_free(a);
+	qmp_conn_free(b);
+	qmp_proc_free(p);
+	unlink(sock);
+	rmdir(dir);
+}
+
 static void test_vanishing(void)
 {
 	QmpProc *p = qmp_proc_start(NULL, NULL);
@@ -539,6 +564,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/qmp-server/socket-mode", test_socket_mode);
 	g_test_add_func("/qmp-server/clients", test_clients);
+	g_test_add_func("/qmp-server/two-monitors", test_two_monitors);
 	g_test_add_func("/qmp-server/vanishing", test_vanishing);
 	g_test_add_func("/qmp-server/flood", test_flood);
 	g_test_add_func("/qmp-server/quit", test_quit);
