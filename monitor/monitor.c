@@ -335,7 +335,7 @@ static gboolean server_accept(int fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
-static void *event_new(const char *name, JsonNode *data)
+static JsonNode *event_new(const char *name, JsonNode *data)
 {
 	JsonObject *ev, *ts;
 	JsonNode *node = qjson_new_object(&ev);
@@ -425,6 +425,11 @@ static bool server_start(MonitorServer *s, GError **errp)
 	int fd;
 
 	if (cfg->kind == MON_STDIO) {
+		if (mon.stdio_used) {
+			error_setg(errp, "cannot use stdio by multiple "
+				   "character devices");
+			return false;
+		}
 		/* restored by monitor_cleanup(): the terminal is shared */
 		mon.stdio_flags[0] = fcntl(0, F_GETFL);
 		mon.stdio_flags[1] = fcntl(1, F_GETFL);

@@ -365,7 +365,7 @@ static int run_status(const char *const *args, char **err_out)
 
 static void test_bad_options(void)
 {
-	static const char *const bad[][3] = {
+	static const char *const bad[][5] = {
 		{ "-qmp", "foo:bar", NULL },
 		{ "-qmp", "unix:/tmp/x,server=maybe", NULL },
 		{ "-qmp", "unix:/tmp/x,bogus=1", NULL },
@@ -375,6 +375,7 @@ static void test_bad_options(void)
 		{ "-chardev", "file,id=x,path=/tmp/x", NULL },
 		{ "-qmp", "unix:/nonexistent-dir/x.sock,server=on,wait=off",
 		  NULL },
+		{ "-qmp", "stdio", "-qmp", "stdio", NULL },
 	};
 	guint i;
 
