@@ -28,6 +28,7 @@ typedef struct Transcript {
 	const char *name;
 	const char *args[4];
 	const Step *steps;
+	bool bytewise; /* every step one byte per write */
 } Transcript;
 
 #define CAPS { "{\"execute\":\"qmp_capabilities\"}" }
@@ -163,6 +164,8 @@ static const Transcript transcripts[] = {
 	{ "requests", { NULL }, requests },
 	{ "requests-bytewise", { NULL }, requests_bytewise },
 	{ "json-errors", { NULL }, json_errors },
+	{ "json-errors-bytewise", { NULL }, json_errors, true },
+	{ "ids-bytewise", { NULL }, ids, true },
 	{ "ids", { NULL }, ids },
 	{ "oob", { NULL }, oob },
 	{ "run-state", { NULL }, run_state },
@@ -173,11 +176,11 @@ static const Transcript transcripts[] = {
 	{ "quit", { NULL }, quit },
 };
 
-static void send_step(QmpConn *c, const Step *s)
+static void send_step(QmpConn *c, const Step *s, bool bytewise)
 {
 	size_t len = s->len ? s->len : strlen(s->in), i;
 
-	if (s->flags & STEP_BYTEWISE) {
+	if (bytewise || (s->flags & STEP_BYTEWISE)) {
 		for (i = 0; i < len; i++)
 			qmp_send_bytes(c, s->in + i, 1);
 	} else {
@@ -205,7 +208,7 @@ static GPtrArray *play(const char *binary, const Transcript *t)
 		g_autofree char *tag = g_strdup_printf("\"id\": \"sync%d\"",
 						       n - 1);
 
-		send_step(c, s);
+		send_step(c, s, t->bytewise);
 		if (s->flags & STEP_NOSYNC) {
 			while ((line = qmp_recv_line(c, 2000))) {
 				g_ptr_array_add(out, qmp_mask(line));
