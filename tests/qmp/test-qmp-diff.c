@@ -6,7 +6,8 @@
  * numbers.  A schema test compares the structure of every command's and
  * event's types in both introspections.  Exits 77 without QEMU.
  * QMP_DIFF_SLOW=1 adds the 64 MiB message-size limit (QEMU takes minutes);
- * QMP_DIFF_RANDOM=N sets the number of random inputs (default 1000).
+ * QMP_DIFF_RANDOM=N sets the number of random inputs (default 1000),
+ * QMP_DIFF_SEED their seed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,7 +347,8 @@ static void test_random(void)
 	QmpProc *pk = qmp_proc_start(qmp_test_binary(), NULL);
 	QmpConn *q = qmp_conn_negotiated(pq->sock);
 	QmpConn *k = qmp_conn_negotiated(pk->sock);
-	GRand *rnd = g_rand_new_with_seed(20260522);
+	const char *seed = g_getenv("QMP_DIFF_SEED");
+	GRand *rnd = g_rand_new_with_seed(seed ? atoi(seed) : 20260522);
 	GString *in = g_string_new(NULL);
 
 	for (i = 0; i < n && !g_test_failed(); i++) {
