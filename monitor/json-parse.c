@@ -129,14 +129,16 @@ static JsonNode *parse_string(Parser *p, JsonToken *t)
 		if (*s == '\\') {
 			n = parse_escape(p, t, s, out);
 		} else {
-			gunichar cp;
+			long cp;
 
 			n = qjson_utf8_decode(s, end - s, &cp);
-			if (n > 0)
+			if (cp >= 0) {
 				g_string_append_len(out, s, n);
-			else
+			} else {
 				parse_error(p, "invalid UTF-8 sequence in "
 					    "string");
+				n = -1;
+			}
 		}
 		if (n < 0)
 			return NULL;

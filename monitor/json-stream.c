@@ -112,9 +112,16 @@ static enum lex_action lex_number(enum lex_state s, unsigned char c,
 		*next = c == '0' ? LEX_ZERO : LEX_INT;
 		return ACT_NEXT;
 	case LEX_ZERO:
-	case LEX_INT:
-		if (digit && s == LEX_ZERO)
+		/* QEMU: no exponent right after a leading zero ("0e1") */
+		if (digit)
 			return ACT_ERROR;
+		if (c == '.') {
+			*next = LEX_FRAC0;
+			return ACT_NEXT;
+		}
+		*type = JSON_TOK_INTEGER;
+		return ACT_LOOKAHEAD;
+	case LEX_INT:
 		if (digit || c == '.' || exp) {
 			*next = digit ? LEX_INT : exp ? LEX_EXP0 : LEX_FRAC0;
 			return ACT_NEXT;

@@ -67,6 +67,8 @@ static struct {
 	MonitorClient *cur;
 	GThread *main_thread;
 	guint reap_id;
+	bool stdio_used;
+	int stdio_flags[2]; /* O_NONBLOCK state of fds 0 and 1 before us */
 } mon;
 
 static void client_watch_in(MonitorClient *c);
@@ -333,7 +335,7 @@ static gboolean server_accept(int fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
-static void *event_new(const char *name, JsonNode *data)
+static JsonNode *event_new(const char *name, JsonNode *data)
 {
 	JsonObject *ev, *ts;
 	JsonNode *node = qjson_new_object(&ev);
@@ -423,6 +425,15 @@ static bool server_start(MonitorServer *s, GError **errp)
 	int fd;
 
 	if (cfg->kind == MON_STDIO) {
+		if (mon.stdio_used) {
+			error_setg(errp, "cannot use stdio by multiple "
+				   "character devices");
+			return false;
+		}
+		/* restored by monitor_cleanup(): the terminal is shared */
+		mon.stdio_flags[0] = fcntl(0, F_GETFL);
+		mon.stdio_flags[1] = fcntl(1, F_GETFL);
+		mon.stdio_used = true;
 		if (!g_unix_set_fd_nonblocking(0, TRUE, NULL) ||
 		    !g_unix_set_fd_nonblocking(1, TRUE, NULL)) {
 			error_setg(errp, "%s: cannot make stdio non-blocking",
@@ -514,6 +525,12 @@ void monitor_cleanup(int timeout_ms)
 	}
 	if (mon.reap_id)
 		g_source_remove(mon.reap_id);
+	for (i = 0; mon.stdio_used && i < 2; i++) {
+		if (mon.stdio_flags[i] >= 0 &&
+		    fcntl(i, F_SETFL, mon.stdio_flags[i]) < 0)
+			g_warning("monitor: cannot restore flags of fd %u: %s",
+				  i, g_strerror(errno));
+	}
 	g_ptr_array_free(mon.clients, TRUE);
 	g_ptr_array_free(mon.servers, TRUE);
 	memset(&mon, 0, sizeof(mon));

@@ -66,40 +66,40 @@ bool qjson_codepoint_valid(long cp)
 	return (cp & 0xFFFE) != 0xFFFE;
 }
 
-int qjson_utf8_decode(const char *s, size_t len, gunichar *cp)
+/*
+ * Like QEMU: a lead byte announces up to six bytes; continuation bytes
+ * are consumed as long as they are present, so one malformed sequence is
+ * one error (and one U+FFFD on output).
+ */
+int qjson_utf8_decode(const char *s, size_t len, long *cp)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	unsigned n, i;
-	uint32_t v;
+	static const long min[] = { 0x80, 0x800, 0x10000, 0x200000,
+				    0x4000000 };
+	unsigned n = 0, i;
+	long v;
 
+	*cp = -1;
 	if (!len)
-		return -1;
+		return 0;
 	if (u[0] < 0x80) {
 		*cp = u[0];
 		return 1;
 	}
-	if (len >= 2 && u[0] == 0xC0 && u[1] == 0x80) {
-		*cp = 0;
-		return 2;
-	}
-	if ((u[0] & 0xE0) == 0xC0)
-		n = 2, v = u[0] & 0x1F;
-	else if ((u[0] & 0xF0) == 0xE0)
-		n = 3, v = u[0] & 0x0F;
-	else if ((u[0] & 0xF8) == 0xF0)
-		n = 4, v = u[0] & 0x07;
-	else
-		return -1;
-	if (len < n)
-		return -1;
+	if (u[0] >= 0xFE || !(u[0] & 0x40))
+		return 1; /* impossible byte, or a stray continuation */
+	while (u[0] & (0x80 >> n))
+		n++;
+	v = u[0] & ((0x80 >> n) - 1);
 	for (i = 1; i < n; i++) {
-		if ((u[i] & 0xC0) != 0x80)
-			return -1;
+		if (i >= len || (u[i] & 0xC0) != 0x80)
+			return i;
 		v = v << 6 | (u[i] & 0x3F);
 	}
-	if (v < min[n] || !qjson_codepoint_valid(v))
-		return -1;
+	if (!qjson_codepoint_valid(v))
+		return n;
+	if (v < min[n - 2] && !(v == 0 && n == 2))
+		return n; /* overlong, except modified UTF-8's C0 80 */
 	*cp = v;
 	return n;
 }
@@ -107,16 +107,14 @@ int qjson_utf8_decode(const char *s, size_t len, gunichar *cp)
 static void append_string(GString *out, const char *s)
 {
 	size_t len = strlen(s);
-	gunichar cp;
+	long cp;
 	int n;
 
 	g_string_append_c(out, '"');
 	while (len) {
 		n = qjson_utf8_decode(s, len, &cp);
-		if (n < 0) {
+		if (cp < 0)
 			cp = 0xFFFD;
-			n = 1;
-		}
 		s += n;
 		len -= n;
 		switch (cp) {
@@ -130,11 +128,11 @@ static void append_string(GString *out, const char *s)
 		}
 		if (cp > 0xFFFF) {
 			cp -= 0x10000;
-			g_string_append_printf(out, "\\u%04X\\u%04X",
+			g_string_append_printf(out, "\\u%04lX\\u%04lX",
 					       0xD800 + (cp >> 10),
 					       0xDC00 + (cp & 0x3FF));
 		} else if (cp < 0x20 || cp >= 0x7F) {
-			g_string_append_printf(out, "\\u%04X", cp);
+			g_string_append_printf(out, "\\u%04lX", cp);
 		} else {
 			g_string_append_c(out, cp);
 		}

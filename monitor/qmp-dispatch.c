@@ -158,7 +158,9 @@ JsonNode *qmp_dispatch(const QmpCommandTable *t, JsonNode *request,
 			json_node_unref(ret);
 	} else {
 		out = qjson_new_object(&rsp);
-		json_object_set_member(rsp, "return", ret);
+		/* a marshaller that returns nothing means "return": {} */
+		json_object_set_member(rsp, "return",
+				       ret ? ret : qjson_new_object(NULL));
 	}
 	if (id)
 		json_object_set_member(json_node_get_object(out), "id",

@@ -6,6 +6,7 @@
  */
 #include <unistd.h>
 
+#include "backends/hostmem.h"
 #include "monitor/qmp-machine.h"
 #include "qapi-commands.h"
 
@@ -77,4 +78,36 @@ bool qmp_query_memory_size_summary(MemoryInfo **ret, GError **errp)
 	}
 	*ret = info;
 	return true;
+}
+
+Memdev *qmp_memdev_from_backend(const HostMemBackend *be)
+{
+	Memdev *m = g_new0(Memdev, 1);
+
+	m->has_id = be->id != NULL;
+	m->id = g_strdup(be->id);
+	m->size = be->size;
+	m->merge = be->merge;
+	m->dump = be->dump;
+	m->prealloc = be->prealloc;
+	m->share = be->share;
+	/* kvmage never maps guest memory with MAP_NORESERVE */
+	m->has_reserve = true;
+	m->reserve = true;
+	m->host_nodes = NULL;
+	m->policy = HOST_MEM_POLICY_DEFAULT;
+	return m;
+}
+
+MemdevList *qmp_memdev_list(GPtrArray *backends)
+{
+	MemdevList *head = NULL, **tail = &head;
+	guint i;
+
+	for (i = 0; backends && i < backends->len; i++) {
+		*tail = g_new0(MemdevList, 1);
+		(*tail)->value = qmp_memdev_from_backend(backends->pdata[i]);
+		tail = &(*tail)->next;
+	}
+	return head;
 }

@@ -165,6 +165,24 @@ static bool finish_socket(MonitorConfig *cfg, GError **errp)
 	return true;
 }
 
+/* Add @cfg to the monitors to open; stdio can serve only one. */
+static bool config_add(MonitorConfig *cfg, GError **errp)
+{
+	guint i;
+
+	for (i = 0; cfg->kind == MON_STDIO && i < opts.configs->len; i++) {
+		MonitorConfig *c = opts.configs->pdata[i];
+
+		if (c->kind == MON_STDIO) {
+			error_setg(errp, "%s: cannot use stdio by multiple "
+				   "character devices", cfg->opt);
+			return false;
+		}
+	}
+	g_ptr_array_add(opts.configs, cfg);
+	return true;
+}
+
 static MonitorConfig *config_new(const char *opt, const char *arg)
 {
 	MonitorConfig *cfg = g_new0(MonitorConfig, 1);
@@ -191,9 +209,8 @@ static bool parse_qmp(const char *arg, GError **errp)
 			goto fail;
 		}
 	}
-	if (!finish_socket(cfg, errp))
+	if (!finish_socket(cfg, errp) || !config_add(cfg, errp))
 		goto fail;
-	g_ptr_array_add(opts.configs, cfg);
 	return true;
 fail:
 	monitor_config_free(cfg);
@@ -309,7 +326,10 @@ static bool parse_mon(const char *arg, GError **errp)
 	}
 	cfg = config_copy(dev, opt);
 	cfg->pretty = pretty;
-	g_ptr_array_add(opts.configs, cfg);
+	if (!config_add(cfg, errp)) {
+		monitor_config_free(cfg);
+		return false;
+	}
 	return true;
 }
 

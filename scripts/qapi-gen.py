@@ -31,6 +31,15 @@ BUILTINS = {
     'any': ('JsonNode *', 'value'),
 }
 
+ALLOWED_KEYS = {
+    'enum': {'enum', 'data', 'prefix'},
+    'struct': {'struct', 'data'},
+    'union': {'union', 'base', 'discriminator', 'data'},
+    'command': {'command', 'data', 'returns', 'gen', 'allow-oob',
+                'allow-preconfig'},
+    'event': {'event', 'data'},
+}
+
 C_KEYWORDS = {'default', 'case', 'char', 'int', 'bool', 'double', 'enum',
               'struct', 'union', 'if', 'else', 'for', 'while', 'do',
               'switch', 'return', 'static', 'const', 'type', 'unsigned'}
@@ -253,6 +262,10 @@ class Schema:
             raise SchemaError(e.where, 'unknown expression')
         kind = kinds[0]
         name = v[kind]
+        extra = set(v) - ALLOWED_KEYS[kind]
+        if extra:
+            raise SchemaError(e.where, '%s: unknown key(s) %s'
+                              % (name, ', '.join(sorted(extra))))
         if not e.doc:
             raise SchemaError(e.where, '%s lacks a doc comment' % name)
         doc = Doc(e.doc, e.where)

@@ -28,4 +28,11 @@ typedef struct QmpMachineOps {
 
 void qmp_machine_set_ops(const QmpMachineOps *ops, void *opaque);
 
+typedef struct HostMemBackend HostMemBackend;
+
+/* query-memdev's entry for @be, as QEMU reports a memory backend. */
+Memdev *qmp_memdev_from_backend(const HostMemBackend *be);
+/* A list for @backends (HostMemBackend *), in order; NULL if empty. */
+MemdevList *qmp_memdev_list(GPtrArray *backends);
+
 #endif

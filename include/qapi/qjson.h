@@ -27,11 +27,12 @@ void qjson_append(GString *out, JsonNode *node, bool pretty);
 GPtrArray *qjson_object_members(JsonObject *obj);
 
 /*
- * Decode one UTF-8 sequence of at most @len bytes at @s.  The overlong
- * form C0 80 stands for U+0000 (modified UTF-8).  Returns the length, or
- * -1 for a malformed sequence, a surrogate or a noncharacter.
+ * Decode one UTF-8 sequence of at most @len bytes at @s, the way QEMU
+ * does: set *@cp to the code point, or to -1 for a malformed sequence, a
+ * surrogate or a noncharacter; the overlong C0 80 stands for U+0000
+ * (modified UTF-8).  Returns the bytes consumed (1 or more if @len > 0).
  */
-int qjson_utf8_decode(const char *s, size_t len, gunichar *cp);
+int qjson_utf8_decode(const char *s, size_t len, long *cp);
 bool qjson_codepoint_valid(long cp);
 
 /* Small helpers for building trees. */

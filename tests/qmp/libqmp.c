@@ -113,12 +113,18 @@ QmpConn *qmp_conn_open(const char *sock)
 {
 	QmpConn *c = g_new0(QmpConn, 1);
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int i;
 
 	g_strlcpy(sun.sun_path, sock, sizeof(sun.sun_path));
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	g_assert_cmpint(c->fd, >=, 0);
-	g_assert_cmpint(connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)),
-			==, 0);
+	/* the socket file exists from bind() on, but listen() comes later */
+	for (i = 0; connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0;
+	     i++) {
+		g_assert_cmpint(errno, ==, ECONNREFUSED);
+		g_assert_cmpint(i, <, 500);
+		g_usleep(10000);
+	}
 	c->buf = g_string_new(NULL);
 	c->events = g_queue_new();
 	return c;

@@ -11,6 +11,8 @@
  *              --fake-cpus=N   report N vCPUs
  *              --memdev=ID:SIZE report one memory backend
  *              --thread-event  a second thread sends RESET events
+ *   -object memory-backend-ram,id=ID,size=BYTES|NM|NG   (as with QEMU's
+ *              -machine none: listed by query-memdev, no guest RAM)
  */
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 #include <glib-unix.h>
 
+#include "backends/hostmem.h"
 #include "monitor/monitor.h"
 #include "monitor/qmp-machine.h"
 #include "qapi-events.h"
@@ -35,6 +38,7 @@ static struct {
 	char *name;
 	unsigned resets;
 	bool thread_event;
+	GPtrArray *backends; /* HostMemBackend *, from -object */
 } srv;
 
 /* Events may come from any thread (vCPUs): send some from another one. */
@@ -116,21 +120,49 @@ static bool fake_cpus(void *opaque, CpuInfoFastList **ret, GError **errp)
 
 static bool fake_memdevs(void *opaque, MemdevList **ret, GError **errp)
 {
-	Memdev *m;
+	HostMemBackend be = {
+		.id = srv.memdev_id, .size = srv.memdev_size,
+		.merge = true, .dump = true,
+	};
+	MemdevList *l;
 
-	if (!srv.memdev_id)
-		return true;
-	m = g_new0(Memdev, 1);
-	m->has_id = true;
-	m->id = g_strdup(srv.memdev_id);
-	m->size = srv.memdev_size;
-	m->merge = true;
-	m->dump = true;
-	m->has_reserve = true;
-	m->reserve = true;
-	m->policy = HOST_MEM_POLICY_DEFAULT;
-	*ret = g_new0(MemdevList, 1);
-	(*ret)->value = m;
+	*ret = qmp_memdev_list(srv.backends);
+	if (srv.memdev_id) {
+		l = g_new0(MemdevList, 1);
+		l->value = qmp_memdev_from_backend(&be);
+		l->next = *ret;
+		*ret = l;
+	}
+	return true;
+}
+
+/* "memory-backend-ram,id=ID,size=N[M|G]", nothing else. */
+static bool parse_object(const char *arg, GError **errp)
+{
+	g_auto(GStrv) kv = g_strsplit(arg, ",", -1);
+	HostMemBackend *be = g_new0(HostMemBackend, 1);
+	char *end;
+	int i;
+
+	be->merge = be->dump = true;
+	be->fd = -1;
+	for (i = 1; kv[0] && !strcmp(kv[0], "memory-backend-ram") && kv[i];
+	     i++) {
+		if (g_str_has_prefix(kv[i], "id=")) {
+			be->id = g_strdup(kv[i] + 3);
+		} else if (g_str_has_prefix(kv[i], "size=")) {
+			be->size = g_ascii_strtoull(kv[i] + 5, &end, 10);
+			be->size <<= *end == 'G' ? 30 : *end == 'M' ? 20 : 0;
+		}
+	}
+	if (!be->id || !be->size) {
+		g_free(be->id);
+		g_free(be);
+		error_setg(errp, "-object %s: not supported by the test server",
+			   arg);
+		return false;
+	}
+	g_ptr_array_add(srv.backends, be);
 	return true;
 }
 
@@ -169,6 +201,9 @@ static bool parse_args(int argc, char **argv, bool *paused, GError **errp)
 		} else if ((!strcmp(a, "-machine") || !strcmp(a, "-display")) &&
 			   has_arg) {
 			i++;
+		} else if (!strcmp(a, "-object") && has_arg) {
+			if (!parse_object(argv[++i], errp))
+				return false;
 		} else if (!strcmp(a, "-nodefaults")) {
 			continue;
 		} else if (!strcmp(a, "--no-reset")) {
@@ -197,6 +232,7 @@ int main(int argc, char **argv)
 	bool paused = false;
 
 	signal(SIGPIPE, SIG_IGN);
+	srv.backends = g_ptr_array_new();
 	if (!parse_args(argc, argv, &paused, &err)) {
 		error_report_err(err);
 		return 1;

@@ -134,6 +134,9 @@ static void test_lexer_errors(void)
 	      "ERR JSON parse error, expecting value");
 	CHECK("\xff{\"a\":1}", "ERR JSON parse error, stray '\xff'\n"
 	      "OK {\"a\": 1}");
+	/* QEMU has no exponent right after a leading zero */
+	CHECK("[0e1]", "ERR JSON parse error, expected separator in list");
+	CHECK("0E ", "OK 0\nERR JSON parse error, stray 'E'");
 }
 
 static void test_limits(void)
@@ -175,6 +178,14 @@ static void test_writer(void)
 	g_assert_cmpstr(s, ==, "{\"QMP\": {\"s\": \"\\\"\\\\\\b\\f\\n\\r\\t/"
 			"\\u0001\", \"micro\": 0, \"minor\": 2, \"major\": 7}}");
 	p = qjson_to_string(n, true);
+	/* one U+FFFD per malformed sequence, as QEMU prints them */
+	{
+		g_autoptr(JsonNode) bad = qjson_new_string(
+			"\xed\xa0\x80|\xc0" "f|\xf8\x88\x80\x80\x80|\x80");
+		g_autofree char *b = qjson_to_string(bad, false);
+
+		g_assert_cmpstr(b, ==, "\"\\uFFFD|\\uFFFDf|\\uFFFD|\\uFFFD\"");
+	}
 	g_assert_true(strstr(p, "{\n    \"QMP\": {\n        \"s\": "));
 }
 

@@ -5,9 +5,12 @@
  * and event line must be identical after masking timestamps and version
  * numbers.  A schema test compares the structure of every command's and
  * event's types in both introspections.  Exits 77 without QEMU.
- * QMP_DIFF_SLOW=1 adds the 64 MiB message-size limit (QEMU takes minutes).
+ * QMP_DIFF_SLOW=1 adds the 64 MiB message-size limit (QEMU takes minutes);
+ * QMP_DIFF_RANDOM=N sets the number of random inputs (default 1000),
+ * QMP_DIFF_SEED their seed.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "libqmp.h"
@@ -28,6 +31,7 @@ typedef struct Transcript {
 	const char *name;
 	const char *args[4];
 	const Step *steps;
+	bool bytewise; /* every step one byte per write */
 } Transcript;
 
 #define CAPS { "{\"execute\":\"qmp_capabilities\"}" }
@@ -163,19 +167,23 @@ static const Transcript transcripts[] = {
 	{ "requests", { NULL }, requests },
 	{ "requests-bytewise", { NULL }, requests_bytewise },
 	{ "json-errors", { NULL }, json_errors },
+	{ "json-errors-bytewise", { NULL }, json_errors, true },
+	{ "ids-bytewise", { NULL }, ids, true },
 	{ "ids", { NULL }, ids },
 	{ "oob", { NULL }, oob },
 	{ "run-state", { NULL }, run_state },
 	{ "prelaunch", { "-S", "-name", "guest0", NULL }, prelaunch },
 	{ "queries", { NULL }, queries },
+	{ "memdev", { "-object", "memory-backend-ram,id=m0,size=64M", NULL },
+	  queries },
 	{ "quit", { NULL }, quit },
 };
 
-static void send_step(QmpConn *c, const Step *s)
+static void send_step(QmpConn *c, const Step *s, bool bytewise)
 {
 	size_t len = s->len ? s->len : strlen(s->in), i;
 
-	if (s->flags & STEP_BYTEWISE) {
+	if (bytewise || (s->flags & STEP_BYTEWISE)) {
 		for (i = 0; i < len; i++)
 			qmp_send_bytes(c, s->in + i, 1);
 	} else {
@@ -203,7 +211,7 @@ static GPtrArray *play(const char *binary, const Transcript *t)
 		g_autofree char *tag = g_strdup_printf("\"id\": \"sync%d\"",
 						       n - 1);
 
-		send_step(c, s);
+		send_step(c, s, t->bytewise);
 		if (s->flags & STEP_NOSYNC) {
 			while ((line = qmp_recv_line(c, 2000))) {
 				g_ptr_array_add(out, qmp_mask(line));
@@ -292,6 +300,80 @@ static void test_limit(gconstpointer data)
 	got = play(qmp_test_binary(), &t);
 	compare(want, got);
 	g_string_free(in, TRUE);
+}
+
+/* ---- random inputs: JSON-ish fragments, both servers in lockstep ---- */
+
+static const char *const fragments[] = {
+	"{", "}", "[", "]", ":", ",", "\"", "'", "\\", "u", "0", "1", "9",
+	"-", "+", ".", "e", "E", "true", "null", "fals", "\"execute\"",
+	"\"query-name\"", "\"id\"", "\"arguments\"", " ", "\n", "\t",
+	"\x1f", "\x7f", "\xc3\xa9", "\xc0", "\x80", "\xed\xa0\x80",
+	"\xfe", "a", "Z", "\\u00", "\\ud83d", "\\ude00", "%",
+	"\"exec-oob\"", "\"enable\"", "1\xc3", "12", "1.", ".5", "e5",
+	"\\\"", "\\'", "[[", "]]", "{\"a\":", "\"x\"}",
+	"\xf0\x9f\x98\x80", "\xf8\x88\x80\x80\x80", "\xef\xbf\xbe",
+	"\xf4\x90\x80\x80",
+};
+
+/* Send @in, then 0xFF (resynchronise) and a sync command; read replies. */
+static GPtrArray *exchange(QmpConn *c, const GString *in, int n)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *sync = g_strdup_printf(
+		"\xff{\"execute\":\"query-name\",\"id\":\"r%d\"}", n);
+	g_autofree char *tag = g_strdup_printf("\"id\": \"r%d\"", n);
+	char *line;
+
+	qmp_send_bytes(c, in->str, in->len);
+	qmp_send(c, sync);
+	while ((line = qmp_recv_line(c, QMP_TIMEOUT_MS))) {
+		bool done = strstr(line, tag) != NULL;
+
+		g_ptr_array_add(out, qmp_mask(line));
+		g_free(line);
+		if (done)
+			break;
+	}
+	g_assert_nonnull(line);
+	return out;
+}
+
+static void test_random(void)
+{
+	const char *env = g_getenv("QMP_DIFF_RANDOM");
+	int i, j, n = env ? atoi(env) : 1000;
+	QmpProc *pq = qmp_proc_start(qmp_qemu_binary(), NULL);
+	QmpProc *pk = qmp_proc_start(qmp_test_binary(), NULL);
+	QmpConn *q = qmp_conn_negotiated(pq->sock);
+	QmpConn *k = qmp_conn_negotiated(pk->sock);
+	const char *seed = g_getenv("QMP_DIFF_SEED");
+	GRand *rnd = g_rand_new_with_seed(seed ? atoi(seed) : 20260522);
+	GString *in = g_string_new(NULL);
+
+	for (i = 0; i < n && !g_test_failed(); i++) {
+		g_autoptr(GPtrArray) want = NULL, got = NULL;
+		int len = g_rand_int_range(rnd, 1, 21);
+
+		g_string_truncate(in, 0);
+		for (j = 0; j < len; j++)
+			g_string_append(in, fragments[g_rand_int_range(rnd, 0,
+				G_N_ELEMENTS(fragments))]);
+		want = exchange(q, in, i);
+		got = exchange(k, in, i);
+		compare(want, got);
+		if (g_test_failed()) {
+			g_autofree char *esc = g_strescape(in->str, NULL);
+
+			g_test_message("input %d: \"%s\"", i, esc);
+		}
+	}
+	g_string_free(in, TRUE);
+	g_rand_free(rnd);
+	qmp_conn_free(q);
+	qmp_conn_free(k);
+	qmp_proc_free(pq);
+	qmp_proc_free(pk);
 }
 
 /* ---- schema: the structure behind each command and event ---- */
@@ -473,5 +555,6 @@ int main(int argc, char **argv)
 		g_test_add_data_func("/qmp-diff/limit/size", "size",
 				     test_limit);
 	g_test_add_func("/qmp-diff/schema", test_schema);
+	g_test_add_func("/qmp-diff/random", test_random);
 	return g_test_run();
 }

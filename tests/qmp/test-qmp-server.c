@@ -19,6 +19,9 @@
 
 #include "libqmp.h"
 
+/* what every VMM started here gets, as in qmp_proc_start() */
+#define NONE_MACHINE "-machine", "none", "-display", "none", "-nodefaults"
+
 static bool real_binary(void)
 {
 	const char *b = g_getenv("KVMAGE_BINARY");
@@ -68,6 +71,31 @@ static void test_clients(void)
 	for (i = 0; i < 4; i++)
 		qmp_conn_free(c[i]);
 	qmp_proc_free(p);
+}
+
+/* Two -qmp sockets: separate servers, events reach clients of both. */
+static void test_two_monitors(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("qmp-test-XXXXXX", NULL);
+	g_autofree char *sock = g_build_filename(dir, "second.sock", NULL);
+	g_autofree char *qmp = g_strdup_printf("unix:%s,server=on,wait=off",
+					       sock);
+	const char *args[] = { "-qmp", qmp, NULL };
+	QmpProc *p = qmp_proc_start(NULL, args);
+	QmpConn *a = qmp_conn_negotiated(p->sock);
+	QmpConn *b = qmp_conn_negotiated(sock);
+	g_autofree char *r = NULL, *ev = NULL;
+
+	r = qmp_cmd_line(b, "{\"execute\":\"stop\"}");
+	g_assert_cmpstr(r, ==, "{\"return\": {}}");
+	ev = qmp_event_wait(a, "STOP", QMP_TIMEOUT_MS);
+	g_assert_nonnull(ev);
+	g_free(qmp_cmd_line(a, "{\"execute\":\"cont\"}"));
+	qmp_conn_free(a);
+	qmp_conn_free(b);
+	qmp_proc_free(p);
+	unlink(sock);
+	rmdir(dir);
 }
 
 static void test_vanishing(void)
@@ -323,6 +351,8 @@ static int run_status(const char *const *args, char **err_out)
 	int status, i;
 
 	g_ptr_array_add(argv, (char *)qmp_test_binary());
+	g_ptr_array_add(argv, "-machine");
+	g_ptr_array_add(argv, "none");
 	for (i = 0; args[i]; i++)
 		g_ptr_array_add(argv, (char *)args[i]);
 	g_ptr_array_add(argv, NULL);
@@ -335,7 +365,7 @@ static int run_status(const char *const *args, char **err_out)
 
 static void test_bad_options(void)
 {
-	static const char *const bad[][3] = {
+	static const char *const bad[][5] = {
 		{ "-qmp", "foo:bar", NULL },
 		{ "-qmp", "unix:/tmp/x,server=maybe", NULL },
 		{ "-qmp", "unix:/tmp/x,bogus=1", NULL },
@@ -345,6 +375,7 @@ static void test_bad_options(void)
 		{ "-chardev", "file,id=x,path=/tmp/x", NULL },
 		{ "-qmp", "unix:/nonexistent-dir/x.sock,server=on,wait=off",
 		  NULL },
+		{ "-qmp", "stdio", "-qmp", "stdio", NULL },
 	};
 	guint i;
 
@@ -365,7 +396,7 @@ static void test_chardev_mon(void)
 	g_autofree char *sock = g_build_filename(dir, "m.sock", NULL);
 	g_autofree char *cd = g_strdup_printf(
 		"socket,id=mon0,path=%s,server=on,wait=off", sock);
-	const char *argv[] = { qmp_test_binary(), "-chardev", cd, "-mon",
+	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-chardev", cd, "-mon",
 			       "chardev=mon0,mode=control", NULL };
 	GPid pid;
 	QmpConn *c;
@@ -392,7 +423,7 @@ static void test_wait_on(void)
 	g_autofree char *dir = g_dir_make_tmp("qmp-test-XXXXXX", NULL);
 	g_autofree char *sock = g_build_filename(dir, "w.sock", NULL);
 	g_autofree char *qmp = g_strdup_printf("unix:%s,server=on", sock);
-	const char *argv[] = { qmp_test_binary(), "-qmp", qmp, NULL };
+	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", qmp, NULL };
 	g_autofree char *r = NULL;
 	struct stat st;
 	QmpConn *c;
@@ -421,7 +452,7 @@ static void test_client_mode(void)
 	g_autofree char *dir = g_dir_make_tmp("qmp-test-XXXXXX", NULL);
 	g_autofree char *sock = g_build_filename(dir, "c.sock", NULL);
 	g_autofree char *qmp = g_strdup_printf("unix:%s", sock);
-	const char *argv[] = { qmp_test_binary(), "-qmp", qmp, NULL };
+	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", qmp, NULL };
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	g_autofree char *r = NULL;
 	QmpConn *c = g_new0(QmpConn, 1);
@@ -472,7 +503,7 @@ static void test_tcp(void)
 	int port = free_port(), fd, i;
 	g_autofree char *qmp = g_strdup_printf("tcp::%d,server=on,wait=off",
 					       port);
-	const char *argv[] = { qmp_test_binary(), "-qmp", qmp, NULL };
+	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", qmp, NULL };
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_port = htons(port) };
 	char buf[16] = "";
@@ -501,7 +532,7 @@ static void test_tcp(void)
 
 static void test_stdio(void)
 {
-	const char *argv[] = { qmp_test_binary(), "-qmp", "stdio", NULL };
+	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", "stdio", NULL };
 	g_autofree char *out = NULL;
 	GError *err = NULL;
 	const char *in = "{\"execute\":\"qmp_capabilities\"}"
@@ -534,6 +565,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/qmp-server/socket-mode", test_socket_mode);
 	g_test_add_func("/qmp-server/clients", test_clients);
+	g_test_add_func("/qmp-server/two-monitors", test_two_monitors);
 	g_test_add_func("/qmp-server/vanishing", test_vanishing);
 	g_test_add_func("/qmp-server/flood", test_flood);
 	g_test_add_func("/qmp-server/quit", test_quit);
