@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "accel/kvm.h"
-#include "backends/hostmem.h"
 #include "hw/machine-qmp.h"
 #include "monitor/qmp-machine.h"
 #include "system/runstate.h"
@@ -100,27 +99,12 @@ static bool machine_qmp_cpus(void *opaque, CpuInfoFastList **ret, GError **errp)
 	return true;
 }
 
-static bool machine_qmp_memdevs(void *opaque, MemdevList **ret, GError **errp)
+static bool machine_qmp_memdevs(void *opaque, MemdevList **ret,
+				GError **errp)
 {
 	Machine *m = opaque;
-	MemdevList **tail = ret;
 
-	for (unsigned i = 0; i < m->backends->len; i++) {
-		HostMemBackend *be = g_ptr_array_index(m->backends, i);
-		Memdev *md = g_new0(Memdev, 1);
-
-		md->has_id = true;
-		md->id = g_strdup(be->id);
-		md->size = be->size;
-		md->merge = be->merge;
-		md->dump = be->dump;
-		md->prealloc = be->prealloc;
-		md->share = be->share;
-		md->policy = HOST_MEM_POLICY_DEFAULT;
-		*tail = g_new0(MemdevList, 1);
-		(*tail)->value = md;
-		tail = &(*tail)->next;
-	}
+	*ret = qmp_memdev_list(m->backends);
 	return true;
 }
 
