@@ -75,7 +75,7 @@ struct kvm_access_log {
 		void *skipped_bitmap; /* out, optional (NULL): skipped pages */
 		__u64 padding2;
 	};
-	__u64 pages_accessed; /* out: bits set in bitmap (GET), cleared */
+	__u64 pages_accessed; /* out: GET: bits set in bitmap; CLEAR: cleared */
 	__u64 pages_skipped;  /* out: pages not examined (FAST_ONLY) */
 	__u64 reserved[4];    /* in: must be zero */
 };
