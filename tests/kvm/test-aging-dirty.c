@@ -11,7 +11,8 @@
  * be >= 99%, and a second dirty-log client (standing in for migration)
  * must still see every hot page aging consumed.  rw=read: the dirty log
  * cannot see reads, so the hot set must age like the cold set and the
- * coverage must say reads are invisible.
+ * coverage must say reads are invisible.  pattern=phases: scans inside
+ * the SYNC hook follow the moving hot set within two intervals.
  */
 #include <string.h>
 #include <glib.h>
@@ -27,6 +28,7 @@
 #define SCANS	 6
 #define COLD_AGE 2 /* scans: cold means not written in the last two */
 #define IVAL_MS	 100
+#define HOTCOLD	 "size=64M hot=4M pattern=hotcold passes=0 rw="
 
 static gint syncs;
 static uint64_t data_gpa, data_size, hot_size; /* from SYNC 1 */
@@ -61,14 +63,13 @@ typedef struct Rig {
 	DirtyLogAging *da;
 } Rig;
 
-static bool rig_start(Rig *r, const char *elf, const char *rw)
+static bool rig_start(Rig *r, const char *elf, const char *append,
+		      TestdevSyncFn hook)
 {
-	g_autofree char *append =
-		g_strdup_printf("size=64M hot=4M pattern=hotcold rw=%s passes=0",
-				rw);
-	char *argv[] = { "kvmage", "-m",      "96M",	   "-smp",
-			 "1",	   "-kernel", (char *)elf, "-append",
-			 append,   "-serial", "none",	   NULL };
+	char *argv[] = { "kvmage",    "-m",	 "96M",
+			 "-smp",      "1",	 "-kernel",
+			 (char *)elf, "-append", (char *)append,
+			 "-serial",   "none",	 NULL };
 	g_autoptr(GError) err = NULL;
 
 	memset(r, 0, sizeof(*r));
@@ -87,8 +88,7 @@ static bool rig_start(Rig *r, const char *elf, const char *rw)
 			 &dirty_log_coverage, &err);
 	g_assert_no_error(err);
 	r->da = dirty_log_aging_new(r->dl, r->a);
-	testdev_set_sync_hook(machine_device_state(r->m, "testdev"), on_sync,
-			      NULL);
+	testdev_set_sync_hook(machine_device_state(r->m, "testdev"), hook, r);
 	g_atomic_int_set(&syncs, 0);
 	data_gpa = data_size = hot_size = 0;
 	g_assert_true(machine_start(r->m, &err));
@@ -195,7 +195,7 @@ static void test_write(void)
 	Rig r;
 
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
-	if (!rig_start(&r, elf, "write"))
+	if (!rig_start(&r, elf, HOTCOLD "write", on_sync))
 		return;
 	mig = dirty_log_client_add(r.dl, "migration");
 	g_assert_true(wait_syncs(1, 20000));
@@ -250,7 +250,7 @@ static void test_read(void)
 	Rig r;
 
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
-	if (!rig_start(&r, elf, "read"))
+	if (!rig_start(&r, elf, HOTCOLD "read", on_sync))
 		return;
 	g_assert_true(wait_syncs(1, 20000));
 	rig_scans(&r, SCANS);
@@ -271,10 +271,96 @@ static void test_read(void)
 	rig_stop(&r);
 }
 
+/*
+ * pattern=phases: the hot set moves to the next 4 MiB region every PHASE
+ * passes.  Here the scan runs inside the SYNC hook (vCPU thread, guest
+ * stopped between passes), so scan k follows pass k exactly and the truth
+ * is exact: after pass p the pages written in passes p and p - 1 are the
+ * hot ones (age < COLD_AGE).  A move is followed within two intervals.
+ */
+#define PHASE	    2
+#define PHASE_SCANS 12
+
+typedef struct PhaseRun {
+	int scans, evaluated, errors;
+	double worst_precision, worst_recall;
+} PhaseRun;
+
+static PhaseRun phase_run;
+
+static uint64_t phase_region(uint64_t pass)
+{
+	return pass / PHASE % (data_size / hot_size);
+}
+
+static void phase_eval(Rig *r, uint64_t pass)
+{
+	uint64_t tp = 0, fp = 0, fn = 0;
+	uint64_t now = phase_region(pass), prev = phase_region(pass - 1);
+
+	for (uint64_t off = 0; off < data_size; off += PG) {
+		uint64_t region = off / hot_size;
+		bool hot = region == now || region == prev;
+		bool said_hot = aging_page_age(r->a, data_gpa + off) < COLD_AGE;
+
+		tp += hot && said_hot;
+		fp += !hot && said_hot;
+		fn += hot && !said_hot;
+	}
+	phase_run.worst_precision =
+		MIN(phase_run.worst_precision, (double)tp / (tp + fp));
+	phase_run.worst_recall =
+		MIN(phase_run.worst_recall, (double)tp / (tp + fn));
+	phase_run.evaluated++;
+}
+
+static void on_sync_scan(void *opaque, const struct ucall *uc)
+{
+	Rig *r = opaque;
+	g_autoptr(GError) err = NULL;
+
+	on_sync(NULL, uc);
+	if (phase_run.scans >= PHASE_SCANS)
+		return;
+	if (!dirty_log_aging_scan(r->da, 1, &err)) {
+		phase_run.errors++;
+		return;
+	}
+	phase_run.scans++;
+	/* Stage 1 is the fill; stage 2 + p ends pass p. */
+	if (uc->args[0] >= 3)
+		phase_eval(r, uc->args[0] - 2);
+}
+
+static void test_phases(void)
+{
+	const char *elf;
+	Rig r;
+
+	HARNESS_GUEST_OR_SKIP(elf, "workload");
+	phase_run = (PhaseRun){ 0, 0, 0, 1.0, 1.0 };
+	if (!rig_start(&r, elf,
+		       "size=64M hot=4M pattern=phases phase=" G_STRINGIFY(
+			       PHASE) " passes=0 rw=write", on_sync_scan))
+		return;
+	g_assert_true(wait_syncs(PHASE_SCANS + 1, 20000));
+	vcpu_pause_all(r.m);
+	g_test_message("phases: %d scans, %d evaluated, worst precision %.4f "
+		       "recall %.4f",
+		       phase_run.scans, phase_run.evaluated,
+		       phase_run.worst_precision, phase_run.worst_recall);
+	g_assert_cmpint(phase_run.errors, ==, 0);
+	g_assert_cmpint(phase_run.evaluated, ==, PHASE_SCANS - 2);
+	g_assert_cmpfloat(phase_run.worst_precision, >=, 0.99);
+	g_assert_cmpfloat(phase_run.worst_recall, >=, 0.99);
+	rig_stop(&r);
+}
+
 int main(int argc, char **argv)
 {
 	harness_init(&argc, &argv);
 	g_test_add_func("/kvm/aging-dirty/write", test_write);
 	g_test_add_func("/kvm/aging-dirty/read", test_read);
+	g_test_add_func("/kvm/aging-dirty/phases", test_phases);
 	return g_test_run();
 }
