@@ -22,6 +22,11 @@
  * Chunks: KVM_CLEAR_DIRTY_LOG write-protects the cleared pages under the
  * MMU lock; each call covers at most DIRTY_LOG_CLEAR_CHUNK pages, and
  * only words with bits set are cleared, so no call holds the lock long.
+ * 256 pages (1 MiB, four bitmap words) measured on the kvm_pvm host
+ * (shadow paging): 13-60 us per fully dirty call (50-100 ns/page), while
+ * the per-call overhead (~2 us) stays small against it.  Rare calls of
+ * the first, all-dirty scan took 3-8 ms of wall time but 50-140 us of
+ * CPU (the harvest thread was preempted on the 2-core host).
  *
  * Sees writes only: a page the guest only reads is never dirty.
  *
