@@ -91,7 +91,8 @@ static bool dirty_log_add_slot(void *opaque, uint64_t off, uint64_t len,
 	sl->info.gpa = ctx->bank->gpa + off;
 	sl->info.npages = len >> AGING_PAGE_SHIFT;
 	sl->info.bank = ctx->bank;
-	sl->hva = (char *)ctx->bank->host + off;
+	/* Offline test banks have no host mapping. */
+	sl->hva = ctx->bank->host ? (char *)ctx->bank->host + off : NULL;
 	sl->nwords = (sl->info.npages + BITS_PER_LONG - 1) / BITS_PER_LONG;
 	sl->scratch = g_new0(unsigned long, sl->nwords);
 	g_mutex_init(&sl->lock);
