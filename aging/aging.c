@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The aging core: implicit per-page ages (last-access scan numbers), the
+ * age histogram and the harvest thread.  See include/aging/aging.h.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aging/aging.h"
+#include "util/error.h"
+
+#define BITS_PER_LONG (8 * sizeof(unsigned long))
+
+typedef struct AgingRange {
+	uint64_t gpa;
+	uint64_t size;
+	uint64_t page_size;
+	unsigned unit_shift; /* log2(page_size / 4 KiB) */
+	uint64_t nr_units;
+	uint16_t *last; /* last-access scan number per unit */
+} AgingRange;
+
+struct Aging {
+	char *name;
+	GMutex lock; /* protects everything below */
+	uint64_t interval_ms;
+	uint64_t now; /* scan number (intervals since creation) */
+	uint64_t scans;
+	gint skipped;	     /* atomic: scans skipped while busy */
+	guint pending_ticks; /* atomic: intervals of skipped scans */
+	GArray *ranges;	     /* AgingRange, sorted by gpa */
+	AgingCoverage coverage;
+	AgingCost last_cost;
+	uint64_t scan_core_ns, scan_written; /* of the scan in progress */
+};
+
+Aging *aging_new(const char *name, RamList *ram, HostMemBackend *backend,
+		 uint64_t interval_ms, const AgingCoverage *cov, GError **errp)
+{
+	Aging *a = g_new0(Aging, 1);
+	RamBank *b;
+
+	a->name = g_strdup(name);
+	g_mutex_init(&a->lock);
+	a->interval_ms = interval_ms ? interval_ms : 1;
+	a->coverage = *cov;
+	a->ranges = g_array_new(false, true, sizeof(AgingRange));
+	if (!ram)
+		return a;
+	ram_for_each_bank(ram, b) {
+		if (b->type != RAM_BANK_RAM ||
+		    (backend && b->backend != backend))
+			continue;
+		if (!aging_add_range(a, b->gpa, b->size, b->page_size, errp)) {
+			aging_free(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+void aging_free(Aging *a)
+{
+	if (!a)
+		return;
+	for (guint i = 0; i < a->ranges->len; i++)
+		g_free(g_array_index(a->ranges, AgingRange, i).last);
+	g_array_free(a->ranges, true);
+	g_mutex_clear(&a->lock);
+	g_free(a->name);
+	g_free(a);
+}
+
+const char *aging_name(Aging *a)
+{
+	return a->name;
+}
+
+/* Setup only (before scans start): no lock. */
+bool aging_add_range(Aging *a, uint64_t gpa, uint64_t size, uint64_t page_size,
+		     GError **errp)
+{
+	AgingRange r = { gpa, size, page_size };
+	guint i;
+
+	if (page_size < (1u << AGING_PAGE_SHIFT) ||
+	    (page_size & (page_size - 1)) || !size || size % page_size ||
+	    gpa % page_size) {
+		error_setg(errp,
+			   "%s: range 0x%" G_GINT64_MODIFIER
+			   "x+0x%" G_GINT64_MODIFIER
+			   "x is not aligned to its page size %" G_GUINT64_FORMAT,
+			   a->name, gpa, size, page_size);
+		return false;
+	}
+	r.unit_shift = __builtin_ctzll(page_size) - AGING_PAGE_SHIFT;
+	r.nr_units = size / page_size;
+	r.last = g_try_new(uint16_t, r.nr_units);
+	if (!r.last) {
+		error_setg(errp,
+			   "%s: out of memory for %" G_GUINT64_FORMAT
+			   " page ages",
+			   a->name, r.nr_units);
+		return false;
+	}
+	/* Age 0 everywhere: nothing is called cold before it was watched. */
+	for (uint64_t u = 0; u < r.nr_units; u++)
+		r.last[u] = (uint16_t)a->now;
+	for (i = 0; i < a->ranges->len; i++) {
+		if (g_array_index(a->ranges, AgingRange, i).gpa > gpa)
+			break;
+	}
+	g_array_insert_val(a->ranges, i, r);
+	return true;
+}
+
+static inline unsigned aging_age(const Aging *a, uint16_t last)
+{
+	unsigned age = (uint16_t)((uint16_t)a->now - last);
+
+	return MIN(age, AGING_AGE_MAX);
+}
+
+/* Clamp every age to AGING_AGE_MAX so none can wrap.  Lock held. */
+static void aging_sweep(Aging *a)
+{
+	uint16_t floor = (uint16_t)(a->now - AGING_AGE_MAX);
+
+	for (guint i = 0; i < a->ranges->len; i++) {
+		AgingRange *r = &g_array_index(a->ranges, AgingRange, i);
+
+		for (uint64_t u = 0; u < r->nr_units; u++) {
+			if ((uint16_t)((uint16_t)a->now - r->last[u]) >
+			    AGING_AGE_MAX)
+				r->last[u] = floor;
+		}
+	}
+}
+
+bool aging_scan_begin(Aging *a, unsigned ticks)
+{
+	uint64_t old;
+
+	if (!g_mutex_trylock(&a->lock)) {
+		/* Atomics: we do not hold the lock here. */
+		g_atomic_int_inc(&a->skipped);
+		g_atomic_int_add((gint *)&a->pending_ticks, ticks);
+		return false;
+	}
+	ticks += g_atomic_int_and(&a->pending_ticks, 0);
+	ticks = CLAMP(ticks, 1, AGING_SWEEP_SCANS);
+	old = a->now;
+	a->now += ticks;
+	if (old / AGING_SWEEP_SCANS != a->now / AGING_SWEEP_SCANS)
+		aging_sweep(a);
+	a->scan_core_ns = 0;
+	a->scan_written = 0;
+	return true;
+}
+
+/* Set bits of @bm[0..nbits) into the units of @r from @first.  Lock held. */
+static uint64_t aging_mark(Aging *a, AgingRange *r, uint64_t first,
+			   const unsigned long *bm, uint64_t nbits)
+{
+	uint16_t now = (uint16_t)a->now;
+	uint64_t nwords = (nbits + BITS_PER_LONG - 1) / BITS_PER_LONG;
+	uint64_t written = 0, next = 0;
+
+	for (uint64_t w = 0; w < nwords; w++) {
+		unsigned long word = bm[w];
+
+		while (word) {
+			uint64_t bit = w * BITS_PER_LONG + __builtin_ctzl(word);
+			uint64_t unit = (first + bit) >> r->unit_shift;
+
+			word &= word - 1;
+			if (bit >= nbits)
+				break;
+			/* One write per huge page, however many bits. */
+			if (written && unit < next)
+				continue;
+			r->last[unit] = now;
+			next = unit + 1;
+			written++;
+		}
+	}
+	return written;
+}
+
+uint64_t aging_update(Aging *a, uint64_t gpa, const unsigned long *bitmap,
+		      uint64_t npages)
+{
+	gint64 t0 = g_get_monotonic_time();
+	uint64_t written = 0;
+	uint64_t end = gpa + (npages << AGING_PAGE_SHIFT);
+
+	for (guint i = 0; i < a->ranges->len; i++) {
+		AgingRange *r = &g_array_index(a->ranges, AgingRange, i);
+		uint64_t lo = MAX(gpa, r->gpa), hi = MIN(end, r->gpa + r->size);
+		uint64_t skip;
+
+		if (lo >= hi)
+			continue;
+		/* Only whole-word starts keep the walk simple and cheap. */
+		skip = (lo - gpa) >> AGING_PAGE_SHIFT;
+		if (skip % BITS_PER_LONG) {
+			g_warning("aging %s: unaligned update at 0x%" PRIx64,
+				  a->name, lo);
+			continue;
+		}
+		written += aging_mark(a, r, (lo - r->gpa) >> AGING_PAGE_SHIFT,
+				      bitmap + skip / BITS_PER_LONG,
+				      (hi - lo) >> AGING_PAGE_SHIFT);
+	}
+	a->scan_written += written;
+	a->scan_core_ns += (g_get_monotonic_time() - t0) * 1000;
+	return written;
+}
+
+bool aging_covers(Aging *a, uint64_t gpa, uint64_t npages)
+{
+	uint64_t end = gpa + (npages << AGING_PAGE_SHIFT);
+
+	for (guint i = 0; i < a->ranges->len; i++) {
+		AgingRange *r = &g_array_index(a->ranges, AgingRange, i);
+
+		if (gpa < r->gpa + r->size && r->gpa < end)
+			return true;
+	}
+	return false;
+}
+
+void aging_scan_end(Aging *a, const AgingCost *cost)
+{
+	a->last_cost = *cost;
+	a->last_cost.core_ns = a->scan_core_ns;
+	a->last_cost.written = a->scan_written;
+	a->scans++;
+	g_mutex_unlock(&a->lock);
+}
+
+uint64_t aging_hist_edge_ms(unsigned bin)
+{
+	if (bin == 0)
+		return 0;
+	return (uint64_t)AGING_HIST_BASE_MS << (bin - 1);
+}
+
+unsigned aging_hist_bin(uint64_t ms)
+{
+	unsigned bin = 0;
+
+	while (bin + 1 < AGING_HIST_BINS && ms >= aging_hist_edge_ms(bin + 1))
+		bin++;
+	return bin;
+}
+
+void aging_query(Aging *a, uint64_t cold_ms, AgingStats *st)
+{
+	memset(st, 0, sizeof(*st));
+	g_mutex_lock(&a->lock);
+	st->interval_ms = a->interval_ms;
+	st->scans = a->scans;
+	st->skipped = g_atomic_int_get(&a->skipped);
+	st->cold_ms = cold_ms;
+	st->last_cost = a->last_cost;
+	st->coverage = a->coverage;
+	for (guint i = 0; i < a->ranges->len; i++) {
+		AgingRange *r = &g_array_index(a->ranges, AgingRange, i);
+
+		st->total_bytes += r->size;
+		for (uint64_t u = 0; u < r->nr_units; u++) {
+			unsigned age = aging_age(a, r->last[u]);
+			uint64_t ms = (uint64_t)age * a->interval_ms;
+
+			if (age == AGING_AGE_MAX)
+				ms = UINT64_MAX;
+			st->hist_bytes[aging_hist_bin(ms)] += r->page_size;
+			if (ms >= cold_ms)
+				st->cold_bytes += r->page_size;
+		}
+	}
+	g_mutex_unlock(&a->lock);
+}
+
+int aging_page_age(Aging *a, uint64_t gpa)
+{
+	int age = -1;
+
+	g_mutex_lock(&a->lock);
+	for (guint i = 0; i < a->ranges->len; i++) {
+		AgingRange *r = &g_array_index(a->ranges, AgingRange, i);
+
+		if (gpa >= r->gpa && gpa - r->gpa < r->size) {
+			age = aging_age(a,
+					r->last[(gpa - r->gpa) / r->page_size]);
+			break;
+		}
+	}
+	g_mutex_unlock(&a->lock);
+	return age;
+}

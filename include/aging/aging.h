@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The aging core: an idle age for every guest page of one memdev, fed by
+ * per-scan "accessed since the previous scan" bitmaps from any harvest
+ * backend (dirty-log today).  The core never knows which backend fed it;
+ * the backend states what it can see in an AgingCoverage.
+ *
+ * Storage: one uint16_t per tracking unit holding the number (mod 2^16)
+ * of the last scan that saw the unit accessed.  A unit is a backing page:
+ * 4 KiB normally, a whole huge page (e.g. 2 MiB) for hugetlb banks, so a
+ * huge page is counted once at its size.  That is at most 2 bytes per
+ * 4 KiB page.  The age in scans is (uint16_t)(now - last).
+ *
+ * Cost: because the age is implicit, a scan writes only the units its
+ * bitmap marks accessed.  aging_update() walks the bitmap a word at a
+ * time and visits only set bits: O(bitmap words + set bits), independent
+ * of how many pages sit idle.  Advancing the scan number is O(1).
+ *
+ * Wrap: ages saturate at AGING_AGE_MAX scans.  Whenever the scan number
+ * crosses a multiple of AGING_SWEEP_SCANS, one O(units) sweep clamps every
+ * age above AGING_AGE_MAX back to it, so no age ever reaches 2^16 and
+ * aliases (max before a sweep: 32768 + 2 * 8192 - 1 < 65536).  Amortised
+ * that is one unit touch per 8192 scans.
+ *
+ * Start: a new memdev's pages start at age 0 ("just seen"): a backend that
+ * cannot see the past never reports cold what it has not observed.
+ *
+ * Histogram (per memdev, in milliseconds, age * interval): bins grow
+ * exponentially like MGLRU's working-set histogram.  Bin 0 is
+ * [0, 100 ms), bin k (1..14) is [100 * 2^(k-1), 100 * 2^k) ms, bin 15 is
+ * [1638400 ms, infinity), which also holds saturated ages.
+ *
+ * Locking: an Aging has one mutex.  aging_scan_begin() takes it (trylock:
+ * a contended scan is skipped and counted, never waited for),
+ * aging_update() runs with it held and aging_scan_end() drops it.  The
+ * query functions take it.  Nothing here is called from vCPU threads.
+ */
+#ifndef AGING_AGING_H
+#define AGING_AGING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "system/ram.h"
+
+#define AGING_AGE_MAX	   32768u /* saturation, in scans */
+#define AGING_SWEEP_SCANS  8192u  /* clamp sweep period, in scans */
+#define AGING_HIST_BINS	   16
+#define AGING_HIST_BASE_MS 100
+#define AGING_PAGE_SHIFT   12
+
+/* What the backend can see. */
+typedef struct AgingCoverage {
+	const char *backend; /* "dirty-log", ... (static string) */
+	bool reads;	     /* guest reads mark pages accessed */
+	bool writes;	     /* guest writes mark pages accessed */
+	double sampled;	     /* fraction of pages tracked per scan (1.0) */
+	const char *note;    /* static: why something is invisible, or NULL */
+} AgingCoverage;
+
+/* Cost of one scan. */
+typedef struct AgingCost {
+	uint64_t kernel_ns; /* in harvest ioctls, measured by the caller */
+	uint64_t user_ns;   /* userspace harvest work, core included */
+	uint64_t core_ns;   /* of which aging_update(), measured by the core */
+	uint64_t pages;	    /* 4 KiB pages covered by the scan */
+	uint64_t written;   /* age entries written */
+} AgingCost;
+
+typedef struct AgingStats {
+	uint64_t interval_ms;
+	uint64_t scans;	  /* completed scans */
+	uint64_t skipped; /* scans skipped because the state was busy */
+	uint64_t total_bytes;
+	uint64_t hist_bytes[AGING_HIST_BINS];
+	uint64_t cold_ms; /* threshold asked for */
+	uint64_t cold_bytes;
+	AgingCost last_cost;
+	AgingCoverage coverage;
+} AgingStats;
+
+typedef struct Aging Aging;
+
+/*
+ * Ages for the RAM banks of @ram backed by @backend (all RAM banks when
+ * NULL).  @name is the memdev id, for messages.
+ */
+Aging *aging_new(const char *name, RamList *ram, HostMemBackend *backend,
+		 uint64_t interval_ms, const AgingCoverage *cov, GError **errp);
+void aging_free(Aging *a);
+const char *aging_name(Aging *a);
+
+/* Add one range explicitly (aging_new() adds the banks); pure. */
+bool aging_add_range(Aging *a, uint64_t gpa, uint64_t size, uint64_t page_size,
+		     GError **errp);
+
+/*
+ * Start a scan that is @ticks intervals after the previous one (1
+ * normally, more after skips; clamped to 1..AGING_SWEEP_SCANS).  Takes the
+ * lock with a trylock: returns false if it is busy, counting a skip (then
+ * do not call update/end).  Harvest thread.
+ */
+bool aging_scan_begin(Aging *a, unsigned ticks);
+/*
+ * Mark accessed the pages whose bits are set in @bitmap (bit i: the 4 KiB
+ * page at @gpa + i * 4096), @npages bits.  Pages outside the memdev are
+ * ignored.  Returns the age entries written.  Between begin and end.
+ */
+uint64_t aging_update(Aging *a, uint64_t gpa, const unsigned long *bitmap,
+		      uint64_t npages);
+/* Does [gpa, gpa + npages pages) overlap the memdev?  No lock (fixed). */
+bool aging_covers(Aging *a, uint64_t gpa, uint64_t npages);
+/* Finish the scan with the caller's costs (core_ns is filled in). */
+void aging_scan_end(Aging *a, const AgingCost *cost);
+
+/* Histogram and counters; cold bytes are those idle >= @cold_ms. */
+void aging_query(Aging *a, uint64_t cold_ms, AgingStats *st);
+/* Age in scans of the page holding @gpa, or -1 if not tracked. */
+int aging_page_age(Aging *a, uint64_t gpa);
+/* Lower edge of histogram bin @bin in ms. */
+uint64_t aging_hist_edge_ms(unsigned bin);
+/* Bin of an idle time of @ms. */
+unsigned aging_hist_bin(uint64_t ms);
+
+/*
+ * Harvest thread: calls @scan every @interval_ms on its own GThread until
+ * aging_stop().  @scan harvests and feeds its Agings (begin/update/end);
+ * an error is counted and logged once, the thread goes on.
+ */
+typedef bool (*AgingScanFn)(void *opaque, unsigned ticks, GError **errp);
+typedef struct AgingThread AgingThread;
+
+AgingThread *aging_start(const char *name, uint64_t interval_ms,
+			 AgingScanFn scan, void *opaque, GError **errp);
+/* Stop and join; returns the number of scans run.  Any thread but it. */
+uint64_t aging_stop(AgingThread *t);
+
+#endif
