@@ -99,8 +99,7 @@ static bool machine_qmp_cpus(void *opaque, CpuInfoFastList **ret, GError **errp)
 	return true;
 }
 
-static bool machine_qmp_memdevs(void *opaque, MemdevList **ret,
-				GError **errp)
+static bool machine_qmp_memdevs(void *opaque, MemdevList **ret, GError **errp)
 {
 	Machine *m = opaque;
 

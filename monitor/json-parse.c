@@ -75,15 +75,14 @@ static void append_cp(GString *out, gunichar cp)
 }
 
 /* Decode the \u escape at @beg; returns bytes consumed or -1. */
-static int parse_ucode(Parser *p, JsonToken *t, const char *beg,
-		       GString *out)
+static int parse_ucode(Parser *p, JsonToken *t, const char *beg, GString *out)
 {
 	const char *ptr = beg + 2, *end = t->text + t->len;
 	long cp = hex4(ptr), lo;
 
 	ptr += 4;
-	if (cp >= 0xD800 && cp <= 0xDBFF && ptr + 1 < end &&
-	    ptr[0] == '\\' && ptr[1] == 'u') {
+	if (cp >= 0xD800 && cp <= 0xDBFF && ptr + 1 < end && ptr[0] == '\\' &&
+	    ptr[1] == 'u') {
 		lo = hex4(ptr + 2);
 		if (lo >= 0xDC00 && lo <= 0xDFFF) {
 			cp = 0x10000 + ((cp & 0x3FF) << 10) + (lo & 0x3FF);
@@ -101,8 +100,7 @@ static int parse_ucode(Parser *p, JsonToken *t, const char *beg,
 	return ptr - beg;
 }
 
-static int parse_escape(Parser *p, JsonToken *t, const char *s,
-			GString *out)
+static int parse_escape(Parser *p, JsonToken *t, const char *s, GString *out)
 {
 	static const char from[] = "\"'\\/bfnrt";
 	static const char to[] = "\"'\\/\b\f\n\r\t";
@@ -136,7 +134,7 @@ static JsonNode *parse_string(Parser *p, JsonToken *t)
 				g_string_append_len(out, s, n);
 			} else {
 				parse_error(p, "invalid UTF-8 sequence in "
-					    "string");
+					       "string");
 				n = -1;
 			}
 		}
@@ -225,8 +223,8 @@ static bool parse_pair(Parser *p, JsonObject *obj)
 static bool parse_members(Parser *p, JsonTokType close, JsonObject *obj,
 			  JsonArray *arr)
 {
-	const char *sep = obj ? "expected separator in dict"
-			      : "expected separator in list";
+	const char *sep = obj ? "expected separator in dict" :
+				"expected separator in list";
 	JsonNode *v;
 	JsonToken *t = peek(p);
 
@@ -264,8 +262,8 @@ static bool parse_members(Parser *p, JsonTokType close, JsonObject *obj,
 
 static JsonNode *parse_container(Parser *p, bool object)
 {
-	JsonNode *node = json_node_new(object ? JSON_NODE_OBJECT
-					      : JSON_NODE_ARRAY);
+	JsonNode *node =
+		json_node_new(object ? JSON_NODE_OBJECT : JSON_NODE_ARRAY);
 	JsonObject *obj = object ? json_object_new() : NULL;
 	JsonArray *arr = object ? NULL : json_array_new();
 
@@ -274,8 +272,8 @@ static JsonNode *parse_container(Parser *p, bool object)
 		json_node_take_object(node, obj);
 	else
 		json_node_take_array(node, arr);
-	if (!parse_members(p, object ? JSON_TOK_RCURLY : JSON_TOK_RSQUARE,
-			   obj, arr)) {
+	if (!parse_members(p, object ? JSON_TOK_RCURLY : JSON_TOK_RSQUARE, obj,
+			   arr)) {
 		json_node_unref(node);
 		return NULL;
 	}

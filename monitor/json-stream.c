@@ -39,12 +39,12 @@ enum lex_state {
 
 /* What a byte does in a state. */
 enum lex_action {
-	ACT_NEXT,	/* append the byte, go to *next */
-	ACT_SKIP,	/* drop the byte, go to *next */
-	ACT_TOKEN,	/* append the byte, emit token *type */
-	ACT_LOOKAHEAD,	/* emit token *type without the byte, relex it */
-	ACT_RESYNC,	/* leave recovery, relex the byte */
-	ACT_ERROR,	/* append the byte, emit an error token */
+	ACT_NEXT,      /* append the byte, go to *next */
+	ACT_SKIP,      /* drop the byte, go to *next */
+	ACT_TOKEN,     /* append the byte, emit token *type */
+	ACT_LOOKAHEAD, /* emit token *type without the byte, relex it */
+	ACT_RESYNC,    /* leave recovery, relex the byte */
+	ACT_ERROR,     /* append the byte, emit an error token */
 };
 
 struct JsonStream {
@@ -71,8 +71,8 @@ static enum lex_action lex_start(unsigned char c, enum lex_state *next,
 {
 	static const char structural[] = "{}[]:,";
 	static const JsonTokType structural_type[] = {
-		JSON_TOK_LCURLY, JSON_TOK_RCURLY, JSON_TOK_LSQUARE,
-		JSON_TOK_RSQUARE, JSON_TOK_COLON, JSON_TOK_COMMA,
+		JSON_TOK_LCURLY,  JSON_TOK_RCURLY, JSON_TOK_LSQUARE,
+		JSON_TOK_RSQUARE, JSON_TOK_COLON,  JSON_TOK_COMMA,
 	};
 	const char *p;
 
@@ -237,10 +237,18 @@ static void frame_token(JsonStream *s, JsonTokType type, GString *text)
 	GError *err = NULL;
 
 	switch (type) {
-	case JSON_TOK_LCURLY: s->braces++; break;
-	case JSON_TOK_RCURLY: s->braces--; break;
-	case JSON_TOK_LSQUARE: s->brackets++; break;
-	case JSON_TOK_RSQUARE: s->brackets--; break;
+	case JSON_TOK_LCURLY:
+		s->braces++;
+		break;
+	case JSON_TOK_RCURLY:
+		s->braces--;
+		break;
+	case JSON_TOK_LSQUARE:
+		s->brackets++;
+		break;
+	case JSON_TOK_RSQUARE:
+		s->brackets--;
+		break;
 	case JSON_TOK_ERROR:
 		g_set_error(&err, KVMAGE_ERROR, KVMAGE_ERROR_GENERIC,
 			    "JSON parse error, stray '%s'", text->str);
@@ -267,8 +275,8 @@ static void frame_token(JsonStream *s, JsonTokType type, GString *text)
 	memcpy(t->text, text->str, text->len + 1);
 	g_ptr_array_add(s->tokens, t);
 	s->token_size += text->len;
-	if ((s->braces > 0 || s->brackets > 0) &&
-	    s->braces >= 0 && s->brackets >= 0)
+	if ((s->braces > 0 || s->brackets > 0) && s->braces >= 0 &&
+	    s->brackets >= 0)
 		return;
 	msg = json_parse_tokens(s->tokens, &err);
 	frame_emit(s, msg, err);
@@ -381,8 +389,8 @@ JsonStream *json_stream_new(JsonStreamEmit emit, void *opaque)
 	return s;
 }
 
-void json_stream_set_limits(JsonStream *s, size_t max_size,
-			    size_t max_tokens, unsigned max_depth)
+void json_stream_set_limits(JsonStream *s, size_t max_size, size_t max_tokens,
+			    unsigned max_depth)
 {
 	s->max_size = MIN(max_size, (size_t)JSON_MAX_TOKEN_SIZE);
 	s->max_tokens = MIN(max_tokens, (size_t)JSON_MAX_TOKEN_COUNT);
@@ -428,8 +436,8 @@ JsonNode *json_parse_string(const char *str, size_t len, GError **errp)
 		g_propagate_error(errp, out->pdata[1]);
 		out->pdata[1] = NULL;
 	} else {
-		error_setg(errp, out->len ? "trailing data after JSON value"
-					  : "no JSON value");
+		error_setg(errp, out->len ? "trailing data after JSON value" :
+					    "no JSON value");
 	}
 	for (i = 0; i < out->len; i += 2) {
 		if (out->pdata[i])

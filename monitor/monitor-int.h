@@ -17,12 +17,12 @@ typedef enum {
 
 /* One configured monitor endpoint (-qmp, or -chardev + -mon). */
 typedef struct MonitorConfig {
-	char *id;	/* chardev id, NULL for -qmp */
-	char *opt;	/* the option text, for messages */
+	char *id;  /* chardev id, NULL for -qmp */
+	char *opt; /* the option text, for messages */
 	MonitorKind kind;
-	char *path;	/* MON_UNIX */
-	char *host;	/* MON_TCP */
-	char *port;	/* MON_TCP */
+	char *path; /* MON_UNIX */
+	char *host; /* MON_TCP */
+	char *port; /* MON_TCP */
 	bool server;
 	bool wait;
 	bool pretty;

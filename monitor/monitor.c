@@ -38,8 +38,8 @@
 #include "qapi-visit.h"
 #include "util/error.h"
 
-#define OUT_HIGH (64u << 10)
-#define OUT_MAX (16u << 20)
+#define OUT_HIGH  (64u << 10)
+#define OUT_MAX	  (16u << 20)
 #define READ_SIZE 4096
 
 typedef struct MonitorServer {
@@ -141,8 +141,8 @@ static void client_kill(MonitorClient *c)
 	source_drop(&c->in_src);
 	source_drop(&c->out_src);
 	if (!mon.reap_id)
-		mon.reap_id = g_idle_add_full(G_PRIORITY_LOW, reap_dead, NULL,
-					      NULL);
+		mon.reap_id =
+			g_idle_add_full(G_PRIORITY_LOW, reap_dead, NULL, NULL);
 }
 
 static gboolean client_writable(int fd, GIOCondition cond, gpointer data);
@@ -168,8 +168,9 @@ static void client_flush(MonitorClient *c)
 				c->out_src = g_unix_fd_source_new(c->out_fd,
 								  G_IO_OUT);
 				g_source_set_callback(c->out_src,
-					G_SOURCE_FUNC(client_writable), c,
-					NULL);
+						      G_SOURCE_FUNC(
+							      client_writable),
+						      c, NULL);
 				g_source_attach(c->out_src, NULL);
 			}
 			return;
@@ -277,8 +278,8 @@ static gboolean client_readable(int fd, GIOCondition cond, gpointer data)
 
 static void client_watch_in(MonitorClient *c)
 {
-	c->in_src = g_unix_fd_source_new(c->in_fd, G_IO_IN | G_IO_HUP |
-					 G_IO_ERR);
+	c->in_src =
+		g_unix_fd_source_new(c->in_fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
 	g_source_set_callback(c->in_src, G_SOURCE_FUNC(client_readable), c,
 			      NULL);
 	g_source_attach(c->in_src, NULL);
@@ -300,8 +301,7 @@ static JsonNode *greeting_new(void)
 	return node;
 }
 
-static void client_new(MonitorServer *s, int in_fd, int out_fd,
-		       bool is_socket)
+static void client_new(MonitorServer *s, int in_fd, int out_fd, bool is_socket)
 {
 	MonitorClient *c = g_new0(MonitorClient, 1);
 	g_autoptr(JsonNode) hello = greeting_new();
@@ -427,7 +427,7 @@ static bool server_start(MonitorServer *s, GError **errp)
 	if (cfg->kind == MON_STDIO) {
 		if (mon.stdio_used) {
 			error_setg(errp, "cannot use stdio by multiple "
-				   "character devices");
+					 "character devices");
 			return false;
 		}
 		/* restored by monitor_cleanup(): the terminal is shared */
@@ -446,16 +446,16 @@ static bool server_start(MonitorServer *s, GError **errp)
 	}
 	if (!cfg->server) {
 		fd = cfg->kind == MON_UNIX ?
-			monitor_unix_connect(cfg->path, errp) :
-			monitor_tcp_connect(cfg->host, cfg->port, errp);
+			     monitor_unix_connect(cfg->path, errp) :
+			     monitor_tcp_connect(cfg->host, cfg->port, errp);
 		if (fd < 0)
 			return false;
 		client_new(s, fd, fd, true);
 		return true;
 	}
 	s->listen_fd = cfg->kind == MON_UNIX ?
-		monitor_unix_listen(cfg->path, errp) :
-		monitor_tcp_listen(cfg->host, cfg->port, errp);
+			       monitor_unix_listen(cfg->path, errp) :
+			       monitor_tcp_listen(cfg->host, cfg->port, errp);
 	if (s->listen_fd < 0)
 		return false;
 	if (cfg->wait && !server_wait(s, errp))

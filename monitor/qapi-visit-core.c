@@ -37,13 +37,12 @@ void qapi_err_missing(const QapiPath *p, GError **errp)
 	error_setg(errp, "Parameter '%s' is missing", name);
 }
 
-static bool type_error(const QapiPath *p, const char *expected,
-		       GError **errp)
+static bool type_error(const QapiPath *p, const char *expected, GError **errp)
 {
 	g_autofree char *name = qapi_path_str(p);
 
-	error_setg(errp, "Invalid parameter type for '%s', expected: %s",
-		   name, expected);
+	error_setg(errp, "Invalid parameter type for '%s', expected: %s", name,
+		   expected);
 	return false;
 }
 
@@ -111,8 +110,7 @@ static bool holds(JsonNode *node, GType type)
 	       json_node_get_value_type(node) == type;
 }
 
-bool qapi_in_str(JsonNode *node, const QapiPath *p, char **out,
-		 GError **errp)
+bool qapi_in_str(JsonNode *node, const QapiPath *p, char **out, GError **errp)
 {
 	if (!holds(node, G_TYPE_STRING))
 		return type_error(p, "string", errp);
@@ -120,8 +118,7 @@ bool qapi_in_str(JsonNode *node, const QapiPath *p, char **out,
 	return true;
 }
 
-bool qapi_in_int(JsonNode *node, const QapiPath *p, int64_t *out,
-		 GError **errp)
+bool qapi_in_int(JsonNode *node, const QapiPath *p, int64_t *out, GError **errp)
 {
 	if (!holds(node, G_TYPE_INT64))
 		return type_error(p, "integer", errp);
@@ -129,8 +126,7 @@ bool qapi_in_int(JsonNode *node, const QapiPath *p, int64_t *out,
 	return true;
 }
 
-bool qapi_in_bool(JsonNode *node, const QapiPath *p, bool *out,
-		  GError **errp)
+bool qapi_in_bool(JsonNode *node, const QapiPath *p, bool *out, GError **errp)
 {
 	if (!holds(node, G_TYPE_BOOLEAN))
 		return type_error(p, "boolean", errp);
@@ -157,9 +153,8 @@ bool qapi_in_any(JsonNode *node, const QapiPath *p, JsonNode **out,
 	return true;
 }
 
-bool qapi_in_enum(JsonNode *node, const QapiPath *p,
-		  const char *const lookup[], int max, int *out,
-		  GError **errp)
+bool qapi_in_enum(JsonNode *node, const QapiPath *p, const char *const lookup[],
+		  int max, int *out, GError **errp)
 {
 	const char *s;
 	int i;

@@ -74,8 +74,7 @@ bool qjson_codepoint_valid(long cp)
 int qjson_utf8_decode(const char *s, size_t len, long *cp)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	static const long min[] = { 0x80, 0x800, 0x10000, 0x200000,
-				    0x4000000 };
+	static const long min[] = { 0x80, 0x800, 0x10000, 0x200000, 0x4000000 };
 	unsigned n = 0, i;
 	long v;
 
@@ -118,13 +117,27 @@ static void append_string(GString *out, const char *s)
 		s += n;
 		len -= n;
 		switch (cp) {
-		case '"': g_string_append(out, "\\\""); continue;
-		case '\\': g_string_append(out, "\\\\"); continue;
-		case '\b': g_string_append(out, "\\b"); continue;
-		case '\f': g_string_append(out, "\\f"); continue;
-		case '\n': g_string_append(out, "\\n"); continue;
-		case '\r': g_string_append(out, "\\r"); continue;
-		case '\t': g_string_append(out, "\\t"); continue;
+		case '"':
+			g_string_append(out, "\\\"");
+			continue;
+		case '\\':
+			g_string_append(out, "\\\\");
+			continue;
+		case '\b':
+			g_string_append(out, "\\b");
+			continue;
+		case '\f':
+			g_string_append(out, "\\f");
+			continue;
+		case '\n':
+			g_string_append(out, "\\n");
+			continue;
+		case '\r':
+			g_string_append(out, "\\r");
+			continue;
+		case '\t':
+			g_string_append(out, "\\t");
+			continue;
 		}
 		if (cp > 0xFFFF) {
 			cp -= 0x10000;
@@ -152,8 +165,8 @@ static void append_value(GString *out, JsonNode *node)
 				       json_node_get_double(node));
 		break;
 	case G_TYPE_BOOLEAN:
-		g_string_append(out, json_node_get_boolean(node) ? "true"
-								 : "false");
+		g_string_append(out,
+				json_node_get_boolean(node) ? "true" : "false");
 		break;
 	case G_TYPE_STRING:
 		append_string(out, json_node_get_string(node));
@@ -174,8 +187,7 @@ static void newline(GString *out, bool pretty, int depth)
 
 static void append_node(GString *out, JsonNode *node, bool pretty, int depth);
 
-static void append_object(GString *out, JsonObject *obj, bool pretty,
-			  int depth)
+static void append_object(GString *out, JsonObject *obj, bool pretty, int depth)
 {
 	g_autoptr(GPtrArray) names = qjson_object_members(obj);
 	guint i;
@@ -195,8 +207,7 @@ static void append_object(GString *out, JsonObject *obj, bool pretty,
 	g_string_append_c(out, '}');
 }
 
-static void append_array(GString *out, JsonArray *arr, bool pretty,
-			 int depth)
+static void append_array(GString *out, JsonArray *arr, bool pretty, int depth)
 {
 	guint i, n = json_array_get_length(arr);
 

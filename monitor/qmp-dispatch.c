@@ -36,8 +36,7 @@ JsonNode *qmp_error_response(const GError *err)
 	return node;
 }
 
-const QmpCommand *qmp_command_find(const QmpCommandTable *t,
-				   const char *name)
+const QmpCommand *qmp_command_find(const QmpCommandTable *t, const char *name)
 {
 	size_t i;
 
@@ -58,8 +57,7 @@ static bool is_string(JsonNode *n)
  * Check the request's members in QEMU's dictionary order and return the
  * key naming the command ("execute" or "exec-oob"), or NULL.
  */
-static const char *check_request(JsonObject *req, bool allow_oob,
-				 GError **errp)
+static const char *check_request(JsonObject *req, bool allow_oob, GError **errp)
 {
 	g_autoptr(GPtrArray) names = qjson_object_members(req);
 	const char *exec_key = NULL;
@@ -72,20 +70,24 @@ static const char *check_request(JsonObject *req, bool allow_oob,
 		if (!strcmp(key, "execute") ||
 		    (allow_oob && !strcmp(key, "exec-oob"))) {
 			if (!is_string(val)) {
-				error_setg(errp, "QMP input member '%s' must "
-					   "be a string", key);
+				error_setg(errp,
+					   "QMP input member '%s' must "
+					   "be a string",
+					   key);
 				return NULL;
 			}
 			if (exec_key) {
-				error_setg(errp, "QMP input member '%s' clashes"
-					   " with '%s'", key, exec_key);
+				error_setg(errp,
+					   "QMP input member '%s' clashes"
+					   " with '%s'",
+					   key, exec_key);
 				return NULL;
 			}
 			exec_key = key;
 		} else if (!strcmp(key, "arguments")) {
 			if (!JSON_NODE_HOLDS_OBJECT(val)) {
 				error_setg(errp, "QMP input member 'arguments'"
-					   " must be an object");
+						 " must be an object");
 				return NULL;
 			}
 		} else if (strcmp(key, "id")) {
@@ -146,11 +148,13 @@ JsonNode *qmp_dispatch(const QmpCommandTable *t, JsonNode *request,
 		error_setg(&err, "QMP input must be a JSON object");
 	}
 	if (err) {
-		if (negotiating && g_error_matches(err, KVMAGE_ERROR,
-					KVMAGE_ERROR_COMMAND_NOT_FOUND)) {
+		if (negotiating &&
+		    g_error_matches(err, KVMAGE_ERROR,
+				    KVMAGE_ERROR_COMMAND_NOT_FOUND)) {
 			g_free(err->message);
-			err->message = g_strdup("Expecting capabilities "
-					"negotiation with 'qmp_capabilities'");
+			err->message =
+				g_strdup("Expecting capabilities "
+					 "negotiation with 'qmp_capabilities'");
 		}
 		out = qmp_error_response(err);
 		g_error_free(err);

@@ -26,8 +26,8 @@ void qmp_machine_set_ops(const QmpMachineOps *ops, void *opaque)
 bool qmp_query_name(NameInfo **ret, GError **errp)
 {
 	NameInfo *info = g_new0(NameInfo, 1);
-	const char *name = HOOK(name) ? machine.ops->name(machine.opaque)
-				      : NULL;
+	const char *name = HOOK(name) ? machine.ops->name(machine.opaque) :
+					NULL;
 
 	if (name) {
 		info->has_name = true;
@@ -55,15 +55,14 @@ bool qmp_query_kvm(KvmInfo **ret, GError **errp)
 bool qmp_query_cpus_fast(CpuInfoFastList **ret, GError **errp)
 {
 	*ret = NULL;
-	return HOOK(cpus) ? machine.ops->cpus(machine.opaque, ret, errp)
-			  : true;
+	return HOOK(cpus) ? machine.ops->cpus(machine.opaque, ret, errp) : true;
 }
 
 bool qmp_query_memdev(MemdevList **ret, GError **errp)
 {
 	*ret = NULL;
-	return HOOK(memdevs) ? machine.ops->memdevs(machine.opaque, ret, errp)
-			     : true;
+	return HOOK(memdevs) ? machine.ops->memdevs(machine.opaque, ret, errp) :
+			       true;
 }
 
 bool qmp_query_memory_size_summary(MemoryInfo **ret, GError **errp)

@@ -106,7 +106,8 @@ static bool apply_param(MonitorConfig *cfg, const char *opt, char *item,
 	    (!strcmp(key, "path") || !strcmp(key, "host") ||
 	     !strcmp(key, "port"))) {
 		char **field = key[0] == 'p' && key[1] == 'a' ? &cfg->path :
-			       key[0] == 'h' ? &cfg->host : &cfg->port;
+			       key[0] == 'h'		      ? &cfg->host :
+								&cfg->port;
 
 		g_free(*field);
 		*field = g_strdup(val);
@@ -117,8 +118,7 @@ static bool apply_param(MonitorConfig *cfg, const char *opt, char *item,
 }
 
 /* "unix:PATH", "tcp:[HOST]:PORT" or "stdio": the -qmp address. */
-static bool parse_address(MonitorConfig *cfg, const char *addr,
-			  GError **errp)
+static bool parse_address(MonitorConfig *cfg, const char *addr, GError **errp)
 {
 	const char *colon;
 
@@ -133,7 +133,8 @@ static bool parse_address(MonitorConfig *cfg, const char *addr,
 		cfg->host = g_strndup(addr + 4, colon - addr - 4);
 		cfg->port = g_strdup(colon + 1);
 	} else {
-		error_setg(errp, "%s: '%s' is not a valid char driver "
+		error_setg(errp,
+			   "%s: '%s' is not a valid char driver "
 			   "(expected unix:PATH, tcp:HOST:PORT or stdio)",
 			   cfg->opt, addr);
 		return false;
@@ -174,8 +175,10 @@ static bool config_add(MonitorConfig *cfg, GError **errp)
 		MonitorConfig *c = opts.configs->pdata[i];
 
 		if (c->kind == MON_STDIO) {
-			error_setg(errp, "%s: cannot use stdio by multiple "
-				   "character devices", cfg->opt);
+			error_setg(errp,
+				   "%s: cannot use stdio by multiple "
+				   "character devices",
+				   cfg->opt);
 			return false;
 		}
 	}
@@ -228,8 +231,10 @@ static bool parse_chardev(const char *arg, GError **errp)
 	} else if (!strcmp(items[0], "socket")) {
 		cfg->kind = MON_UNIX;
 	} else {
-		error_setg(errp, "%s: chardev backend '%s' is not supported "
-			   "(socket or stdio)", cfg->opt, items[0]);
+		error_setg(errp,
+			   "%s: chardev backend '%s' is not supported "
+			   "(socket or stdio)",
+			   cfg->opt, items[0]);
 		goto fail;
 	}
 	for (i = 1; items[i]; i++) {
@@ -242,8 +247,10 @@ static bool parse_chardev(const char *arg, GError **errp)
 	}
 	if (cfg->kind != MON_STDIO) {
 		if (!!cfg->path == !!(cfg->host || cfg->port)) {
-			error_setg(errp, "%s: give either 'path' or 'host' and "
-				   "'port'", cfg->opt);
+			error_setg(errp,
+				   "%s: give either 'path' or 'host' and "
+				   "'port'",
+				   cfg->opt);
 			goto fail;
 		}
 		cfg->kind = cfg->path ? MON_UNIX : MON_TCP;
@@ -251,8 +258,10 @@ static bool parse_chardev(const char *arg, GError **errp)
 	if (!finish_socket(cfg, errp))
 		goto fail;
 	if (g_hash_table_contains(opts.chardevs, cfg->id)) {
-		error_setg(errp, "%s: attempt to add duplicate property '%s' "
-			   "to object (type 'container')", cfg->opt, cfg->id);
+		error_setg(errp,
+			   "%s: attempt to add duplicate property '%s' "
+			   "to object (type 'container')",
+			   cfg->opt, cfg->id);
 		goto fail;
 	}
 	g_hash_table_insert(opts.chardevs, cfg->id, cfg);
@@ -344,8 +353,10 @@ bool monitor_parse_opt(const char *opt, const char *arg, GError **errp)
 	if (!opts.configs) {
 		opts.configs = g_ptr_array_new_with_free_func(
 			(GDestroyNotify)monitor_config_free);
-		opts.chardevs = g_hash_table_new_full(g_str_hash, g_str_equal,
-			NULL, (GDestroyNotify)monitor_config_free);
+		opts.chardevs =
+			g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+					      (GDestroyNotify)
+						      monitor_config_free);
 	}
 	if (!strcmp(opt, "qmp"))
 		return parse_qmp(arg, errp);

@@ -17,8 +17,7 @@
 #include "monitor-int.h"
 #include "util/error.h"
 
-static bool unix_addr(const char *path, struct sockaddr_un *sun,
-		      GError **errp)
+static bool unix_addr(const char *path, struct sockaddr_un *sun, GError **errp)
 {
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
@@ -139,8 +138,8 @@ static int tcp_open(const char *host, const char *port, bool listen_,
 		if (listen_ ? (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
 					  sizeof(one)) == 0 &&
 			       bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-			       listen(fd, 16) == 0)
-			    : connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			       listen(fd, 16) == 0) :
+			      connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		err = errno;
 		close(fd);

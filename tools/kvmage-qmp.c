@@ -346,9 +346,9 @@ out:
 static int usage(void)
 {
 	fprintf(stderr, "usage: kvmage-qmp [-p] [-e] SOCKET|HOST:PORT "
-		"[COMMAND [KEY=VALUE...] | JSON]\n"
-		"  -p  pretty-print replies\n"
-		"  -e  also print events received before the reply\n");
+			"[COMMAND [KEY=VALUE...] | JSON]\n"
+			"  -p  pretty-print replies\n"
+			"  -e  also print events received before the reply\n");
 	return 2;
 }
 
@@ -371,7 +371,8 @@ int main(int argc, char **argv)
 		return usage();
 	target = argv[i++];
 	c.fd = strchr(target, '/') || !strchr(target, ':') ?
-		connect_unix(target) : connect_tcp(target);
+		       connect_unix(target) :
+		       connect_tcp(target);
 	if (c.fd < 0)
 		return 2;
 	c.stream = json_stream_new(on_message, &c);

@@ -22,9 +22,9 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#define JSON_MAX_TOKEN_SIZE (64u << 20)
+#define JSON_MAX_TOKEN_SIZE  (64u << 20)
 #define JSON_MAX_TOKEN_COUNT (2u << 20)
-#define JSON_MAX_NESTING 1024u
+#define JSON_MAX_NESTING     1024u
 
 typedef enum {
 	JSON_TOK_LCURLY,
@@ -58,8 +58,8 @@ typedef struct JsonStream JsonStream;
 JsonStream *json_stream_new(JsonStreamEmit emit, void *opaque);
 void json_stream_free(JsonStream *s);
 /* Lower the limits (tests); values above QEMU's are clamped. */
-void json_stream_set_limits(JsonStream *s, size_t max_size,
-			    size_t max_tokens, unsigned max_depth);
+void json_stream_set_limits(JsonStream *s, size_t max_size, size_t max_tokens,
+			    unsigned max_depth);
 void json_stream_feed(JsonStream *s, const char *buf, size_t len);
 /* End of input: emit a pending number/keyword and any partial message. */
 void json_stream_flush(JsonStream *s);

@@ -54,19 +54,16 @@ bool qapi_in_check_type(JsonNode *node, const QapiPath *p, JsonNodeType type,
 bool qapi_in_check_unexpected(JsonObject *obj, const QapiPath *p,
 			      const char *const known[], GError **errp);
 
-bool qapi_in_str(JsonNode *node, const QapiPath *p, char **out,
-		 GError **errp);
+bool qapi_in_str(JsonNode *node, const QapiPath *p, char **out, GError **errp);
 bool qapi_in_int(JsonNode *node, const QapiPath *p, int64_t *out,
 		 GError **errp);
-bool qapi_in_bool(JsonNode *node, const QapiPath *p, bool *out,
-		  GError **errp);
+bool qapi_in_bool(JsonNode *node, const QapiPath *p, bool *out, GError **errp);
 bool qapi_in_number(JsonNode *node, const QapiPath *p, double *out,
 		    GError **errp);
 bool qapi_in_any(JsonNode *node, const QapiPath *p, JsonNode **out,
 		 GError **errp);
-bool qapi_in_enum(JsonNode *node, const QapiPath *p,
-		  const char *const lookup[], int max, int *out,
-		  GError **errp);
+bool qapi_in_enum(JsonNode *node, const QapiPath *p, const char *const lookup[],
+		  int max, int *out, GError **errp);
 
 JsonNode *qapi_out_str(const char *v);
 JsonNode *qapi_out_int(int64_t v);

@@ -38,8 +38,7 @@ typedef struct QmpCommandTable {
 	size_t len;
 } QmpCommandTable;
 
-const QmpCommand *qmp_command_find(const QmpCommandTable *t,
-				   const char *name);
+const QmpCommand *qmp_command_find(const QmpCommandTable *t, const char *name);
 
 /*
  * Handle one parsed request.  @negotiating: only qmp_capabilities is

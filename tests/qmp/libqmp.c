@@ -53,9 +53,10 @@ QmpProc *qmp_proc_start(const char *binary, const char *const *args)
 	g_ptr_array_add(argv, g_strdup(binary ? binary : qmp_test_binary()));
 	g_assert_nonnull(argv->pdata[0]);
 	for (i = 0; i < 6; i++)
-		g_ptr_array_add(argv, g_strdup((const char *[]){
-			"-machine", "none", "-display", "none", "-nodefaults",
-			"-qmp" }[i]));
+		g_ptr_array_add(argv,
+				g_strdup((const char *[]){
+					"-machine", "none", "-display", "none",
+					"-nodefaults", "-qmp" }[i]));
 	g_ptr_array_add(argv, g_strdup(qmp));
 	for (i = 0; args && args[i]; i++)
 		g_ptr_array_add(argv, g_strdup(args[i]));
@@ -143,8 +144,8 @@ QmpConn *qmp_conn_new(const char *sock)
 QmpConn *qmp_conn_negotiated(const char *sock)
 {
 	QmpConn *c = qmp_conn_new(sock);
-	g_autofree char *r = qmp_cmd_line(c,
-					  "{\"execute\":\"qmp_capabilities\"}");
+	g_autofree char *r =
+		qmp_cmd_line(c, "{\"execute\":\"qmp_capabilities\"}");
 
 	g_assert_cmpstr(r, ==, "{\"return\": {}}");
 	return c;
@@ -275,7 +276,7 @@ bool qmp_conn_eof(QmpConn *c, int timeout_ms)
 
 	while ((line = qmp_recv_line(c, timeout_ms)))
 		g_free(line);
-	return recv(c->fd, &(char){0}, 1, MSG_DONTWAIT) == 0;
+	return recv(c->fd, &(char){ 0 }, 1, MSG_DONTWAIT) == 0;
 }
 
 /* Mask the values of "timestamp", "qemu" (version) and "package". */
@@ -288,7 +289,9 @@ char *qmp_mask(const char *line)
 		"\"package\": \"[^\"]*\"",
 	};
 	static const char *const rep[3] = {
-		"\"timestamp\": TS", "\"qemu\": VER", "\"package\": PKG",
+		"\"timestamp\": TS",
+		"\"qemu\": VER",
+		"\"package\": PKG",
 	};
 	char *s = g_strdup(line), *t;
 	int i;

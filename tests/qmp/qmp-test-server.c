@@ -81,12 +81,16 @@ static void fake_quit(void *opaque)
 }
 
 static const RunstateOps ops_reset = {
-	.pause = fake_pause, .resume = fake_resume,
-	.reset = fake_reset, .quit = fake_quit,
+	.pause = fake_pause,
+	.resume = fake_resume,
+	.reset = fake_reset,
+	.quit = fake_quit,
 };
 
 static const RunstateOps ops_no_reset = {
-	.pause = fake_pause, .resume = fake_resume, .quit = fake_quit,
+	.pause = fake_pause,
+	.resume = fake_resume,
+	.quit = fake_quit,
 };
 
 static const char *fake_name(void *opaque)
@@ -103,8 +107,8 @@ static bool fake_cpus(void *opaque, CpuInfoFastList **ret, GError **errp)
 		CpuInfoFast *c = g_new0(CpuInfoFast, 1);
 
 		c->cpu_index = i;
-		c->qom_path = g_strdup_printf("/machine/unattached/device[%u]",
-					      i);
+		c->qom_path =
+			g_strdup_printf("/machine/unattached/device[%u]", i);
 		c->thread_id = getpid() + 1 + i;
 		c->target = SYS_EMU_TARGET_X86_64;
 		c->has_props = true;
@@ -121,8 +125,10 @@ static bool fake_cpus(void *opaque, CpuInfoFastList **ret, GError **errp)
 static bool fake_memdevs(void *opaque, MemdevList **ret, GError **errp)
 {
 	HostMemBackend be = {
-		.id = srv.memdev_id, .size = srv.memdev_size,
-		.merge = true, .dump = true,
+		.id = srv.memdev_id,
+		.size = srv.memdev_size,
+		.merge = true,
+		.dump = true,
 	};
 	MemdevList *l;
 
@@ -173,7 +179,9 @@ static bool fake_memory(void *opaque, MemoryInfo *info, GError **errp)
 }
 
 static const QmpMachineOps machine_ops = {
-	.name = fake_name, .cpus = fake_cpus, .memdevs = fake_memdevs,
+	.name = fake_name,
+	.cpus = fake_cpus,
+	.memdevs = fake_memdevs,
 	.memory = fake_memory,
 };
 
@@ -216,8 +224,8 @@ static bool parse_args(int argc, char **argv, bool *paused, GError **errp)
 			srv.cpus = atoi(a + 12);
 		} else if (g_str_has_prefix(a, "--memdev=") && strchr(a, ':')) {
 			srv.memdev_id = g_strndup(a + 9, strcspn(a + 9, ":"));
-			srv.memdev_size = g_ascii_strtoll(strchr(a, ':') + 1,
-							  NULL, 0);
+			srv.memdev_size =
+				g_ascii_strtoll(strchr(a, ':') + 1, NULL, 0);
 		} else {
 			error_setg(errp, "unknown option '%s'", a);
 			return false;

@@ -49,10 +49,10 @@ static char *run(const char *in, size_t len, bool bytewise, size_t max_size,
 
 static void check(const char *in, size_t len, const char *expect)
 {
-	g_autofree char *whole = run(in, len, false, G_MAXSIZE, G_MAXSIZE,
-				     G_MAXUINT);
-	g_autofree char *bytes = run(in, len, true, G_MAXSIZE, G_MAXSIZE,
-				     G_MAXUINT);
+	g_autofree char *whole =
+		run(in, len, false, G_MAXSIZE, G_MAXSIZE, G_MAXUINT);
+	g_autofree char *bytes =
+		run(in, len, true, G_MAXSIZE, G_MAXSIZE, G_MAXUINT);
 
 	g_assert_cmpstr(whole, ==, expect);
 	g_assert_cmpstr(bytes, ==, expect);
@@ -82,9 +82,8 @@ static void test_scalars_need_delimiter(void)
 	/* a number or keyword ends only when the next byte arrives */
 	CHECK("1", "");
 	CHECK("1 \"x\"", "OK 1\nOK \"x\"");
-	CHECK("foo{\"a\"}",
-	      "ERR JSON parse error, invalid keyword 'foo'\n"
-	      "ERR JSON parse error, missing : in object pair");
+	CHECK("foo{\"a\"}", "ERR JSON parse error, invalid keyword 'foo'\n"
+			    "ERR JSON parse error, missing : in object pair");
 }
 
 static void test_parse_errors(void)
@@ -93,7 +92,8 @@ static void test_parse_errors(void)
 	CHECK("{,}", "ERR JSON parse error, expecting value");
 	CHECK("[1,]", "ERR JSON parse error, expecting value");
 	CHECK("}", "ERR JSON parse error, expecting value");
-	CHECK("{\"i\":[1 2]}", "ERR JSON parse error, expected separator in list");
+	CHECK("{\"i\":[1 2]}",
+	      "ERR JSON parse error, expected separator in list");
 	CHECK("{\"i\":{1:1}}",
 	      "ERR JSON parse error, key is not a string in object");
 	CHECK("{\"a\":1 \"b\":2}",
@@ -115,13 +115,13 @@ static void test_parse_errors(void)
 static void test_lexer_errors(void)
 {
 	CHECK("{\"i\":01}", "ERR JSON parse error, stray '01'\n"
-	      "ERR JSON parse error, expecting value");
+			    "ERR JSON parse error, expecting value");
 	CHECK("{\"i\":1.}", "ERR JSON parse error, stray '1.}'");
 	CHECK("{\"i\":-}", "ERR JSON parse error, stray '-}'");
 	CHECK("{\"i\":+1}", "ERR JSON parse error, stray '+'\n"
-	      "ERR JSON parse error, expecting value");
+			    "ERR JSON parse error, expecting value");
 	CHECK("{\"i\":%d}", "ERR JSON parse error, stray '%'\n"
-	      "ERR JSON parse error, expecting value");
+			    "ERR JSON parse error, expecting value");
 	/* recovery resumes at structural and control characters */
 	CHECK("{\"e\":\"q\"\x1b,\"id\":1}",
 	      "ERR JSON parse error, stray '\x1b'\n"
@@ -131,9 +131,9 @@ static void test_lexer_errors(void)
 	      "OK 1\n"
 	      "ERR JSON parse error, expecting value");
 	CHECK("{\"a\":\"\xff\"}", "ERR JSON parse error, stray '\"\xff'\n"
-	      "ERR JSON parse error, expecting value");
+				  "ERR JSON parse error, expecting value");
 	CHECK("\xff{\"a\":1}", "ERR JSON parse error, stray '\xff'\n"
-	      "OK {\"a\": 1}");
+			       "OK {\"a\": 1}");
 	/* QEMU has no exponent right after a leading zero */
 	CHECK("[0e1]", "ERR JSON parse error, expected separator in list");
 	CHECK("0E ", "OK 0\nERR JSON parse error, stray 'E'");
@@ -148,18 +148,20 @@ static void test_limits(void)
 	/* the fifth '[' exceeds depth 4; the framer starts over */
 	g_assert_cmpstr(r, ==, "ERR JSON nesting depth limit exceeded");
 	r2 = run("[1,2,3] [1,2,3,4]", 17, false, G_MAXSIZE, 7, G_MAXUINT);
-	g_assert_cmpstr(r2, ==, "OK [1, 2, 3]\n"
+	g_assert_cmpstr(r2, ==,
+			"OK [1, 2, 3]\n"
 			"ERR JSON token count limit exceeded\n"
 			"ERR JSON parse error, expecting value");
 	r3 = run("[\"abcdef\"] [\"abcdefghijk\"]", 26, false, 12, G_MAXSIZE,
 		 G_MAXUINT);
-	g_assert_cmpstr(r3, ==, "OK [\"abcdef\"]\n"
+	g_assert_cmpstr(r3, ==,
+			"OK [\"abcdef\"]\n"
 			"ERR JSON token size limit exceeded\n"
 			"ERR JSON parse error, expecting value");
 	/* one over-long token is cut off, never buffered without bound */
 	r4 = run("\"aaaaaaaaaaaaaaaaaaaa\"", 22, true, 8, G_MAXSIZE, G_MAXUINT);
 	g_assert_true(g_str_has_prefix(r4, "ERR JSON token size limit "
-				       "exceeded"));
+					   "exceeded"));
 }
 
 static void test_writer(void)
@@ -175,13 +177,15 @@ static void test_writer(void)
 	json_object_set_member(v, "micro", qjson_new_int(0));
 	json_object_set_member(v, "s", qjson_new_string("\"\\\b\f\n\r\t/\x01"));
 	s = qjson_to_string(n, false);
-	g_assert_cmpstr(s, ==, "{\"QMP\": {\"s\": \"\\\"\\\\\\b\\f\\n\\r\\t/"
+	g_assert_cmpstr(s, ==,
+			"{\"QMP\": {\"s\": \"\\\"\\\\\\b\\f\\n\\r\\t/"
 			"\\u0001\", \"micro\": 0, \"minor\": 2, \"major\": 7}}");
 	p = qjson_to_string(n, true);
 	/* one U+FFFD per malformed sequence, as QEMU prints them */
 	{
-		g_autoptr(JsonNode) bad = qjson_new_string(
-			"\xed\xa0\x80|\xc0" "f|\xf8\x88\x80\x80\x80|\x80");
+		g_autoptr(JsonNode)
+			bad = qjson_new_string("\xed\xa0\x80|\xc0"
+					       "f|\xf8\x88\x80\x80\x80|\x80");
 		g_autofree char *b = qjson_to_string(bad, false);
 
 		g_assert_cmpstr(b, ==, "\"\\uFFFD|\\uFFFDf|\\uFFFD|\\uFFFD\"");

@@ -16,11 +16,11 @@ static int run(const char *const *args, const char *input, char **out,
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autofree char *home = g_dir_make_tmp("kvmage-qmp-XXXXXX", NULL);
-	g_auto(GStrv) env = g_environ_setenv(g_get_environ(), "HOME", home,
-					     TRUE);
+	g_auto(GStrv)
+		env = g_environ_setenv(g_get_environ(), "HOME", home, TRUE);
 	g_autofree char *in_path = g_build_filename(home, "in", NULL);
-	g_autofree char *hist = g_build_filename(home,
-						 ".kvmage-qmp_history", NULL);
+	g_autofree char *hist =
+		g_build_filename(home, ".kvmage-qmp_history", NULL);
 	g_autofree char *cmd = NULL, *line = NULL;
 	GError *error = NULL;
 	int status, i;
@@ -58,20 +58,32 @@ static void test_oneshot(void)
 	g_autofree char *o3 = NULL, *e3 = NULL, *o4 = NULL, *e4 = NULL;
 
 	g_assert_cmpint(run((const char *[]){ proc->sock, "query-status",
-					      NULL }, NULL, &o1, &e1), ==, 0);
-	g_assert_cmpstr(o1, ==, "{\"singlestep\": false, \"status\": "
+					      NULL },
+			    NULL, &o1, &e1),
+			==, 0);
+	g_assert_cmpstr(o1, ==,
+			"{\"singlestep\": false, \"status\": "
 			"\"running\", \"running\": true}\n");
 	g_assert_cmpint(run((const char *[]){ "-p", proc->sock,
-		"{\"execute\": \"query-name\"}", NULL }, NULL, &o2, &e2), ==, 0);
+					      "{\"execute\": \"query-name\"}",
+					      NULL },
+			    NULL, &o2, &e2),
+			==, 0);
 	g_assert_cmpstr(o2, ==, "{}\n");
 	/* typed values: the array is JSON, so the enum check runs */
 	g_assert_cmpint(run((const char *[]){ proc->sock, "qmp_capabilities",
-		"enable=[\"oob\"]", NULL }, NULL, &o3, &e3), ==, 1);
-	g_assert_cmpstr(e3, ==, "error: CommandNotFound: Capabilities "
+					      "enable=[\"oob\"]", NULL },
+			    NULL, &o3, &e3),
+			==, 1);
+	g_assert_cmpstr(e3, ==,
+			"error: CommandNotFound: Capabilities "
 			"negotiation is already complete, command ignored\n");
-	g_assert_cmpint(run((const char *[]){ proc->sock, "query-kvm",
-		"x=1", NULL }, NULL, &o4, &e4), ==, 1);
-	g_assert_cmpstr(e4, ==, "error: GenericError: Parameter 'x' is "
+	g_assert_cmpint(run((const char *[]){ proc->sock, "query-kvm", "x=1",
+					      NULL },
+			    NULL, &o4, &e4),
+			==, 1);
+	g_assert_cmpstr(e4, ==,
+			"error: GenericError: Parameter 'x' is "
 			"unexpected\n");
 }
 
@@ -80,9 +92,13 @@ static void test_failures(void)
 	g_autofree char *o1 = NULL, *e1 = NULL, *o2 = NULL, *e2 = NULL;
 
 	g_assert_cmpint(run((const char *[]){ "/nonexistent/sock",
-		"query-status", NULL }, NULL, &o1, &e1), ==, 2);
+					      "query-status", NULL },
+			    NULL, &o1, &e1),
+			==, 2);
 	g_assert_cmpint(run((const char *[]){ proc->sock, "stop", "novalue",
-		NULL }, NULL, &o2, &e2), ==, 2);
+					      NULL },
+			    NULL, &o2, &e2),
+			==, 2);
 }
 
 static void test_prompt(void)
@@ -90,12 +106,14 @@ static void test_prompt(void)
 	g_autofree char *out = NULL, *err = NULL;
 
 	g_assert_cmpint(run((const char *[]){ proc->sock, NULL },
-		"stop\nquery-status\nhistory\n!2\ncont\n", &out, &err), ==, 0);
+			    "stop\nquery-status\nhistory\n!2\ncont\n", &out,
+			    &err),
+			==, 0);
 	/* the STOP event shows up; history lists and repeats entries */
 	g_assert_nonnull(strstr(out, "\"event\": \"STOP\""));
 	g_assert_nonnull(strstr(out, "    2  query-status\n"));
 	g_assert_nonnull(strstr(out, "(kvmage) query-status\n{\"singlestep\": "
-				"false, \"status\": \"paused\""));
+				     "false, \"status\": \"paused\""));
 	g_assert_nonnull(strstr(out, "\"event\": \"RESUME\""));
 }
 

@@ -77,7 +77,7 @@ static char *call(const char *req)
 	return qjson_to_string(out, false);
 }
 
-#define OUTER "{\"inner\":{\"n\":1},\"list\":[],\"num\":1,\"flag\":true}"
+#define OUTER  "{\"inner\":{\"n\":1},\"list\":[],\"num\":1,\"flag\":true}"
 #define ERR(d) "{\"error\": {\"class\": \"GenericError\", \"desc\": \"" d "\"}}"
 
 static const struct {
@@ -101,7 +101,8 @@ static const struct {
 	{ "{\"outer\":{\"inner\":{\"n\":1},\"list\":[{\"n\":1},{}]}}",
 	  ERR("Parameter 'outer.list[1].n' is missing") },
 	{ "{\"outer\":{\"inner\":{\"n\":1},\"list\":[],\"colors\":[\"red\","
-	  "\"blue\"]}}", ERR("Parameter 'null' does not accept value 'blue'") },
+	  "\"blue\"]}}",
+	  ERR("Parameter 'null' does not accept value 'blue'") },
 	{ "{\"outer\":{\"inner\":{\"n\":1},\"list\":[],\"num\":\"x\"}}",
 	  ERR("Invalid parameter type for 'outer.num', expected: number") },
 	{ "{\"outer\":{\"inner\":{\"n\":1},\"list\":[],\"num\":1,\"flag\":0}}",
@@ -128,9 +129,9 @@ static void test_arguments(void)
 	guint i;
 
 	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree char *req = g_strdup_printf(
-			"{\"execute\":\"test-echo\",\"arguments\":%s}",
-			cases[i].args);
+		g_autofree char *req =
+			g_strdup_printf("{\"execute\":\"test-echo\",\"arguments\":%s}",
+					cases[i].args);
 		g_autofree char *rsp = call(req);
 
 		g_assert_cmpstr(rsp, ==, cases[i].reply);
@@ -149,7 +150,8 @@ static void test_events(void)
 	g_assert_cmpuint(events->len, ==, 2);
 	g_assert_cmpstr(events->pdata[0], ==,
 			"TEST_EVENT {\"n\": 3, \"color\": \"green\"}");
-	g_assert_cmpstr(events->pdata[1], ==, "TEST_EVENT {\"color\": \"red\"}");
+	g_assert_cmpstr(events->pdata[1], ==,
+			"TEST_EVENT {\"color\": \"red\"}");
 }
 
 static void test_errors_and_lists(void)
@@ -160,7 +162,8 @@ static void test_errors_and_lists(void)
 	g_autofree char *c = call("{\"exec-oob\":\"test-colors\"}");
 
 	g_assert_cmpstr(a, ==, "{\"return\": [\"red\", \"green\"], \"id\": 1}");
-	g_assert_cmpstr(b, ==, "{\"error\": {\"class\": \"DeviceNotFound\", "
+	g_assert_cmpstr(b, ==,
+			"{\"error\": {\"class\": \"DeviceNotFound\", "
 			"\"desc\": \"Device 'x' not found\"}}");
 	/* allow-oob commands run through exec-oob */
 	g_assert_cmpstr(c, ==, "{\"return\": [\"red\", \"green\"]}");
@@ -182,8 +185,9 @@ static JsonObject *entity(JsonArray *arr, const char *name)
 static void test_introspection(void)
 {
 	GError *err = NULL;
-	g_autoptr(JsonNode) n = json_parse_string(test_qapi_introspect_json,
-		strlen(test_qapi_introspect_json), &err);
+	g_autoptr(JsonNode)
+		n = json_parse_string(test_qapi_introspect_json,
+				      strlen(test_qapi_introspect_json), &err);
 	JsonArray *arr;
 	JsonObject *cmd, *args, *ret, *m;
 
@@ -195,8 +199,9 @@ static void test_introspection(void)
 	g_assert_true(json_object_get_boolean_member(cmd, "allow-oob"));
 	/* QEMU's shape: masked type names, "default": null if optional */
 	args = entity(arr, json_object_get_string_member(cmd, "arg-type"));
-	m = json_array_get_object_element(
-		json_object_get_array_member(args, "members"), 0);
+	m = json_array_get_object_element(json_object_get_array_member(args,
+								       "members"),
+					  0);
 	g_assert_cmpstr(json_object_get_string_member(m, "name"), ==, "fail");
 	g_assert_cmpstr(json_object_get_string_member(m, "type"), ==, "bool");
 	g_assert_true(json_object_has_member(m, "default"));
@@ -206,12 +211,15 @@ static void test_introspection(void)
 	ret = entity(arr, json_object_get_string_member(ret, "element-type"));
 	g_assert_cmpstr(json_object_get_string_member(ret, "meta-type"), ==,
 			"enum");
-	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
-		ret, "values")), ==, 2);
-	g_assert_cmpstr(json_object_get_string_member(
-		entity(arr, "TEST_EVENT"), "meta-type"), ==, "event");
+	g_assert_cmpuint(json_array_get_length(
+				 json_object_get_array_member(ret, "values")),
+			 ==, 2);
+	g_assert_cmpstr(json_object_get_string_member(entity(arr, "TEST_EVENT"),
+						      "meta-type"),
+			==, "event");
 	g_assert_cmpstr(json_object_get_string_member(entity(arr, "0"),
-		"meta-type"), ==, "object");
+						      "meta-type"),
+			==, "object");
 }
 
 int main(int argc, char **argv)

@@ -34,8 +34,14 @@ typedef struct Transcript {
 	bool bytewise; /* every step one byte per write */
 } Transcript;
 
-#define CAPS { "{\"execute\":\"qmp_capabilities\"}" }
-#define END { NULL }
+#define CAPS                                         \
+	{                                            \
+		"{\"execute\":\"qmp_capabilities\"}" \
+	}
+#define END          \
+	{            \
+		NULL \
+	}
 
 static const Step negotiation[] = {
 	{ "{\"execute\":\"query-status\"}" },
@@ -52,37 +58,62 @@ static const Step negotiation[] = {
 	END,
 };
 
-#define REQUEST_STEPS(flags) \
-	{ "[1]", 0, flags }, { "1 \"x\" ", 0, flags }, { "{}", 0, flags }, \
-	{ "{\"id\":5}", 0, flags }, { "{\"execute\":1}", 0, flags }, \
-	{ "{\"execute\":[]}", 0, flags }, { "{\"execute\":\"nope\"}", 0, flags }, \
-	{ "{\"execute\":\"query-status\",\"foo\":1}", 0, flags }, \
-	{ "{\"arguments\":1,\"foo\":2,\"bar\":3,\"execute\":\"x\"}", 0, flags }, \
-	{ "{\"arguments\":[],\"execute\":\"query-status\"}", 0, flags }, \
-	{ "{\"exec-oob\":\"query-status\",\"id\":2}", 0, flags }, \
-	{ "{\"execute\":\"query-name\",\"arguments\":{\"b\":1,\"a\":2}}", 0, \
-	  flags }, \
-	{ "{\"execute\":\"query-kvm\",\"arguments\":{}}", 0, flags }, \
-	{ "{\"execute\":\"stop\",\"id\":\"s\"}{\"execute\":\"cont\"}", 0, \
-	  flags }, \
-	{ "{\"execute\":\"query-status\"}}", 0, flags }
+#define REQUEST_STEPS(flags)                                                      \
+	{ "[1]", 0, flags }, { "1 \"x\" ", 0, flags }, { "{}", 0, flags },        \
+		{ "{\"id\":5}", 0, flags }, { "{\"execute\":1}", 0, flags },      \
+		{ "{\"execute\":[]}", 0, flags },                                 \
+		{ "{\"execute\":\"nope\"}", 0, flags },                           \
+		{ "{\"execute\":\"query-status\",\"foo\":1}", 0, flags },         \
+		{ "{\"arguments\":1,\"foo\":2,\"bar\":3,\"execute\":\"x\"}",      \
+		  0, flags },                                                     \
+		{ "{\"arguments\":[],\"execute\":\"query-status\"}", 0,           \
+		  flags },                                                        \
+		{ "{\"exec-oob\":\"query-status\",\"id\":2}", 0, flags },         \
+		{ "{\"execute\":\"query-name\",\"arguments\":{\"b\":1,\"a\":2}}", \
+		  0, flags },                                                     \
+		{ "{\"execute\":\"query-kvm\",\"arguments\":{}}", 0, flags },     \
+		{ "{\"execute\":\"stop\",\"id\":\"s\"}{\"execute\":\"cont\"}",    \
+		  0, flags },                                                     \
+	{                                                                         \
+		"{\"execute\":\"query-status\"}}", 0, flags                       \
+	}
 
 static const Step requests[] = { CAPS, REQUEST_STEPS(0), END };
 static const Step requests_bytewise[] = {
-	CAPS, REQUEST_STEPS(STEP_BYTEWISE), END,
+	CAPS,
+	REQUEST_STEPS(STEP_BYTEWISE),
+	END,
 };
 
 static const Step json_errors[] = {
 	CAPS,
-	{ "foo " }, { "{\"a\"}" }, { "{\"a\":}" }, { "{,}" }, { "[1,]" },
-	{ "'x' " }, { "{'execute':'query-status','id':'q\"x'}" }, { "}" },
-	{ "]" }, { "{\"i\":tru}" }, { "{\"i\":01}" }, { "{\"i\":1.}" },
-	{ "{\"i\":-}" }, { "{\"i\":+1}" }, { "{\"i\":[1 2]}" },
-	{ "{\"i\":{\"a\" 1}}" }, { "{\"i\":{1:1}}" }, { "{\"i\":{\"a\":1 \"b\":2}}" },
-	{ "{\"i\":1,\"i\":2}" }, { "{\"i\":%d}" }, { "{\"i\":\"\\x01\"}" },
-	{ "{\"i\":\"\\ud800\"}" }, { "{\"i\":\"\\u12\"}" },
-	{ "{\"i\":\"\xc3\"}" }, { "{\"i\":\"\xed\xa0\x80\"}" },
-	{ "{\"i\":\"\xff\"}" }, { "{\"i\":True}" },
+	{ "foo " },
+	{ "{\"a\"}" },
+	{ "{\"a\":}" },
+	{ "{,}" },
+	{ "[1,]" },
+	{ "'x' " },
+	{ "{'execute':'query-status','id':'q\"x'}" },
+	{ "}" },
+	{ "]" },
+	{ "{\"i\":tru}" },
+	{ "{\"i\":01}" },
+	{ "{\"i\":1.}" },
+	{ "{\"i\":-}" },
+	{ "{\"i\":+1}" },
+	{ "{\"i\":[1 2]}" },
+	{ "{\"i\":{\"a\" 1}}" },
+	{ "{\"i\":{1:1}}" },
+	{ "{\"i\":{\"a\":1 \"b\":2}}" },
+	{ "{\"i\":1,\"i\":2}" },
+	{ "{\"i\":%d}" },
+	{ "{\"i\":\"\\x01\"}" },
+	{ "{\"i\":\"\\ud800\"}" },
+	{ "{\"i\":\"\\u12\"}" },
+	{ "{\"i\":\"\xc3\"}" },
+	{ "{\"i\":\"\xed\xa0\x80\"}" },
+	{ "{\"i\":\"\xff\"}" },
+	{ "{\"i\":True}" },
 	{ "{\"execute\":\"query-status\"\x1b,\"id\":1}" },
 	{ "{\"execute\":\"query-status\"\0,\"id\":1}", 35 },
 	{ "\xfe{\"execute\":\"query-name\"}" },
@@ -130,9 +161,12 @@ static const Step oob[] = {
 
 static const Step run_state[] = {
 	CAPS,
-	{ "{\"execute\":\"stop\"}" }, { "{\"execute\":\"stop\"}" },
-	{ "{\"execute\":\"query-status\"}" }, { "{\"execute\":\"cont\"}" },
-	{ "{\"execute\":\"cont\"}" }, { "{\"execute\":\"query-status\"}" },
+	{ "{\"execute\":\"stop\"}" },
+	{ "{\"execute\":\"stop\"}" },
+	{ "{\"execute\":\"query-status\"}" },
+	{ "{\"execute\":\"cont\"}" },
+	{ "{\"execute\":\"cont\"}" },
+	{ "{\"execute\":\"query-status\"}" },
 	{ "{\"execute\":\"system_reset\",\"id\":9}" },
 	{ "{\"execute\":\"stop\",\"arguments\":{\"force\":true}}" },
 	END,
@@ -140,15 +174,19 @@ static const Step run_state[] = {
 
 static const Step prelaunch[] = {
 	CAPS,
-	{ "{\"execute\":\"query-status\"}" }, { "{\"execute\":\"stop\"}" },
-	{ "{\"execute\":\"query-status\"}" }, { "{\"execute\":\"cont\"}" },
-	{ "{\"execute\":\"query-status\"}" }, { "{\"execute\":\"query-name\"}" },
+	{ "{\"execute\":\"query-status\"}" },
+	{ "{\"execute\":\"stop\"}" },
+	{ "{\"execute\":\"query-status\"}" },
+	{ "{\"execute\":\"cont\"}" },
+	{ "{\"execute\":\"query-status\"}" },
+	{ "{\"execute\":\"query-name\"}" },
 	END,
 };
 
 static const Step queries[] = {
 	CAPS,
-	{ "{\"execute\":\"query-version\"}" }, { "{\"execute\":\"query-kvm\"}" },
+	{ "{\"execute\":\"query-version\"}" },
+	{ "{\"execute\":\"query-kvm\"}" },
 	{ "{\"execute\":\"query-memdev\"}" },
 	{ "{\"execute\":\"query-cpus-fast\"}" },
 	{ "{\"execute\":\"query-memory-size-summary\"}" },
@@ -174,7 +212,8 @@ static const Transcript transcripts[] = {
 	{ "run-state", { NULL }, run_state },
 	{ "prelaunch", { "-S", "-name", "guest0", NULL }, prelaunch },
 	{ "queries", { NULL }, queries },
-	{ "memdev", { "-object", "memory-backend-ram,id=m0,size=64M", NULL },
+	{ "memdev",
+	  { "-object", "memory-backend-ram,id=m0,size=64M", NULL },
 	  queries },
 	{ "quit", { NULL }, quit },
 };
@@ -206,10 +245,11 @@ static GPtrArray *play(const char *binary, const Transcript *t)
 	g_ptr_array_add(out, qmp_mask(line));
 	g_free(line);
 	for (s = t->steps; s->in; s++) {
-		g_autofree char *sync = g_strdup_printf(
-			"{\"execute\":\"query-name\",\"id\":\"sync%d\"}", n++);
-		g_autofree char *tag = g_strdup_printf("\"id\": \"sync%d\"",
-						       n - 1);
+		g_autofree char *sync =
+			g_strdup_printf("{\"execute\":\"query-name\",\"id\":\"sync%d\"}",
+					n++);
+		g_autofree char *tag =
+			g_strdup_printf("\"id\": \"sync%d\"", n - 1);
 
 		send_step(c, s, t->bytewise);
 		if (s->flags & STEP_NOSYNC) {
@@ -218,7 +258,8 @@ static GPtrArray *play(const char *binary, const Transcript *t)
 				g_free(line);
 			}
 			g_ptr_array_add(out, g_strdup(qmp_conn_eof(c, 100) ?
-						      "<EOF>" : "<open>"));
+							      "<EOF>" :
+							      "<open>"));
 			continue;
 		}
 		qmp_send(c, sync);
@@ -305,14 +346,63 @@ static void test_limit(gconstpointer data)
 /* ---- random inputs: JSON-ish fragments, both servers in lockstep ---- */
 
 static const char *const fragments[] = {
-	"{", "}", "[", "]", ":", ",", "\"", "'", "\\", "u", "0", "1", "9",
-	"-", "+", ".", "e", "E", "true", "null", "fals", "\"execute\"",
-	"\"query-name\"", "\"id\"", "\"arguments\"", " ", "\n", "\t",
-	"\x1f", "\x7f", "\xc3\xa9", "\xc0", "\x80", "\xed\xa0\x80",
-	"\xfe", "a", "Z", "\\u00", "\\ud83d", "\\ude00", "%",
-	"\"exec-oob\"", "\"enable\"", "1\xc3", "12", "1.", ".5", "e5",
-	"\\\"", "\\'", "[[", "]]", "{\"a\":", "\"x\"}",
-	"\xf0\x9f\x98\x80", "\xf8\x88\x80\x80\x80", "\xef\xbf\xbe",
+	"{",
+	"}",
+	"[",
+	"]",
+	":",
+	",",
+	"\"",
+	"'",
+	"\\",
+	"u",
+	"0",
+	"1",
+	"9",
+	"-",
+	"+",
+	".",
+	"e",
+	"E",
+	"true",
+	"null",
+	"fals",
+	"\"execute\"",
+	"\"query-name\"",
+	"\"id\"",
+	"\"arguments\"",
+	" ",
+	"\n",
+	"\t",
+	"\x1f",
+	"\x7f",
+	"\xc3\xa9",
+	"\xc0",
+	"\x80",
+	"\xed\xa0\x80",
+	"\xfe",
+	"a",
+	"Z",
+	"\\u00",
+	"\\ud83d",
+	"\\ude00",
+	"%",
+	"\"exec-oob\"",
+	"\"enable\"",
+	"1\xc3",
+	"12",
+	"1.",
+	".5",
+	"e5",
+	"\\\"",
+	"\\'",
+	"[[",
+	"]]",
+	"{\"a\":",
+	"\"x\"}",
+	"\xf0\x9f\x98\x80",
+	"\xf8\x88\x80\x80\x80",
+	"\xef\xbf\xbe",
 	"\xf4\x90\x80\x80",
 };
 
@@ -320,8 +410,9 @@ static const char *const fragments[] = {
 static GPtrArray *exchange(QmpConn *c, const GString *in, int n)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-	g_autofree char *sync = g_strdup_printf(
-		"\xff{\"execute\":\"query-name\",\"id\":\"r%d\"}", n);
+	g_autofree char *sync =
+		g_strdup_printf("\xff{\"execute\":\"query-name\",\"id\":\"r%d\"}",
+				n);
 	g_autofree char *tag = g_strdup_printf("\"id\": \"r%d\"", n);
 	char *line;
 
@@ -357,8 +448,11 @@ static void test_random(void)
 
 		g_string_truncate(in, 0);
 		for (j = 0; j < len; j++)
-			g_string_append(in, fragments[g_rand_int_range(rnd, 0,
-				G_N_ELEMENTS(fragments))]);
+			g_string_append(in,
+					fragments
+						[g_rand_int_range(rnd, 0,
+								  G_N_ELEMENTS(
+									  fragments))]);
 		want = exchange(q, in, i);
 		got = exchange(k, in, i);
 		compare(want, got);
@@ -392,7 +486,8 @@ static void shape_members(GHashTable *by_name, JsonArray *m, GString *out,
 		g_string_append_printf(out, "%s%s:",
 				       json_object_get_string_member(o, "name"),
 				       json_object_has_member(o, "default") ?
-				       "?" : "");
+					       "?" :
+					       "");
 		if (json_object_has_member(o, "type"))
 			shape(by_name, json_object_get_string_member(o, "type"),
 			      out, depth + 1);
@@ -423,26 +518,31 @@ static void shape(GHashTable *by_name, const char *name, GString *out,
 		g_string_append(out, "enum(");
 		for (i = 0; i < json_array_get_length(v); i++)
 			g_string_append_printf(out, "%s,",
-				json_array_get_string_element(v, i));
+					       json_array_get_string_element(v,
+									     i));
 		g_string_append_c(out, ')');
 	} else {
 		g_string_append_c(out, '{');
-		shape_members(by_name, json_object_get_array_member(o,
-				"members"), out, depth);
+		shape_members(by_name,
+			      json_object_get_array_member(o, "members"), out,
+			      depth);
 		if (json_object_has_member(o, "tag")) {
-			JsonArray *v = json_object_get_array_member(o,
-								    "variants");
+			JsonArray *v =
+				json_object_get_array_member(o, "variants");
 
 			g_string_append_printf(out, "tag=%s;",
-				json_object_get_string_member(o, "tag"));
+					       json_object_get_string_member(o,
+									     "tag"));
 			for (i = 0; i < json_array_get_length(v); i++) {
-				JsonObject *c = json_array_get_object_element(v,
-									      i);
+				JsonObject *c =
+					json_array_get_object_element(v, i);
 
 				g_string_append_printf(out, "%s=",
-					json_object_get_string_member(c, "case"));
-				shape(by_name, json_object_get_string_member(c,
-							"type"), out, depth + 1);
+						       json_object_get_string_member(c,
+										     "case"));
+				shape(by_name,
+				      json_object_get_string_member(c, "type"),
+				      out, depth + 1);
 			}
 		}
 		g_string_append_c(out, '}');
@@ -454,15 +554,17 @@ static JsonNode *fetch_schema(const char *binary, GHashTable *by_name)
 	QmpProc *p = qmp_proc_start(binary, NULL);
 	QmpConn *c = qmp_conn_negotiated(p->sock);
 	JsonNode *rsp = qmp_cmd(c, "{\"execute\":\"query-qmp-schema\"}");
-	JsonArray *arr = json_object_get_array_member(
-		json_node_get_object(rsp), "return");
+	JsonArray *arr = json_object_get_array_member(json_node_get_object(rsp),
+						      "return");
 	guint i;
 
 	for (i = 0; i < json_array_get_length(arr); i++) {
 		JsonObject *o = json_array_get_object_element(arr, i);
 
 		g_hash_table_insert(by_name,
-			(char *)json_object_get_string_member(o, "name"), o);
+				    (char *)json_object_get_string_member(o,
+									  "name"),
+				    o);
 	}
 	qmp_conn_free(c);
 	qmp_proc_free(p);
@@ -509,8 +611,8 @@ static void test_schema(void)
 
 	g_hash_table_iter_init(&it, k);
 	while (g_hash_table_iter_next(&it, &name, &obj)) {
-		const char *mt = json_object_get_string_member(obj,
-							       "meta-type");
+		const char *mt =
+			json_object_get_string_member(obj, "meta-type");
 		g_autofree char *want = NULL, *got = NULL;
 
 		if (strcmp(mt, "command") && strcmp(mt, "event"))
@@ -543,8 +645,8 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	for (i = 0; i < G_N_ELEMENTS(transcripts); i++) {
-		g_autofree char *path = g_strdup_printf("/qmp-diff/%s",
-							transcripts[i].name);
+		g_autofree char *path =
+			g_strdup_printf("/qmp-diff/%s", transcripts[i].name);
 
 		g_test_add_data_func(path, &transcripts[i], test_transcript);
 	}

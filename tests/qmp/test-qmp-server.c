@@ -54,7 +54,7 @@ static void test_clients(void)
 	g_assert_cmpstr(r0, ==, "{\"return\": {}}");
 	r1 = qmp_cmd_line(c[1], "{\"execute\":\"query-status\"}");
 	g_assert_true(g_str_has_prefix(r1, "{\"error\": {\"class\": "
-				       "\"CommandNotFound\""));
+					   "\"CommandNotFound\""));
 	r2 = qmp_cmd_line(c[0], "{\"execute\":\"query-status\"}");
 	g_assert_true(g_str_has_prefix(r2, "{\"return\": "));
 	/* interleaved partial messages from two clients don't mix */
@@ -78,8 +78,8 @@ static void test_two_monitors(void)
 {
 	g_autofree char *dir = g_dir_make_tmp("qmp-test-XXXXXX", NULL);
 	g_autofree char *sock = g_build_filename(dir, "second.sock", NULL);
-	g_autofree char *qmp = g_strdup_printf("unix:%s,server=on,wait=off",
-					       sock);
+	g_autofree char *qmp =
+		g_strdup_printf("unix:%s,server=on,wait=off", sock);
 	const char *args[] = { "-qmp", qmp, NULL };
 	QmpProc *p = qmp_proc_start(NULL, args);
 	QmpConn *a = qmp_conn_negotiated(p->sock);
@@ -113,12 +113,13 @@ static void test_vanishing(void)
 			break;
 		case 1: /* a command whose reply can't be delivered */
 			qmp_send(c, "{\"execute\":\"qmp_capabilities\"}"
-				 "{\"execute\":\"query-qmp-schema\"}");
+				    "{\"execute\":\"query-qmp-schema\"}");
 			break;
 		case 2: /* nothing at all */
 			break;
 		case 3: /* a stop: the event reaches a closed client */
-			qmp_send(c, "{\"execute\":\"qmp_capabilities\"}"
+			qmp_send(c,
+				 "{\"execute\":\"qmp_capabilities\"}"
 				 "{\"execute\":\"stop\"}{\"execute\":\"cont\"}");
 			break;
 		}
@@ -146,8 +147,8 @@ static void test_flood(void)
 	/* write without reading until the server stops reading us */
 	g_assert_true(g_unix_set_fd_nonblocking(flood->fd, TRUE, NULL));
 	while (sent < n) {
-		ssize_t w = send(flood->fd, batch->str, batch->len,
-				 MSG_NOSIGNAL);
+		ssize_t w =
+			send(flood->fd, batch->str, batch->len, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EAGAIN)
 			break;
@@ -169,8 +170,8 @@ static void test_flood(void)
 	if (partial) {
 		/* the server must be reading again as we drain replies */
 		for (i = 0; i < 100; i++) {
-			g_autofree char *l = qmp_recv_line(flood,
-							   QMP_TIMEOUT_MS);
+			g_autofree char *l =
+				qmp_recv_line(flood, QMP_TIMEOUT_MS);
 
 			g_assert_nonnull(l);
 		}
@@ -200,8 +201,8 @@ static void test_quit(void)
 	qmp_send(a, "{\"execute\":\"quit\",\"id\":\"q\"}");
 	ev = qmp_recv_line(a, QMP_TIMEOUT_MS);
 	g_assert_nonnull(strstr(ev, "\"event\": \"SHUTDOWN\", \"data\": "
-				"{\"guest\": false, \"reason\": "
-				"\"host-qmp-quit\"}}"));
+				    "{\"guest\": false, \"reason\": "
+				    "\"host-qmp-quit\"}}"));
 	r = qmp_recv_line(a, QMP_TIMEOUT_MS);
 	g_assert_cmpstr(r, ==, "{\"return\": {}, \"id\": \"q\"}");
 	evb = qmp_event_wait(b, "SHUTDOWN", QMP_TIMEOUT_MS);
@@ -239,7 +240,8 @@ static void test_prelaunch(void)
 	g_autofree char *st = NULL;
 
 	s1 = qmp_cmd_line(a, "{\"execute\":\"query-status\"}");
-	g_assert_cmpstr(s1, ==, "{\"return\": {\"status\": \"prelaunch\", "
+	g_assert_cmpstr(s1, ==,
+			"{\"return\": {\"status\": \"prelaunch\", "
 			"\"singlestep\": false, \"running\": false}}");
 	/* stop in prelaunch changes nothing and sends nothing */
 	s2 = qmp_cmd_line(a, "{\"execute\":\"stop\"}");
@@ -249,7 +251,8 @@ static void test_prelaunch(void)
 	g_assert_cmpstr(s3, ==, "{\"return\": {}}");
 	g_free(qmp_event_wait(a, "RESUME", QMP_TIMEOUT_MS));
 	st = qmp_cmd_line(a, "{\"execute\":\"query-status\"}");
-	g_assert_cmpstr(st, ==, "{\"return\": {\"status\": \"running\", "
+	g_assert_cmpstr(st, ==,
+			"{\"return\": {\"status\": \"running\", "
 			"\"singlestep\": false, \"running\": true}}");
 	n = qmp_cmd_line(a, "{\"execute\":\"query-name\"}");
 	g_assert_cmpstr(n, ==, "{\"return\": {\"name\": \"vm\\\"1\"}}");
@@ -267,8 +270,8 @@ static void test_reset(void)
 	qmp_send(a, "{\"execute\":\"system_reset\"}");
 	ev = qmp_recv_line(a, QMP_TIMEOUT_MS);
 	g_assert_nonnull(strstr(ev, "\"event\": \"RESET\", \"data\": "
-				"{\"guest\": false, \"reason\": "
-				"\"host-qmp-system-reset\"}}"));
+				    "{\"guest\": false, \"reason\": "
+				    "\"host-qmp-system-reset\"}}"));
 	r = qmp_recv_line(a, QMP_TIMEOUT_MS);
 	g_assert_cmpstr(r, ==, "{\"return\": {}}");
 	qmp_conn_free(a);
@@ -278,7 +281,8 @@ static void test_reset(void)
 	p = qmp_proc_start(NULL, no);
 	a = qmp_conn_negotiated(p->sock);
 	e2 = qmp_cmd_line(a, "{\"execute\":\"system_reset\"}");
-	g_assert_cmpstr(e2, ==, "{\"error\": {\"class\": \"GenericError\", "
+	g_assert_cmpstr(e2, ==,
+			"{\"error\": {\"class\": \"GenericError\", "
 			"\"desc\": \"this feature or command is not currently "
 			"supported\"}}");
 	qmp_conn_free(a);
@@ -288,7 +292,8 @@ static void test_reset(void)
 static void test_hooks(void)
 {
 	static const char *const args[] = { "--fake-cpus=2",
-		"--memdev=ram0:134217728", "--fail-resume", NULL };
+					    "--memdev=ram0:134217728",
+					    "--fail-resume", NULL };
 	QmpProc *p;
 	QmpConn *a;
 	g_autofree char *cpus = NULL, *mem = NULL, *sum = NULL, *c = NULL;
@@ -301,7 +306,7 @@ static void test_hooks(void)
 	a = qmp_conn_negotiated(p->sock);
 	cpus = qmp_cmd_line(a, "{\"execute\":\"query-cpus-fast\"}");
 	g_assert_nonnull(strstr(cpus, "\"qom-path\": "
-				"\"/machine/unattached/device[1]\""));
+				      "\"/machine/unattached/device[1]\""));
 	g_assert_nonnull(strstr(cpus, "\"props\": {\"core-id\": 1}"));
 	g_assert_nonnull(strstr(cpus, "\"target\": \"x86_64\""));
 	mem = qmp_cmd_line(a, "{\"execute\":\"query-memdev\"}");
@@ -309,11 +314,13 @@ static void test_hooks(void)
 	g_assert_nonnull(strstr(mem, "\"size\": 134217728"));
 	g_assert_nonnull(strstr(mem, "\"host-nodes\": []"));
 	sum = qmp_cmd_line(a, "{\"execute\":\"query-memory-size-summary\"}");
-	g_assert_cmpstr(sum, ==, "{\"return\": {\"base-memory\": 134217728, "
+	g_assert_cmpstr(sum, ==,
+			"{\"return\": {\"base-memory\": 134217728, "
 			"\"plugged-memory\": 0}}");
 	g_free(qmp_cmd_line(a, "{\"execute\":\"stop\"}"));
 	c = qmp_cmd_line(a, "{\"execute\":\"cont\"}");
-	g_assert_cmpstr(c, ==, "{\"error\": {\"class\": \"GenericError\", "
+	g_assert_cmpstr(c, ==,
+			"{\"error\": {\"class\": \"GenericError\", "
 			"\"desc\": \"vCPUs cannot be resumed (test)\"}}");
 	qmp_conn_free(a);
 	qmp_proc_free(p);
@@ -333,11 +340,12 @@ static void test_thread_event(void)
 	p = qmp_proc_start(NULL, args);
 	a = qmp_conn_negotiated(p->sock);
 	for (i = 0; i < 3; i++) {
-		g_autofree char *ev = qmp_event_wait(a, "RESET", QMP_TIMEOUT_MS);
+		g_autofree char *ev =
+			qmp_event_wait(a, "RESET", QMP_TIMEOUT_MS);
 
 		g_assert_nonnull(ev);
 		g_assert_nonnull(strstr(ev, "{\"guest\": true, \"reason\": "
-					"\"guest-reset\"}"));
+					    "\"guest-reset\"}"));
 	}
 	qmp_conn_free(a);
 	qmp_proc_free(p);
@@ -394,18 +402,24 @@ static void test_chardev_mon(void)
 {
 	g_autofree char *dir = g_dir_make_tmp("qmp-test-XXXXXX", NULL);
 	g_autofree char *sock = g_build_filename(dir, "m.sock", NULL);
-	g_autofree char *cd = g_strdup_printf(
-		"socket,id=mon0,path=%s,server=on,wait=off", sock);
-	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-chardev", cd, "-mon",
-			       "chardev=mon0,mode=control", NULL };
+	g_autofree char *cd =
+		g_strdup_printf("socket,id=mon0,path=%s,server=on,wait=off",
+				sock);
+	const char *argv[] = { qmp_test_binary(),
+			       NONE_MACHINE,
+			       "-chardev",
+			       cd,
+			       "-mon",
+			       "chardev=mon0,mode=control",
+			       NULL };
 	GPid pid;
 	QmpConn *c;
 	struct stat st;
 	int i, status;
 
 	g_assert_true(g_spawn_async(NULL, (char **)argv, NULL,
-				    G_SPAWN_DO_NOT_REAP_CHILD, qmp_child_setup, NULL,
-				    &pid, NULL));
+				    G_SPAWN_DO_NOT_REAP_CHILD, qmp_child_setup,
+				    NULL, &pid, NULL));
 	for (i = 0; i < 500 && stat(sock, &st) < 0; i++)
 		g_usleep(10000);
 	c = qmp_conn_negotiated(sock);
@@ -423,7 +437,8 @@ static void test_wait_on(void)
 	g_autofree char *dir = g_dir_make_tmp("qmp-test-XXXXXX", NULL);
 	g_autofree char *sock = g_build_filename(dir, "w.sock", NULL);
 	g_autofree char *qmp = g_strdup_printf("unix:%s,server=on", sock);
-	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", qmp, NULL };
+	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", qmp,
+			       NULL };
 	g_autofree char *r = NULL;
 	struct stat st;
 	QmpConn *c;
@@ -432,7 +447,7 @@ static void test_wait_on(void)
 
 	g_assert_true(g_spawn_async(NULL, (char **)argv, NULL,
 				    G_SPAWN_DO_NOT_REAP_CHILD |
-				    G_SPAWN_STDERR_TO_DEV_NULL,
+					    G_SPAWN_STDERR_TO_DEV_NULL,
 				    qmp_child_setup, NULL, &pid, NULL));
 	for (i = 0; i < 500 && stat(sock, &st) < 0; i++)
 		g_usleep(10000);
@@ -452,7 +467,8 @@ static void test_client_mode(void)
 	g_autofree char *dir = g_dir_make_tmp("qmp-test-XXXXXX", NULL);
 	g_autofree char *sock = g_build_filename(dir, "c.sock", NULL);
 	g_autofree char *qmp = g_strdup_printf("unix:%s", sock);
-	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", qmp, NULL };
+	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", qmp,
+			       NULL };
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	g_autofree char *r = NULL;
 	QmpConn *c = g_new0(QmpConn, 1);
@@ -501,17 +517,18 @@ static int free_port(void)
 static void test_tcp(void)
 {
 	int port = free_port(), fd, i;
-	g_autofree char *qmp = g_strdup_printf("tcp::%d,server=on,wait=off",
-					       port);
-	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", qmp, NULL };
+	g_autofree char *qmp =
+		g_strdup_printf("tcp::%d,server=on,wait=off", port);
+	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", qmp,
+			       NULL };
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_port = htons(port) };
 	char buf[16] = "";
 	GPid pid;
 
 	g_assert_true(g_spawn_async(NULL, (char **)argv, NULL,
-				    G_SPAWN_DO_NOT_REAP_CHILD, qmp_child_setup, NULL,
-				    &pid, NULL));
+				    G_SPAWN_DO_NOT_REAP_CHILD, qmp_child_setup,
+				    NULL, &pid, NULL));
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	for (i = 0; i < 500; i++) {
 		fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -532,7 +549,8 @@ static void test_tcp(void)
 
 static void test_stdio(void)
 {
-	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", "stdio", NULL };
+	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", "stdio",
+			       NULL };
 	g_autofree char *out = NULL;
 	GError *err = NULL;
 	const char *in = "{\"execute\":\"qmp_capabilities\"}"
@@ -544,8 +562,9 @@ static void test_stdio(void)
 	ssize_t n;
 
 	g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
-		G_SPAWN_DO_NOT_REAP_CHILD, qmp_child_setup, NULL, &pid, &in_fd, &out_fd,
-		NULL, &err));
+					       G_SPAWN_DO_NOT_REAP_CHILD,
+					       qmp_child_setup, NULL, &pid,
+					       &in_fd, &out_fd, NULL, &err));
 	g_assert_cmpint(write(in_fd, in, strlen(in)), ==, (ssize_t)strlen(in));
 	while ((n = read(out_fd, buf, sizeof(buf))) > 0)
 		g_string_append_len(all, buf, n);
@@ -553,7 +572,7 @@ static void test_stdio(void)
 	out = g_string_free(all, FALSE);
 	g_assert_true(g_str_has_prefix(out, "{\"QMP\": "));
 	g_assert_nonnull(strstr(out, "\r\n{\"return\": {}}\r\n{\"return\": "
-				"{\"status\": \"running\""));
+				     "{\"status\": \"running\""));
 	g_assert_true(g_str_has_suffix(out, "{\"return\": {}}\r\n"));
 	close(in_fd);
 	close(out_fd);

@@ -18,9 +18,20 @@ static const char *workload;
 
 static QmpProc *vm_start(const char *append, bool paused)
 {
-	const char *args[] = { "-machine", "pc", "-m", "64M", "-smp", "2",
-			       "-name", "qmp-vm", "-kernel", workload,
-			       "-append", append, paused ? "-S" : NULL, NULL };
+	const char *args[] = { "-machine",
+			       "pc",
+			       "-m",
+			       "64M",
+			       "-smp",
+			       "2",
+			       "-name",
+			       "qmp-vm",
+			       "-kernel",
+			       workload,
+			       "-append",
+			       append,
+			       paused ? "-S" : NULL,
+			       NULL };
 
 	return qmp_proc_start(g_getenv("KVMAGE_BINARY"), args);
 }
@@ -66,9 +77,11 @@ static void test_lifecycle(void)
 	g_assert_cmpuint(json_array_get_length(a), ==, 2);
 	for (guint i = 0; i < 2; i++) {
 		JsonObject *o = json_array_get_object_element(a, i);
-		g_autofree char *task = g_strdup_printf(
-			"/proc/%d/task/%" G_GINT64_FORMAT, p->pid,
-			json_object_get_int_member(o, "thread-id"));
+		g_autofree char *task =
+			g_strdup_printf("/proc/%d/task/%" G_GINT64_FORMAT,
+					p->pid,
+					json_object_get_int_member(o,
+								   "thread-id"));
 
 		g_assert_cmpint(json_object_get_int_member(o, "cpu-index"), ==,
 				i);
@@ -78,8 +91,8 @@ static void test_lifecycle(void)
 	name = qmp_return(c, "{'execute':'query-name'}");
 	g_assert_cmpstr(member_str(name, "name"), ==, "qmp-vm");
 	kvm = qmp_return(c, "{'execute':'query-kvm'}");
-	g_assert_true(json_object_get_boolean_member(
-		json_node_get_object(kvm), "enabled"));
+	g_assert_true(json_object_get_boolean_member(json_node_get_object(kvm),
+						     "enabled"));
 	mem = qmp_return(c, "{'execute':'query-memory-size-summary'}");
 	g_assert_cmpint(json_object_get_int_member(json_node_get_object(mem),
 						   "base-memory"),
@@ -132,8 +145,9 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	workload = g_getenv("KVMAGE_GUEST_WORKLOAD");
 	if (fd < 0 || !workload || !g_getenv("KVMAGE_BINARY")) {
-		const char *why = fd < 0 ? "cannot open /dev/kvm" :
-				  "KVMAGE_BINARY or the workload guest unset";
+		const char *why =
+			fd < 0 ? "cannot open /dev/kvm" :
+				 "KVMAGE_BINARY or the workload guest unset";
 
 		if (tap) {
 			printf("1..0 # SKIP %s\n", why);

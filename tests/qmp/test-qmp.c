@@ -10,12 +10,15 @@
 
 static QmpProc *proc;
 
-#define NEG "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": " \
-	    "\"Expecting capabilities negotiation with 'qmp_capabilities'\"}}"
-#define GENERIC(d) "{\"error\": {\"class\": \"GenericError\", \"desc\": " \
-		   "\"" d "\"}}"
-#define STATUS(s, r) "{\"return\": {\"status\": \"" s "\", " \
-		     "\"singlestep\": false, \"running\": " r "}"
+#define NEG                                                       \
+	"{\"error\": {\"class\": \"CommandNotFound\", \"desc\": " \
+	"\"Expecting capabilities negotiation with 'qmp_capabilities'\"}}"
+#define GENERIC(d)                                             \
+	"{\"error\": {\"class\": \"GenericError\", \"desc\": " \
+	"\"" d "\"}}"
+#define STATUS(s, r)                            \
+	"{\"return\": {\"status\": \"" s "\", " \
+	"\"singlestep\": false, \"running\": " r "}"
 
 typedef struct Case {
 	const char *in;
@@ -42,7 +45,8 @@ static void run_case(QmpConn *c, const Case *t, bool bytewise)
 		g_free(line);
 	}
 	/* nothing more: a sync command answers next */
-	line = qmp_cmd_line(c, "{\"execute\":\"query-status\",\"id\":\"sync\"}");
+	line = qmp_cmd_line(c,
+			    "{\"execute\":\"query-status\",\"id\":\"sync\"}");
 	g_assert_true(g_str_has_suffix(line, "\"id\": \"sync\"}"));
 	g_free(line);
 }
@@ -53,16 +57,17 @@ static void run_cases(const Case *cases, size_t n, bool negotiate)
 	size_t i;
 
 	for (pass = 0; pass < 2; pass++) {
-		QmpConn *c = negotiate ? qmp_conn_negotiated(proc->sock)
-				       : qmp_conn_new(proc->sock);
+		QmpConn *c = negotiate ? qmp_conn_negotiated(proc->sock) :
+					 qmp_conn_new(proc->sock);
 
 		for (i = 0; i < n; i++) {
 			if (!negotiate) {
 				/* the sync query also fails before negotiation */
 				qmp_send(c, cases[i].in);
 				for (size_t j = 0; cases[i].out[j]; j++) {
-					g_autofree char *l = qmp_recv_line(c,
-							QMP_TIMEOUT_MS);
+					g_autofree char *l =
+						qmp_recv_line(c,
+							      QMP_TIMEOUT_MS);
 					g_assert_cmpstr(l, ==, cases[i].out[j]);
 				}
 				continue;
@@ -76,10 +81,11 @@ static void run_cases(const Case *cases, size_t n, bool negotiate)
 static void test_greeting(void)
 {
 	QmpConn *c = qmp_conn_new(proc->sock);
-	g_autoptr(GRegex) re = g_regex_new(
-		"^\\{\"QMP\": \\{\"version\": \\{\"qemu\": \\{\"micro\": \\d+, "
-		"\"minor\": \\d+, \"major\": \\d+\\}, \"package\": \"[^\"]*\"\\}, "
-		"\"capabilities\": \\[\"oob\"\\]\\}\\}$", 0, 0, NULL);
+	g_autoptr(GRegex) re =
+		g_regex_new("^\\{\"QMP\": \\{\"version\": \\{\"qemu\": \\{\"micro\": \\d+, "
+			    "\"minor\": \\d+, \"major\": \\d+\\}, \"package\": \"[^\"]*\"\\}, "
+			    "\"capabilities\": \\[\"oob\"\\]\\}\\}$",
+			    0, 0, NULL);
 	g_autofree char *ver = NULL;
 
 	g_assert_true(g_regex_match(re, c->greeting, 0, NULL));
@@ -98,9 +104,10 @@ static void test_greeting(void)
 
 static const Case negotiation[] = {
 	{ "{\"execute\":\"query-status\"}", { NEG } },
-	{ "{\"execute\":\"nope\",\"id\":5}", { "{\"id\": 5, \"error\": {\"class\": \"CommandNotFound\", "
-	  "\"desc\": \"Expecting capabilities negotiation with "
-	  "'qmp_capabilities'\"}}" } },
+	{ "{\"execute\":\"nope\",\"id\":5}",
+	  { "{\"id\": 5, \"error\": {\"class\": \"CommandNotFound\", "
+	    "\"desc\": \"Expecting capabilities negotiation with "
+	    "'qmp_capabilities'\"}}" } },
 	{ "{\"execute\":\"query-status\",\"arguments\":{\"x\":1}}", { NEG } },
 	{ "{\"exec-oob\":\"query-status\"}",
 	  { GENERIC("QMP input member 'exec-oob' is unexpected") } },
@@ -132,16 +139,19 @@ static void test_negotiation(void)
 
 static const Case requests[] = {
 	{ "[1]", { GENERIC("QMP input must be a JSON object") } },
-	{ "1 \"x\"", { GENERIC("QMP input must be a JSON object"),
-		       GENERIC("QMP input must be a JSON object") } },
+	{ "1 \"x\"",
+	  { GENERIC("QMP input must be a JSON object"),
+	    GENERIC("QMP input must be a JSON object") } },
 	{ "{}", { GENERIC("QMP input lacks member 'execute'") } },
-	{ "{\"id\":5}", { "{\"id\": 5, \"error\": {\"class\": \"GenericError\", "
-			  "\"desc\": \"QMP input lacks member 'execute'\"}}" } },
+	{ "{\"id\":5}",
+	  { "{\"id\": 5, \"error\": {\"class\": \"GenericError\", "
+	    "\"desc\": \"QMP input lacks member 'execute'\"}}" } },
 	{ "{\"execute\":1}",
 	  { GENERIC("QMP input member 'execute' must be a string") } },
-	{ "{\"execute\":\"nope\"}", { "{\"error\": {\"class\": "
-	  "\"CommandNotFound\", \"desc\": \"The command nope has not been "
-	  "found\"}}" } },
+	{ "{\"execute\":\"nope\"}",
+	  { "{\"error\": {\"class\": "
+	    "\"CommandNotFound\", \"desc\": \"The command nope has not been "
+	    "found\"}}" } },
 	{ "{\"execute\":\"query-status\",\"foo\":1}",
 	  { GENERIC("QMP input member 'foo' is unexpected") } },
 	{ "{\"arguments\":1,\"foo\":2,\"bar\":3,\"execute\":\"x\"}",
@@ -158,9 +168,11 @@ static const Case requests[] = {
 	  { STATUS("running", "true") "}" } },
 	{ "{\"execute\":\"query-name\",\"arguments\":{\"b\":1,\"a\":2}}",
 	  { GENERIC("Parameter 'b' is unexpected") } },
-	{ "{\"a\"}", { GENERIC("JSON parse error, missing : in object pair") } },
-	{ "{\"execute\":\"query-status\"}}", { STATUS("running", "true") "}",
-	  GENERIC("JSON parse error, expecting value") } },
+	{ "{\"a\"}",
+	  { GENERIC("JSON parse error, missing : in object pair") } },
+	{ "{\"execute\":\"query-status\"}}",
+	  { STATUS("running", "true") "}",
+	    GENERIC("JSON parse error, expecting value") } },
 	{ "{\"execute\":\"query-status\",\"id\":%d}",
 	  { GENERIC("JSON parse error, stray '%'"),
 	    GENERIC("JSON parse error, expecting value") } },
@@ -179,15 +191,28 @@ static void test_requests(void)
 }
 
 static const Case ids[] = {
-#define ID(in, out) { "{\"execute\":\"stop\",\"id\":" in "}", \
-		      { "{\"return\": {}, \"id\": " out "}" } }
-	ID("1", "1"), ID("-7", "-7"), ID("1.5e3", "1500"), ID("-0", "0"),
-	ID("0.1", "0.10000000000000001"), ID("true", "true"),
-	ID("null", "null"), ID("\"a\\/b\\u00e9\"", "\"a/b\\u00E9\""),
-	ID("'q\"x'", "\"q\\\"x\""), ID("[1,{\"a\":null}]", "[1, {\"a\": null}]"),
-	ID("{\"b\":1,\"a\":2,\"error\":6}", "{\"a\": 2, \"b\": 1, \"error\": 6}"),
+#define ID(in, out)                                         \
+	{                                                   \
+		"{\"execute\":\"stop\",\"id\":" in "}",     \
+		{                                           \
+			"{\"return\": {}, \"id\": " out "}" \
+		}                                           \
+	}
+	ID("1", "1"),
+	ID("-7", "-7"),
+	ID("1.5e3", "1500"),
+	ID("-0", "0"),
+	ID("0.1", "0.10000000000000001"),
+	ID("true", "true"),
+	ID("null", "null"),
+	ID("\"a\\/b\\u00e9\"", "\"a/b\\u00E9\""),
+	ID("'q\"x'", "\"q\\\"x\""),
+	ID("[1,{\"a\":null}]", "[1, {\"a\": null}]"),
+	ID("{\"b\":1,\"a\":2,\"error\":6}",
+	   "{\"a\": 2, \"b\": 1, \"error\": 6}"),
 	ID("\"\\ud83d\\ude00\"", "\"\\uD83D\\uDE00\""),
-	ID("\"\xc3\xa9\"", "\"\\u00E9\""), ID("\"\\u0000\"", "\"\\u0000\""),
+	ID("\"\xc3\xa9\"", "\"\\u00E9\""),
+	ID("\"\\u0000\"", "\"\\u0000\""),
 #undef ID
 };
 
@@ -211,20 +236,23 @@ static void test_oob(void)
 	g_autofree char *a = NULL, *b = NULL, *d = NULL, *e = NULL;
 
 	a = qmp_cmd_line(c, "{\"execute\":\"qmp_capabilities\","
-			 "\"arguments\":{\"enable\":[\"oob\"]}}");
+			    "\"arguments\":{\"enable\":[\"oob\"]}}");
 	g_assert_cmpstr(a, ==, "{\"return\": {}}");
 	b = qmp_cmd_line(c, "{\"exec-oob\":\"query-status\",\"id\":1}");
-	g_assert_cmpstr(b, ==, "{\"id\": 1, \"error\": {\"class\": "
+	g_assert_cmpstr(b, ==,
+			"{\"id\": 1, \"error\": {\"class\": "
 			"\"GenericError\", \"desc\": \"The command query-status "
 			"does not support OOB\"}}");
 	d = qmp_cmd_line(c, "{\"exec-oob\":\"nope\",\"id\":1}");
-	g_assert_cmpstr(d, ==, "{\"id\": 1, \"error\": {\"class\": "
+	g_assert_cmpstr(d, ==,
+			"{\"id\": 1, \"error\": {\"class\": "
 			"\"CommandNotFound\", \"desc\": \"The command nope has "
 			"not been found\"}}");
 	e = qmp_cmd_line(c, "{\"exec-oob\":\"query-status\","
-			 "\"execute\":\"query-status\"}");
-	g_assert_cmpstr(e, ==, GENERIC("QMP input member 'execute' clashes "
-				       "with 'exec-oob'"));
+			    "\"execute\":\"query-status\"}");
+	g_assert_cmpstr(e, ==,
+			GENERIC("QMP input member 'execute' clashes "
+				"with 'exec-oob'"));
 	qmp_conn_free(c);
 }
 
@@ -235,12 +263,14 @@ static void test_pipelining(void)
 	int i;
 
 	for (i = 0; i < 500; i++)
-		g_string_append_printf(batch, "{\"execute\":\"query-name\","
-				       "\"id\":%d}", i);
+		g_string_append_printf(batch,
+				       "{\"execute\":\"query-name\","
+				       "\"id\":%d}",
+				       i);
 	qmp_send(c, batch->str);
 	for (i = 0; i < 500; i++) {
-		g_autofree char *want = g_strdup_printf(
-			"{\"return\": {}, \"id\": %d}", i);
+		g_autofree char *want =
+			g_strdup_printf("{\"return\": {}, \"id\": %d}", i);
 		g_autofree char *got = qmp_recv_line(c, QMP_TIMEOUT_MS);
 
 		g_assert_cmpstr(got, ==, want);
@@ -254,9 +284,10 @@ static void test_events(void)
 	QmpConn *a = qmp_conn_negotiated(proc->sock);
 	QmpConn *b = qmp_conn_negotiated(proc->sock);
 	QmpConn *raw = qmp_conn_new(proc->sock);
-	g_autoptr(GRegex) re = g_regex_new("^\\{\"timestamp\": \\{\"seconds\": "
-		"\\d+, \"microseconds\": \\d+\\}, \"event\": \"STOP\"\\}$",
-		0, 0, NULL);
+	g_autoptr(GRegex) re =
+		g_regex_new("^\\{\"timestamp\": \\{\"seconds\": "
+			    "\\d+, \"microseconds\": \\d+\\}, \"event\": \"STOP\"\\}$",
+			    0, 0, NULL);
 	g_autofree char *ev = NULL, *r1 = NULL, *r2 = NULL, *r3 = NULL;
 	g_autofree char *evb = NULL, *st = NULL, *none = NULL;
 
@@ -290,16 +321,28 @@ static void test_queries(void)
 {
 	QmpConn *c = qmp_conn_negotiated(proc->sock);
 	g_autofree char *kvm = qmp_cmd_line(c, "{\"execute\":\"query-kvm\"}");
-	g_autofree char *mem = qmp_cmd_line(c,
-		"{\"execute\":\"query-memory-size-summary\"}");
-	g_autoptr(JsonNode) cmds = qmp_cmd(c, "{\"execute\":\"query-commands\"}");
-	JsonArray *arr = json_object_get_array_member(
-		json_node_get_object(cmds), "return");
+	g_autofree char *mem =
+		qmp_cmd_line(c, "{\"execute\":\"query-memory-size-summary\"}");
+	g_autoptr(JsonNode)
+		cmds = qmp_cmd(c, "{\"execute\":\"query-commands\"}");
+	JsonArray *arr =
+		json_object_get_array_member(json_node_get_object(cmds),
+					     "return");
 	static const char *const want[] = {
-		"qmp_capabilities", "query-version", "query-commands",
-		"query-qmp-schema", "query-status", "stop", "cont", "quit",
-		"system_reset", "query-name", "query-kvm", "query-cpus-fast",
-		"query-memdev", "query-memory-size-summary",
+		"qmp_capabilities",
+		"query-version",
+		"query-commands",
+		"query-qmp-schema",
+		"query-status",
+		"stop",
+		"cont",
+		"quit",
+		"system_reset",
+		"query-name",
+		"query-kvm",
+		"query-cpus-fast",
+		"query-memdev",
+		"query-memory-size-summary",
 	};
 	guint i, j;
 
@@ -322,12 +365,11 @@ static void test_queries(void)
 static void test_schema(void)
 {
 	QmpConn *c = qmp_conn_negotiated(proc->sock);
-	g_autoptr(JsonNode) rsp = qmp_cmd(c,
-					  "{\"execute\":\"query-qmp-schema\"}");
-	JsonArray *arr = json_object_get_array_member(
-		json_node_get_object(rsp), "return");
-	g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash,
-						       g_str_equal);
+	g_autoptr(JsonNode)
+		rsp = qmp_cmd(c, "{\"execute\":\"query-qmp-schema\"}");
+	JsonArray *arr = json_object_get_array_member(json_node_get_object(rsp),
+						      "return");
+	g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
 	guint i, n = json_array_get_length(arr), commands = 0;
 	static const char *const refs[] = { "arg-type", "ret-type",
 					    "element-type" };
@@ -335,8 +377,9 @@ static void test_schema(void)
 	for (i = 0; i < n; i++) {
 		JsonObject *o = json_array_get_object_element(arr, i);
 
-		g_hash_table_add(names, (char *)json_object_get_string_member(
-					 o, "name"));
+		g_hash_table_add(names,
+				 (char *)json_object_get_string_member(o,
+								       "name"));
 	}
 	for (i = 0; i < n; i++) {
 		JsonObject *o = json_array_get_object_element(arr, i);
@@ -345,18 +388,22 @@ static void test_schema(void)
 		commands += !strcmp(mt, "command");
 		for (guint k = 0; k < G_N_ELEMENTS(refs); k++) {
 			if (json_object_has_member(o, refs[k]))
-				g_assert_true(g_hash_table_contains(names,
+				g_assert_true(g_hash_table_contains(
+					names,
 					json_object_get_string_member(o,
 								      refs[k])));
 		}
 		if (!strcmp(mt, "object")) {
-			JsonArray *m = json_object_get_array_member(o, "members");
+			JsonArray *m =
+				json_object_get_array_member(o, "members");
 
 			for (guint k = 0; k < json_array_get_length(m); k++)
-				g_assert_true(g_hash_table_contains(names,
+				g_assert_true(g_hash_table_contains(
+					names,
 					json_object_get_string_member(
-					json_array_get_object_element(m, k),
-					"type")));
+						json_array_get_object_element(m,
+									      k),
+						"type")));
 		}
 	}
 	g_assert_cmpuint(commands, ==, 14);
