@@ -111,6 +111,18 @@ const char *harness_guest(const char *name)
 	return path;
 }
 
+bool harness_wait_counter(gint *counter, int n, unsigned ms)
+{
+	gint64 end = g_get_monotonic_time() + ms * 1000LL;
+
+	while (g_atomic_int_get(counter) < n) {
+		if (g_get_monotonic_time() > end)
+			return false;
+		g_usleep(500);
+	}
+	return true;
+}
+
 unsigned harness_timeout_ms(void)
 {
 	const char *s = g_getenv("KVMAGE_TEST_TIMEOUT");

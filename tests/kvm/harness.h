@@ -44,6 +44,8 @@ const char *harness_kvmage(void);
 const char *harness_guest(const char *name);
 /* Per-run deadline in milliseconds. */
 unsigned harness_timeout_ms(void);
+/* Wait until the atomic @counter reaches @n; false after @ms. */
+bool harness_wait_counter(gint *counter, int n, unsigned ms);
 
 /*
  * Start kvmage with @args (NULL-terminated, without argv[0]); stdin is

@@ -43,18 +43,6 @@ static void on_sync(void *opaque, const struct ucall *uc)
 	g_atomic_int_inc(&syncs);
 }
 
-static bool wait_syncs(int n, unsigned ms)
-{
-	gint64 end = g_get_monotonic_time() + ms * 1000LL;
-
-	while (g_atomic_int_get(&syncs) < n) {
-		if (g_get_monotonic_time() > end)
-			return false;
-		g_usleep(500);
-	}
-	return true;
-}
-
 typedef struct Rig {
 	VmConfig *cfg;
 	Machine *m;
@@ -116,7 +104,7 @@ static void rig_scans(Rig *r, int n)
 	for (int i = 0; i < n; i++) {
 		int now = g_atomic_int_get(&syncs);
 
-		g_assert_true(wait_syncs(now + 2, 20000));
+		g_assert_true(harness_wait_counter(&syncs, now + 2, 20000));
 		g_assert_true(dirty_log_aging_scan(r->da, 1, &err));
 		g_assert_no_error(err);
 		dirty_log_aging_last(r->da, &st);
@@ -198,7 +186,7 @@ static void test_write(void)
 	if (!rig_start(&r, elf, HOTCOLD "write", on_sync))
 		return;
 	mig = dirty_log_client_add(r.dl, "migration");
-	g_assert_true(wait_syncs(1, 20000));
+	g_assert_true(harness_wait_counter(&syncs, 1, 20000));
 	rig_scans(&r, 1);
 	/* Migration takes its initial all-ones (and the fill) now. */
 	for (unsigned i = 0; i < dirty_log_nr_slots(r.dl); i++)
@@ -252,7 +240,7 @@ static void test_read(void)
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
 	if (!rig_start(&r, elf, HOTCOLD "read", on_sync))
 		return;
-	g_assert_true(wait_syncs(1, 20000));
+	g_assert_true(harness_wait_counter(&syncs, 1, 20000));
 	rig_scans(&r, SCANS);
 
 	for (uint64_t off = 0; off < hot_size; off += PG)
@@ -343,7 +331,7 @@ static void test_phases(void)
 		       "size=64M hot=4M pattern=phases phase=" G_STRINGIFY(
 			       PHASE) " passes=0 rw=write", on_sync_scan))
 		return;
-	g_assert_true(wait_syncs(PHASE_SCANS + 1, 20000));
+	g_assert_true(harness_wait_counter(&syncs, PHASE_SCANS + 1, 20000));
 	vcpu_pause_all(r.m);
 	g_test_message("phases: %d scans, %d evaluated, worst precision %.4f "
 		       "recall %.4f",

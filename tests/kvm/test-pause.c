@@ -19,19 +19,6 @@ static void on_sync(void *opaque, const struct ucall *uc)
 	g_atomic_int_inc(&syncs);
 }
 
-/* Wait until at least @n SYNCs were seen; false on timeout. */
-static bool wait_syncs(int n, unsigned ms)
-{
-	gint64 end = g_get_monotonic_time() + ms * 1000LL;
-
-	while (g_atomic_int_get(&syncs) < n) {
-		if (g_get_monotonic_time() > end)
-			return false;
-		g_usleep(1000);
-	}
-	return true;
-}
-
 static Machine *start_workload(const char *elf, bool paused, VmConfig **cfgp)
 {
 	char *argv[] = {
@@ -66,7 +53,7 @@ static void test_pause_resume(void)
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
 	m = start_workload(elf, false, &cfg);
 
-	g_assert_true(wait_syncs(3, 10000));
+	g_assert_true(harness_wait_counter(&syncs, 3, 10000));
 	for (int round = 0; round < 20; round++) {
 		int before, after;
 
@@ -76,7 +63,7 @@ static void test_pause_resume(void)
 		after = g_atomic_int_get(&syncs);
 		g_assert_cmpint(before, ==, after);
 		vcpu_resume_all(m);
-		g_assert_true(wait_syncs(after + 2, 10000));
+		g_assert_true(harness_wait_counter(&syncs, after + 2, 10000));
 	}
 	g_assert_false(machine_shutdown_requested(m));
 	machine_destroy(m);
@@ -95,7 +82,7 @@ static void test_start_paused(void)
 	g_usleep(300000);
 	g_assert_cmpint(g_atomic_int_get(&syncs), ==, 0);
 	vcpu_resume_all(m);
-	g_assert_true(wait_syncs(2, 10000));
+	g_assert_true(harness_wait_counter(&syncs, 2, 10000));
 	machine_destroy(m);
 	vm_config_free(cfg);
 }
