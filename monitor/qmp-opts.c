@@ -2,7 +2,7 @@
 /*
  * Command-line options that create monitors: -qmp, -chardev, -mon, in
  * QEMU's syntax.  Parsing only records configurations; monitor_init_all()
- * opens them once the machine exists.
+ * opens them before the machine is built, as QEMU opens its chardevs.
  *
  * Locking: main thread, during start-up.
  */

@@ -4,7 +4,8 @@
  * (qemu-system-x86_64 -machine none) and against kvmage, and every reply
  * and event line must be identical after masking timestamps and version
  * numbers.  A schema test compares the structure of every command's and
- * event's types in both introspections.  Exits 77 without QEMU.
+ * event's types in both introspections.  Without QEMU it skips: a TAP
+ * skip plan and exit 0 under --tap (meson), exit 77 otherwise.
  * QMP_DIFF_SLOW=1 adds the 64 MiB message-size limit (QEMU takes minutes);
  * QMP_DIFF_RANDOM=N sets the number of random inputs (default 1000),
  * QMP_DIFF_SEED their seed.
@@ -637,12 +638,14 @@ static void test_schema(void)
 
 int main(int argc, char **argv)
 {
+	bool tap = argc > 1 && !strcmp(argv[1], "--tap");
 	guint i;
 
 	g_test_init(&argc, &argv, NULL);
 	if (!qmp_qemu_binary()) {
+		/* meson's TAP runner counts exit 77 as an error: skip plan, 0 */
 		printf("1..0 # SKIP qemu-system-x86_64 is not installed\n");
-		return 77;
+		return tap ? 0 : 77;
 	}
 	for (i = 0; i < G_N_ELEMENTS(transcripts); i++) {
 		g_autofree char *path =
