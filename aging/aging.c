@@ -72,6 +72,13 @@ void aging_free(Aging *a)
 	g_free(a);
 }
 
+void aging_set_interval(Aging *a, uint64_t interval_ms)
+{
+	g_mutex_lock(&a->lock);
+	a->interval_ms = interval_ms ? interval_ms : 1;
+	g_mutex_unlock(&a->lock);
+}
+
 const char *aging_name(Aging *a)
 {
 	return a->name;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "accel/kvm.h"
+#include "aging/aging-object.h"
 #include "hw/machine-qmp.h"
 #include "monitor/qmp-machine.h"
 #include "system/runstate.h"
@@ -129,4 +130,6 @@ void machine_qmp_register(Machine *m)
 {
 	runstate_set_ops(&machine_runstate_ops, m);
 	qmp_machine_set_ops(&machine_qmp_ops, m);
+	if (m->aging)
+		aging_objects_qmp_register(m->aging);
 }

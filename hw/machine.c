@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "accel/kvm.h"
+#include "aging/aging-object.h"
 #include "backends/hostmem.h"
 #include "hw/machine.h"
 #include "hw/serial.h"
@@ -106,6 +107,8 @@ static bool machine_create_backends(Machine *m, GError **errp)
 		HostMemBackend *be;
 		HostMemType type;
 
+		if (!strcmp(oc->qom_type, AGING_OBJECT_TYPE))
+			continue; /* built with the VM: aging_objects_new() */
 		if (!hostmem_type_parse(oc->qom_type, &type)) {
 			error_setg(errp, "-object %s: unknown object type",
 				   oc->qom_type);
@@ -222,6 +225,9 @@ static bool machine_create_pc(Machine *m, GError **errp)
 	}
 	if (!kvm_ram_register(m->kvm, &m->ram, errp))
 		return false;
+	m->aging = aging_objects_new(m->cfg, &m->ram, m->kvm, errp);
+	if (!m->aging)
+		return false;
 	if (!machine_init_devices(m, errp))
 		return false;
 	if (!x86_boot_setup_memory(m, m->cfg->smp, errp))
@@ -254,6 +260,9 @@ Machine *machine_create(VmConfig *cfg, GMainContext *main_ctx, GError **errp)
 					 "CPUs to run it");
 			goto err;
 		}
+		m->aging = aging_objects_new(cfg, &m->ram, NULL, errp);
+		if (!m->aging)
+			goto err;
 		return m;
 	}
 	ram = machine_ram_backend(m, errp);
@@ -274,7 +283,8 @@ bool machine_start(Machine *m, GError **errp)
 		if (!vcpu_start(m->vcpus[i], m->cfg->start_paused, errp))
 			return false;
 	}
-	return true;
+	/* Harvest from VM start (also when paused: idle pages age). */
+	return !m->aging || aging_objects_start(m->aging, errp);
 }
 
 void machine_destroy(Machine *m)
@@ -283,6 +293,8 @@ void machine_destroy(Machine *m)
 
 	if (!m)
 		return;
+	/* The harvest thread goes first, while vCPUs and memslots exist. */
+	aging_objects_stop(m->aging);
 	for (unsigned i = 0; i < m->nr_vcpus; i++)
 		stopped &= vcpu_stop(m->vcpus[i]);
 	if (!stopped) {
@@ -293,6 +305,7 @@ void machine_destroy(Machine *m)
 	for (unsigned i = 0; i < m->nr_vcpus; i++)
 		vcpu_destroy(m->vcpus[i]);
 	g_free(m->vcpus);
+	aging_objects_free(m->aging);
 	kvm_destroy(m->kvm);
 	iobus_free(m->mmio);
 	iobus_free(m->pio);

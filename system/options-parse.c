@@ -21,6 +21,7 @@ static const char *const object_types[] = {
 	"memory-backend-ram",
 	"memory-backend-memfd",
 	"memory-backend-file",
+	"memory-aging",
 	NULL,
 };
 
@@ -168,7 +169,8 @@ static bool opt_object_check(OptState *st, GHashTable *kv, GError **errp)
 		opt_error(st, errp,
 			  "Parameter 'qom-type' does not accept "
 			  "value '%s' (use memory-backend-ram, "
-			  "memory-backend-memfd or memory-backend-file)",
+			  "memory-backend-memfd, memory-backend-file "
+			  "or memory-aging)",
 			  type);
 		return false;
 	}

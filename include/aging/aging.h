@@ -91,6 +91,13 @@ Aging *aging_new(const char *name, RamList *ram, HostMemBackend *backend,
 void aging_free(Aging *a);
 const char *aging_name(Aging *a);
 
+/*
+ * Change the interval the histogram converts ages in scans with.  Ages
+ * already recorded are in scans, so they are rescaled to @interval_ms.
+ * Takes the lock (waits for a scan in progress, which is bounded).
+ */
+void aging_set_interval(Aging *a, uint64_t interval_ms);
+
 /* Add one range explicitly (aging_new() adds the banks); pure. */
 bool aging_add_range(Aging *a, uint64_t gpa, uint64_t size, uint64_t page_size,
 		     GError **errp);

@@ -19,6 +19,7 @@
 
 typedef struct KvmState KvmState;
 typedef struct Vcpu Vcpu;
+typedef struct AgingObjects AgingObjects;
 
 typedef struct Machine {
 	VmConfig *cfg;
@@ -29,7 +30,8 @@ typedef struct Machine {
 	IoBus *mmio;
 	Vcpu **vcpus;
 	unsigned nr_vcpus;
-	GPtrArray *devices; /* opaque state of initialised device modules */
+	GPtrArray *devices;  /* opaque state of initialised device modules */
+	AgingObjects *aging; /* -object memory-aging (NULL: none built) */
 
 	GMutex lock; /* protects the fields below */
 	bool shutdown_requested;

@@ -223,8 +223,8 @@ static void test_object_invalid(void)
 	    "letter)",
 	    "-object", "memory-backend-ram,id=x,,y");
 	ERR("-object foo,id=x: Parameter 'qom-type' does not accept value "
-	    "'foo' (use memory-backend-ram, memory-backend-memfd or "
-	    "memory-backend-file)",
+	    "'foo' (use memory-backend-ram, memory-backend-memfd, "
+	    "memory-backend-file or memory-aging)",
 	    "-object", "foo,id=x");
 	ERR("-object id=x: Parameter 'qom-type' is missing", "-object", "id=x");
 	ERR("-object memory-backend-ram,id=a,id=b: Parameter 'id' is given "

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The user's side of aging: -object memory-aging,id=ID,memdev=MEM,
+ * backend=auto|access-log|dirty-log|uffd,interval=MS[,mode=full|sampled]
+ * [,sample=N], and the QMP commands query-memory-aging and
+ * memory-aging-set (qapi/aging.json, docs/system/aging.rst).
+ *
+ * Backends today: dirty-log only.  access-log fails with KVMMissingCap
+ * (no kernel has KVM_CAP_ACCESS_LOG), uffd is not implemented yet, auto
+ * resolves to dirty-log.  One memory-aging object per VM for now: the
+ * VM's single dirty-log harvester is synced by one harvest thread.
+ *
+ * Locking: everything here runs in the main thread (machine creation,
+ * start, teardown and QMP hooks); the harvest thread only runs the
+ * backend's scan function, which locks what it shares.
+ */
+#ifndef AGING_AGING_OBJECT_H
+#define AGING_AGING_OBJECT_H
+
+#include <stdbool.h>
+#include <glib.h>
+
+#include "accel/kvm.h"
+#include "system/options.h"
+#include "system/ram.h"
+
+#define AGING_OBJECT_TYPE	  "memory-aging"
+#define AGING_OBJECT_MIN_INTERVAL 10	  /* ms */
+#define AGING_OBJECT_MAX_INTERVAL 3600000 /* ms */
+
+typedef struct AgingObjects AgingObjects;
+
+/*
+ * Validate and build every memory-aging object of @cfg against the RAM
+ * banks of @ram (memdev must be guest RAM) on @kvm, whose memslots are
+ * registered.  NULL @kvm (machine none) is an error if any object exists.
+ * Returns an empty set when there is none.
+ */
+AgingObjects *aging_objects_new(VmConfig *cfg, RamList *ram, KvmState *kvm,
+				GError **errp);
+/* Start the harvest threads of the enabled objects (VM start). */
+bool aging_objects_start(AgingObjects *ao, GError **errp);
+/* Stop and join every harvest thread; idempotent. */
+void aging_objects_stop(AgingObjects *ao);
+/* Stop, then free (before the memslots and the VM go away). */
+void aging_objects_free(AgingObjects *ao);
+
+/* Register the QMP hooks (query-memory-aging, memory-aging-set). */
+void aging_objects_qmp_register(AgingObjects *ao);
+
+#endif

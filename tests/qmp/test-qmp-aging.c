@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Aging over QMP against the real kvmage and the workload guest.
+ *
+ * Ground truth: pattern=hotcold rw=write size=64M hot=4M writes the
+ * first 4 MiB of its data area in every pass and the other 60 MiB only
+ * once, in the fill.  The rest of the 96 MiB memdev (program, stack, page
+ * tables, unused RAM) is written at most at start-up.  So after enough
+ * 50 ms dirty-log scans the youngest histogram bin must hold the hot set
+ * (plus at most a few pages the guest keeps writing: stack, ucall page)
+ * and cold-bytes must be the rest of the memdev.
+ *
+ * Also: backend=access-log fails with KVMMissingCap at start-up and over
+ * memory-aging-set, uffd says it is not implemented, memory-aging-set
+ * changes the interval and stops and restarts scanning, and an unknown id
+ * gives DeviceNotFound.  Skips without /dev/kvm.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "libqmp.h"
+
+#define MiB	  (1024 * 1024LL)
+#define RAM	  (96 * MiB)
+#define HOT	  (4 * MiB)
+#define COLD_DATA (60 * MiB)
+#define SLACK	  (1 * MiB) /* guest pages written besides the hot set */
+#define IVAL	  50
+
+static const char *workload;
+
+static const char *aging_obj(const char *backend)
+{
+	static char buf[160];
+
+	snprintf(buf, sizeof(buf),
+		 "memory-aging,id=age0,memdev=ram0,backend=%s,interval=%d",
+		 backend, IVAL);
+	return buf;
+}
+
+static QmpProc *vm_start(void)
+{
+	const char *args[] = {
+		"-machine", "pc,memory-backend=ram0",
+		"-object",  "memory-backend-ram,id=ram0,size=96M",
+		"-object",  aging_obj("dirty-log"),
+		"-kernel",  workload,
+		"-append",  "size=64M hot=4M pattern=hotcold passes=0 rw=write",
+		NULL,
+	};
+
+	return qmp_proc_start(g_getenv("KVMAGE_BINARY"), args);
+}
+
+/* The single MemoryAgingInfo of query-memory-aging (@args: JSON or ""). */
+static JsonNode *aging_query(QmpConn *c, const char *args)
+{
+	g_autofree char *cmd =
+		g_strdup_printf("{'execute':'query-memory-aging'%s}", args);
+	g_autoptr(JsonNode) reply = qmp_cmd(c, cmd);
+	JsonObject *o = json_node_get_object(reply);
+	JsonArray *a;
+
+	if (!json_object_has_member(o, "return"))
+		g_error("%s failed: %s", cmd, json_to_string(reply, FALSE));
+	a = json_object_get_array_member(o, "return");
+	g_assert_cmpuint(json_array_get_length(a), ==, 1);
+	return json_node_copy(json_array_get_element(a, 0));
+}
+
+static gint64 info_int(JsonNode *n, const char *key)
+{
+	return json_object_get_int_member(json_node_get_object(n), key);
+}
+
+static gint64 aging_scans(QmpConn *c)
+{
+	g_autoptr(JsonNode) n = aging_query(c, "");
+
+	return info_int(n, "scans");
+}
+
+/* Wait until at least @n scans are done; the count reached. */
+static gint64 wait_scans(QmpConn *c, gint64 n, int timeout_ms)
+{
+	gint64 end = g_get_monotonic_time() + timeout_ms * 1000LL, s;
+
+	while ((s = aging_scans(c)) < n && g_get_monotonic_time() < end)
+		g_usleep(20000);
+	return s;
+}
+
+/*
+ * Query (cold threshold 200 ms) until @scans are done, the youngest bin
+ * holds no more than the hot set and SLACK and every other page is cold
+ * (the fill has aged past the threshold), or @timeout_ms passes.
+ */
+static JsonNode *wait_settled(QmpConn *c, gint64 scans, int timeout_ms)
+{
+	gint64 end = g_get_monotonic_time() + timeout_ms * 1000LL;
+	const char *args = ",'arguments':{'cold-threshold-ms':200}";
+
+	for (;;) {
+		JsonNode *n = aging_query(c, args);
+		JsonArray *h =
+			json_object_get_array_member(json_node_get_object(n),
+						     "histogram");
+		gint64 young =
+			json_object_get_int_member(json_array_get_object_element(h,
+										 0),
+						   "bytes");
+
+		if ((info_int(n, "scans") >= scans && young <= HOT + SLACK &&
+		     young + info_int(n, "cold-bytes") ==
+			     info_int(n, "total-bytes")) ||
+		    g_get_monotonic_time() > end)
+			return n;
+		json_node_unref(n);
+		g_usleep(20000);
+	}
+}
+
+/* The error class of @cmd, which must fail. */
+static char *cmd_error(QmpConn *c, const char *cmd)
+{
+	g_autoptr(JsonNode) reply = qmp_cmd(c, cmd);
+	JsonObject *o = json_node_get_object(reply);
+
+	if (!json_object_has_member(o, "error"))
+		g_error("%s succeeded: %s", cmd, json_to_string(reply, FALSE));
+	return g_strdup(
+		json_object_get_string_member(json_object_get_object_member(o,
+									    "error"),
+					      "class"));
+}
+
+static void cmd_ok(QmpConn *c, const char *cmd)
+{
+	g_autoptr(JsonNode) reply = qmp_cmd(c, cmd);
+
+	if (!json_object_has_member(json_node_get_object(reply), "return"))
+		g_error("%s failed: %s", cmd, json_to_string(reply, FALSE));
+}
+
+static void check_backends(JsonNode *info)
+{
+	JsonObject *o = json_node_get_object(info);
+	JsonArray *b = json_object_get_array_member(o, "backends");
+	JsonObject *cov = json_object_get_object_member(o, "coverage");
+
+	g_assert_cmpstr(json_object_get_string_member(o, "backend"), ==,
+			"dirty-log");
+	g_assert_cmpuint(json_array_get_length(b), ==, 3);
+	for (guint i = 0; i < 3; i++) {
+		JsonObject *e = json_array_get_object_element(b, i);
+		const char *name = json_object_get_string_member(e, "backend");
+		bool avail = json_object_get_boolean_member(e, "available");
+
+		g_assert_cmpint(avail, ==, !strcmp(name, "dirty-log"));
+		g_assert_cmpint(json_object_has_member(e, "reason"), ==,
+				!avail);
+		if (!strcmp(name, "access-log"))
+			g_assert_nonnull(
+				strstr(json_object_get_string_member(e,
+								     "reason"),
+				       "KVM_CAP_ACCESS_LOG"));
+		if (!strcmp(name, "uffd"))
+			g_assert_cmpstr(json_object_get_string_member(e,
+								      "reason"),
+					==, "not implemented yet");
+	}
+	/* dirty-log sees writes only, every page, and says so */
+	g_assert_false(json_object_get_boolean_member(cov, "reads"));
+	g_assert_true(json_object_get_boolean_member(cov, "writes"));
+	g_assert_cmpfloat(json_object_get_double_member(cov,
+							"sampled-fraction"),
+			  ==, 1.0);
+	g_assert_true(json_object_has_member(cov, "note"));
+}
+
+/* The hot set is young, the rest of the memdev cold. */
+static void check_ages(JsonNode *info)
+{
+	JsonObject *o = json_node_get_object(info);
+	JsonArray *h = json_object_get_array_member(o, "histogram");
+	gint64 total = info_int(info, "total-bytes");
+	gint64 cold = info_int(info, "cold-bytes");
+	gint64 young =
+		json_object_get_int_member(json_array_get_object_element(h, 0),
+					   "bytes");
+	gint64 sum = 0;
+
+	for (guint i = 0; i < json_array_get_length(h); i++)
+		sum += json_object_get_int_member(json_array_get_object_element(h,
+										i),
+						  "bytes");
+	g_test_message("total %" G_GINT64_FORMAT " young %" G_GINT64_FORMAT
+		       " cold %" G_GINT64_FORMAT " scans %" G_GINT64_FORMAT,
+		       total, young, cold, info_int(info, "scans"));
+	g_assert_cmpint(total, ==, RAM);
+	g_assert_cmpint(sum, ==, total);
+	g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(h,
+										 0),
+						   "upper-bound-ms"),
+			==, 100);
+	/* young: the hot set and at most SLACK more */
+	g_assert_cmpint(young, >=, HOT);
+	g_assert_cmpint(young, <=, HOT + SLACK);
+	/* cold: everything else, so the 60 MiB cold data above all */
+	g_assert_cmpint(cold, >=, COLD_DATA);
+	g_assert_cmpint(cold, >=, RAM - HOT - SLACK);
+	g_assert_cmpint(cold, <=, RAM - HOT);
+}
+
+static void test_hotcold(void)
+{
+	QmpProc *p = vm_start();
+	QmpConn *c = qmp_conn_negotiated(p->sock);
+	g_autoptr(JsonNode) info = NULL;
+	g_autofree char *cls = NULL;
+	gint64 s0, s1;
+
+	/*
+	 * 4 intervals of idleness make a page cold.  Wait for 12 scans and
+	 * for the guest's fill (one write to every data page, slow when the
+	 * host is loaded) to be older than the youngest bin; a broken aging
+	 * runs into the timeout and fails check_ages().
+	 */
+	info = wait_settled(c, 12, 15000);
+	g_assert_cmpint(info_int(info, "cold-threshold-ms"), ==, 200);
+	g_assert_cmpint(info_int(info, "interval-ms"), ==, IVAL);
+	g_assert_true(json_object_get_boolean_member(json_node_get_object(info),
+						     "enabled"));
+	check_backends(info);
+	check_ages(info);
+	g_clear_pointer(&info, json_node_unref);
+	/* default threshold: ten intervals */
+	info = aging_query(c, "");
+	g_assert_cmpint(info_int(info, "cold-threshold-ms"), ==, 10 * IVAL);
+
+	/* errors, and nothing changes */
+	cls = cmd_error(c, "{'execute':'memory-aging-set','arguments':"
+			   "{'id':'nope','interval':100}}");
+	g_assert_cmpstr(cls, ==, "DeviceNotFound");
+	g_free(cls);
+	cls = cmd_error(c, "{'execute':'memory-aging-set','arguments':"
+			   "{'id':'age0','backend':'access-log'}}");
+	g_assert_cmpstr(cls, ==, "KVMMissingCap");
+	g_free(cls);
+	cls = cmd_error(c, "{'execute':'memory-aging-set','arguments':"
+			   "{'id':'age0','backend':'uffd'}}");
+	g_assert_cmpstr(cls, ==, "GenericError");
+	g_free(cls);
+	cls = cmd_error(c, "{'execute':'memory-aging-set','arguments':"
+			   "{'id':'age0','interval':5}}");
+	g_assert_cmpstr(cls, ==, "GenericError");
+	cmd_ok(c, "{'execute':'memory-aging-set','arguments':"
+		  "{'id':'age0','backend':'auto'}}");
+
+	/* interval: reported and applied */
+	cmd_ok(c, "{'execute':'memory-aging-set','arguments':"
+		  "{'id':'age0','interval':100}}");
+	g_clear_pointer(&info, json_node_unref);
+	info = aging_query(c, "");
+	g_assert_cmpint(info_int(info, "interval-ms"), ==, 100);
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(info),
+						      "backend"),
+			==, "dirty-log");
+	s0 = info_int(info, "scans");
+	g_usleep(550 * 1000);
+	s1 = aging_scans(c);
+	/* 5 intervals of 100 ms: not 11 of 50 ms */
+	g_assert_cmpint(s1 - s0, >=, 2);
+	g_assert_cmpint(s1 - s0, <=, 7);
+
+	/* disable: no more scans; enable: they resume */
+	cmd_ok(c, "{'execute':'memory-aging-set','arguments':"
+		  "{'id':'age0','enable':false}}");
+	g_clear_pointer(&info, json_node_unref);
+	info = aging_query(c, "");
+	g_assert_false(
+		json_object_get_boolean_member(json_node_get_object(info),
+					       "enabled"));
+	s0 = info_int(info, "scans");
+	g_usleep(300 * 1000);
+	g_assert_cmpint(aging_scans(c), ==, s0);
+	cmd_ok(c, "{'execute':'memory-aging-set','arguments':"
+		  "{'id':'age0','enable':true,'interval':50}}");
+	g_assert_cmpint(wait_scans(c, s0 + 3, 5000), >=, s0 + 3);
+	/* ages survived the pause: the hot/cold split still holds */
+	g_clear_pointer(&info, json_node_unref);
+	info = wait_settled(c, s0 + 3, 5000);
+	check_ages(info);
+
+	cmd_ok(c, "{'execute':'quit'}");
+	g_assert_true(qmp_proc_wait(p, 5000));
+	g_assert_cmpint(p->status, ==, 0);
+	qmp_conn_free(c);
+	qmp_proc_free(p);
+}
+
+/* kvmage must exit 1 with one line on stderr containing @want. */
+static void startup_fails(const char *obj, const char *want)
+{
+	const char *argv[] = { g_getenv("KVMAGE_BINARY"),
+			       "-nodefaults",
+			       "-machine",
+			       "pc,memory-backend=ram0",
+			       "-object",
+			       "memory-backend-ram,id=ram0,size=96M",
+			       "-object",
+			       obj,
+			       "-kernel",
+			       workload,
+			       "-append",
+			       "size=8M passes=1",
+			       NULL };
+	g_autofree char *out = NULL, *err = NULL;
+	g_autoptr(GError) gerr = NULL;
+	int status;
+
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL,
+				   &out, &err, &status, &gerr));
+	g_assert_no_error(gerr);
+	g_test_message("%s -> %s", obj, err);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+	g_assert_true(g_str_has_prefix(err, "kvmage: -object memory-aging"));
+	g_assert_nonnull(strstr(err, want));
+	/* one line */
+	g_assert_cmpint(strchr(err, '\n') - err, ==, (long)strlen(err) - 1);
+}
+
+static void test_startup_errors(void)
+{
+	startup_fails(aging_obj("access-log"), "KVM_CAP_ACCESS_LOG");
+	startup_fails(aging_obj("uffd"), "not implemented yet");
+	startup_fails("memory-aging,id=a,memdev=ram0,interval=5",
+		      "Parameter 'interval' expects an integer from 10");
+	startup_fails("memory-aging,id=a,memdev=nope,interval=50",
+		      "memdev 'nope' is not guest RAM");
+	startup_fails("memory-aging,id=a,memdev=ram0,interval=50,mode=sampled",
+		      "uffd backend only");
+}
+
+int main(int argc, char **argv)
+{
+	bool tap = argc > 1 && !strcmp(argv[1], "--tap");
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	g_test_init(&argc, &argv, NULL);
+	workload = g_getenv("KVMAGE_GUEST_WORKLOAD");
+	if (fd < 0 || !workload || !g_getenv("KVMAGE_BINARY")) {
+		const char *why =
+			fd < 0 ? "cannot open /dev/kvm" :
+				 "KVMAGE_BINARY or the workload guest unset";
+
+		if (tap) {
+			printf("1..0 # SKIP %s\n", why);
+			return 0;
+		}
+		g_printerr("skip: %s\n", why);
+		return 77;
+	}
+	close(fd);
+	g_test_add_func("/qmp/aging/hotcold", test_hotcold);
+	g_test_add_func("/qmp/aging/startup-errors", test_startup_errors);
+	return g_test_run();
+}
