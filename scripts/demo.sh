@@ -4,8 +4,11 @@
 #  2. workload: 64 MiB of guest data on a preallocated memfd backend, hot
 #     and cold pages written in ring 3 with every page verified; the guest
 #     reports its speed and the largest stall it saw.
-#  3. QMP: the same workload started paused (-S) with a QMP socket, driven
-#     with kvmage-qmp: query-status, cont, query-cpus-fast, stop, quit.
+#  3. QMP: the same workload started paused (-S) with a QMP socket and page
+#     aging on its RAM (dirty-log backend, 100 ms scans), driven with
+#     kvmage-qmp: query-status, cont, query-cpus-fast, then after two seconds
+#     query-memory-aging (the 4 MiB hot set young, the rest cold), stop,
+#     quit.
 # Later issues add page aging and reclaim to this same command.
 set -eu
 build=${1:-build}
@@ -43,15 +46,23 @@ run "$kvmage" -display none -m 128M -smp 1 \
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 sock="$dir/qmp.sock"
-echo "\$ $kvmage -S -m 128M -smp 2 -name demo -serial none -qmp unix:$sock,server=on,wait=off -kernel $guests/workload.elf -append 'size=32M passes=0' &"
-"$kvmage" -S -m 128M -smp 2 -name demo -serial none \
+set -- -S -m 128M -smp 2 -name demo -serial none \
+	-object memory-backend-ram,id=mem,size=128M \
+	-machine memory-backend=mem \
+	-object memory-aging,id=age0,memdev=mem,interval=100 \
 	-qmp "unix:$sock,server=on,wait=off" \
-	-kernel "$guests/workload.elf" -append "size=32M passes=0" &
+	-kernel "$guests/workload.elf" -append "size=32M hot=4M passes=0"
+printf '$ %s' "$kvmage"; printf ' %s' "$@"; printf ' &\n'
+"$kvmage" "$@" &
 vm=$!
 i=0
 while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-for cmd in query-status cont query-status query-cpus-fast stop query-status \
-	quit; do
+for cmd in query-status cont query-status query-cpus-fast; do
+	run "$qmp" "$sock" $cmd
+done
+sleep 2
+run "$qmp" "$sock" query-memory-aging cold-threshold-ms=1000
+for cmd in stop query-status quit; do
 	run "$qmp" "$sock" $cmd
 done
 wait $vm
