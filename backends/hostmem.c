@@ -535,6 +535,36 @@ fail:
 	return false;
 }
 
+void *hostmem_map_alias(HostMemBackend *be, GError **errp)
+{
+	void *p;
+
+	if (!be->allocated || be->fd < 0 || !be->share) {
+		error_setg(errp,
+			   "backend '%s' (%s%s) has no shared file to map "
+			   "twice: use memory-backend-memfd or "
+			   "memory-backend-file with share=on",
+			   be->id, hostmem_type_name(be->type),
+			   be->allocated ? "" : ", not allocated");
+		return NULL;
+	}
+	p = mmap(NULL, be->size, PROT_READ | PROT_WRITE, MAP_SHARED, be->fd, 0);
+	if (p == MAP_FAILED) {
+		error_setg_errno(errp, errno,
+				 "unable to map an alias of backend '%s'",
+				 be->id);
+		return NULL;
+	}
+	return p;
+}
+
+void hostmem_unmap_alias(HostMemBackend *be, void *alias)
+{
+	/* Unmapping a mapping we made cannot fail. */
+	if (alias)
+		munmap(alias, be->size);
+}
+
 void hostmem_free(HostMemBackend *be)
 {
 	if (!be)

@@ -61,6 +61,18 @@ bool hostmem_alloc(HostMemBackend *be, GError **errp);
 void hostmem_free(HostMemBackend *be);
 
 /*
+ * A second read/write MAP_SHARED mapping of the whole file behind an
+ * allocated shared backend (memfd, or file with share=on), for kvmage's
+ * own accesses to guest RAM when the guest mapping (be->host) is watched,
+ * e.g. registered with userfaultfd: accesses through the alias never
+ * fault into the watcher.  Anonymous or private backends have no such
+ * alias and fail with a message naming the backend.  Unmap with
+ * hostmem_unmap_alias() before hostmem_free().  Main thread.
+ */
+void *hostmem_map_alias(HostMemBackend *be, GError **errp);
+void hostmem_unmap_alias(HostMemBackend *be, void *alias);
+
+/*
  * Preallocate [host, host+len): MADV_POPULATE_WRITE split across @threads
  * threads, falling back to touching each page under a SIGBUS handler where
  * the kernel lacks it.  @fd is the file mapped shared at @host from offset

@@ -367,6 +367,39 @@ static void test_alloc_memfd(void)
 	hostmem_free(be);
 }
 
+static void test_map_alias(void)
+{
+	HostMemBackend *be = alloc_ok(HOSTMEM_MEMFD, "size=4M");
+	volatile uint32_t *a = be->host, *b;
+	GError *err = NULL;
+
+	b = hostmem_map_alias(be, &err);
+	g_assert_no_error(err);
+	g_assert_nonnull(b);
+	g_assert_true(b != a);
+	a[4096] = 0x1234;
+	g_assert_cmphex(b[4096], ==, 0x1234);
+	b[(1 << 20) - 1] = 0x5678; /* last word */
+	g_assert_cmphex(a[(1 << 20) - 1], ==, 0x5678);
+	hostmem_unmap_alias(be, (void *)b);
+	hostmem_free(be);
+
+	be = alloc_ok(HOSTMEM_RAM, "size=4M,share=on");
+	g_assert_null(hostmem_map_alias(be, &err));
+	g_assert_cmpstr(err->message, ==,
+			"backend 'm' (memory-backend-ram) has no shared file "
+			"to map twice: use memory-backend-memfd or "
+			"memory-backend-file with share=on");
+	g_clear_error(&err);
+	hostmem_free(be);
+
+	be = alloc_ok(HOSTMEM_MEMFD, "size=4M,share=off");
+	g_assert_null(hostmem_map_alias(be, &err));
+	g_assert_nonnull(err);
+	g_clear_error(&err);
+	hostmem_free(be);
+}
+
 static void test_alloc_file(void)
 {
 	g_autofree char *dir = g_dir_make_tmp("kvmage-hostmem-XXXXXX", NULL);
@@ -682,6 +715,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/hostmem/alloc/twice", test_alloc_twice);
 	g_test_add_func("/hostmem/alloc/memfd", test_alloc_memfd);
 	g_test_add_func("/hostmem/alloc/file", test_alloc_file);
+	g_test_add_func("/hostmem/map-alias", test_map_alias);
 	g_test_add_func("/hostmem/prealloc/populate", test_prealloc);
 	g_test_add_func("/hostmem/prealloc/touch", test_prealloc_touch);
 	g_test_add_func("/hostmem/prealloc/args", test_prealloc_args);
