@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The uffd aging backend: harvest the per-bank UffdTracks into the aging
+ * core, then re-arm the next sample.  See include/accel/uffd-aging.h.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "accel/uffd-aging.h"
+#include "backends/hostmem.h"
+#include "util/error.h"
+
+#define BITS_PER_LONG (8 * sizeof(unsigned long))
+
+typedef struct UffdAgingBank {
+	RamBank *bank;
+	UffdTrack *t;
+} UffdAgingBank;
+
+struct UffdAging {
+	Aging *a;
+	unsigned sample;
+	unsigned phase;	     /* sample zapped by the last scan */
+	GArray *banks;	     /* UffdAgingBank */
+	unsigned long *bits; /* harvest buffer, largest bank */
+};
+
+const AgingCoverage uffd_aging_full_coverage = {
+	.backend = "uffd",
+	.reads = true,
+	.writes = true,
+	.sampled = 1.0,
+	.note = NULL,
+};
+
+AgingCoverage uffd_aging_coverage(unsigned sample)
+{
+	AgingCoverage c = uffd_aging_full_coverage;
+
+	if (sample > 1) {
+		c.sampled = 1.0 / sample;
+		c.note = "sampled: each page is re-armed every 1/sampled "
+			 "scans, so ages have that resolution";
+	}
+	return c;
+}
+
+static uint64_t uffd_aging_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static bool uffd_aging_add(UffdAging *ua, RamBank *b, uint64_t *maxpages,
+			   GError **errp)
+{
+	UffdAgingBank ub = { .bank = b };
+	g_autofree char *name = NULL;
+
+	name = g_strdup_printf("%s@0x%" G_GINT64_MODIFIER "x",
+			       b->backend ? b->backend->id : "ram", b->gpa);
+	if (b->page_size != 4096) {
+		error_setg(errp,
+			   "uffd aging of '%s': huge-page banks are not "
+			   "supported yet",
+			   name);
+		return false;
+	}
+	ub.t = uffd_track_new(name, b->host, b->size, b->page_size, 0, errp);
+	if (!ub.t)
+		return false;
+	g_array_append_val(ua->banks, ub);
+	*maxpages = MAX(*maxpages, b->size / b->page_size);
+	return uffd_track_zap(ub.t, ua->sample, 0, errp);
+}
+
+UffdAging *uffd_aging_new(Aging *a, RamList *ram, HostMemBackend *backend,
+			  unsigned sample, GError **errp)
+{
+	UffdAging *ua = g_new0(UffdAging, 1);
+	uint64_t maxpages = 0;
+	RamBank *b;
+
+	ua->a = a;
+	ua->sample = sample ? sample : 1;
+	ua->banks = g_array_new(false, true, sizeof(UffdAgingBank));
+	ram_for_each_bank(ram, b) {
+		if (b->type != RAM_BANK_RAM ||
+		    (backend && b->backend != backend))
+			continue;
+		if (!uffd_aging_add(ua, b, &maxpages, errp)) {
+			uffd_aging_free(ua);
+			return NULL;
+		}
+	}
+	ua->bits = g_new0(unsigned long,
+			  (maxpages + BITS_PER_LONG - 1) / BITS_PER_LONG);
+	return ua;
+}
+
+void uffd_aging_free(UffdAging *ua)
+{
+	if (!ua)
+		return;
+	for (guint i = 0; i < ua->banks->len; i++)
+		uffd_track_free(g_array_index(ua->banks, UffdAgingBank, i).t);
+	g_array_free(ua->banks, true);
+	g_free(ua->bits);
+	g_free(ua);
+}
+
+bool uffd_aging_scan(void *opaque, unsigned ticks, GError **errp)
+{
+	UffdAging *ua = opaque;
+	AgingCost cost = { 0 };
+	uint64_t t0, zap0, zap_ns = 0;
+	bool ok = true;
+
+	/* Busy: the accessed bits wait in the trackers for the next scan. */
+	if (!aging_scan_begin(ua->a, ticks))
+		return true;
+	t0 = uffd_aging_now_ns();
+	for (guint i = 0; i < ua->banks->len; i++) {
+		UffdAgingBank *ub = &g_array_index(ua->banks, UffdAgingBank, i);
+
+		uffd_track_harvest(ub->t, ua->bits);
+		aging_update(ua->a, ub->bank->gpa, ua->bits,
+			     uffd_track_npages(ub->t));
+		cost.pages += uffd_track_npages(ub->t);
+	}
+	ua->phase = (ua->phase + 1) % ua->sample;
+	zap0 = uffd_aging_now_ns();
+	for (guint i = 0; i < ua->banks->len && ok; i++) {
+		UffdAgingBank *ub = &g_array_index(ua->banks, UffdAgingBank, i);
+
+		ok = uffd_track_zap(ub->t, ua->sample, ua->phase, errp);
+	}
+	zap_ns = uffd_aging_now_ns() - zap0;
+	cost.kernel_ns = zap_ns;
+	cost.user_ns = uffd_aging_now_ns() - t0 - zap_ns;
+	aging_scan_end(ua->a, &cost);
+	return ok;
+}
+
+void uffd_aging_stats(UffdAging *ua, UffdTrackStats *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (guint i = 0; i < ua->banks->len; i++) {
+		UffdTrackStats s;
+
+		uffd_track_stats(g_array_index(ua->banks, UffdAgingBank, i).t,
+				 &s);
+		st->faults += s.faults;
+		st->eexist += s.eexist;
+		st->errors += s.errors;
+		st->handler_ns += s.handler_ns;
+		st->zapped += s.zapped;
+		st->zap_calls += s.zap_calls;
+		st->zap_ns += s.zap_ns;
+		st->process_madvise = s.process_madvise;
+	}
+}

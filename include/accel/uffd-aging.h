@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The uffd aging backend: one UffdTrack per RAM bank of a shared memdev,
+ * harvested into an Aging at every scan, which then re-arms (zaps) the
+ * next set of pages.  Sees reads and writes.
+ *
+ * Modes: sample 1 ("full") zaps every page at every scan: exact per-page
+ * ages, every touched page costs one fault round trip per interval.
+ * sample N > 1 ("sampled") zaps the pages i % N == k at scan k: a page is
+ * re-armed every N scans, so a page in use is seen at least every N scans
+ * and ages have a resolution of N scans (a hot page's age stays below N,
+ * an idle page's age grows without bound).
+ *
+ * Limits (refused with a message): private or anonymous banks (userfaultfd
+ * MINOR mode needs shared memory) and huge-page banks (not yet).
+ * kvmage's own accesses through the guest mapping are counted as guest
+ * accesses until they go through hostmem_map_alias().
+ *
+ * Locking: uffd_aging_scan() runs on one thread at a time (the harvest
+ * thread); it takes the Aging's lock with aging_scan_begin() and zaps
+ * under it, so a zap never races a harvest.  The UffdTracks' handler
+ * threads only set accessed bits.  The last-scan stats have their own
+ * mutex.
+ */
+#ifndef ACCEL_UFFD_AGING_H
+#define ACCEL_UFFD_AGING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "accel/uffd-track.h"
+#include "aging/aging.h"
+
+extern const AgingCoverage uffd_aging_full_coverage;
+
+/* Coverage of @sample (1: full); static strings, sampled = 1 / @sample. */
+AgingCoverage uffd_aging_coverage(unsigned sample);
+
+typedef struct UffdAging UffdAging;
+
+/*
+ * Track the RAM banks of @ram backed by @backend (all when NULL) and feed
+ * @a, re-arming 1 page in @sample per scan.  Registers the banks now and
+ * zaps the first sample.  Main thread, before or while vCPUs run.
+ */
+UffdAging *uffd_aging_new(Aging *a, RamList *ram, HostMemBackend *backend,
+			  unsigned sample, GError **errp);
+/* Stops the handlers and unregisters; blocked vCPUs are released. */
+void uffd_aging_free(UffdAging *ua);
+/* One scan (an AgingScanFn: pass to aging_start()). */
+bool uffd_aging_scan(void *opaque, unsigned ticks, GError **errp);
+/* Summed tracker counters (faults, zaps, costs) of all banks. */
+void uffd_aging_stats(UffdAging *ua, UffdTrackStats *st);
+
+#endif
