@@ -331,6 +331,45 @@ static void test_contended(void)
 	bank_fini(&b);
 }
 
+/* Harvests racing the faults lose no bit: their union is the touched set. */
+static void test_harvest_race(void)
+{
+	bool all[NPAGES], odd[NPAGES];
+	unsigned long bits[NWORDS], uni[NWORDS] = { 0 };
+	Touch tc = { .which = odd };
+	unsigned i, harvests = 0;
+	GThread *th;
+	Bank b;
+
+	if (!uffd_usable())
+		return;
+	bank_init(&b, 0);
+	for (i = 0; i < NPAGES; i++) {
+		all[i] = true;
+		odd[i] = i & 1;
+	}
+	touch(&b, all, false);
+	uffd_track_harvest(b.t, bits);
+	zap(&b, 1, 0);
+	tc.b = &b;
+	th = g_thread_new("guest", touch_thread, &tc);
+	while (!tc.done) {
+		uffd_track_harvest(b.t, bits);
+		for (i = 0; i < NWORDS; i++)
+			uni[i] |= bits[i];
+		harvests++;
+	}
+	g_thread_join(th);
+	uffd_track_harvest(b.t, bits);
+	for (i = 0; i < NPAGES; i++) {
+		bool got = (uni[i / BPL] | bits[i / BPL]) >> (i % BPL) & 1;
+
+		g_assert_cmpint(got, ==, odd[i]);
+	}
+	g_test_message("%u harvests during the touches", harvests);
+	bank_fini(&b);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -339,5 +378,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/uffd-track/private", test_private);
 	g_test_add_func("/uffd-track/teardown", test_teardown);
 	g_test_add_func("/uffd-track/contended", test_contended);
+	g_test_add_func("/uffd-track/harvest-race", test_harvest_race);
 	return g_test_run();
 }
