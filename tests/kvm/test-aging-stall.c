@@ -12,11 +12,17 @@
  * kind sees preemptions of several milliseconds now and then (measured:
  * 0.1-0.3 ms usually, up to 8 ms sometimes, with and without aging).
  * Each kind therefore runs ROUNDS times, interleaved, and the smallest
- * max gap of each kind is compared ("best of ROUNDS").  That is a fair
- * bound for aging: a run lasts about 1.5 s, i.e. some 70 scans, so a scan
- * that stalled the vCPU by more than 1 ms would show in every aging run,
- * while host noise only has to miss one run of each kind.  A run with
- * aging also checks over QMP that scans really happened.
+ * max gap of each kind is compared ("best of ROUNDS"); when the bound
+ * does not hold yet, up to MAX_ROUNDS.  That is a fair bound for aging:
+ * a run lasts about 1.5 s, i.e. some 70 scans, so a scan that stalled
+ * the vCPU by more than 1 ms would show in every aging run, while host
+ * noise only has to miss one run of each kind.  (With both cores busy,
+ * best of 3 failed 1 of 7 test runs: all three aging runs
+ * had a 2-4 ms gap, the harvest thread competing with the vCPU thread
+ * for a CPU.  With one core kept busy by a spin loop the best aging
+ * run was still 0.7-0.9 ms above the baseline: the margin is thin on a
+ * loaded host.)  A run with aging also checks over QMP that scans really
+ * happened.
  */
 #include <errno.h>
 #include <poll.h>
@@ -30,12 +36,13 @@
 
 #include "harness.h"
 
-#define ROUNDS	  3
-#define STALL_NS  1000000 /* allowed on top of the baseline */
-#define IVAL_MS	  20
-#define MIN_SCANS 10	  /* proof aging ran: about 1 s of 20 ms scans */
-#define PASSES	  "25000" /* ~1.5 s of passes over the 4 MiB hot set */
-#define WL_APPEND "size=64M hot=4M pattern=hotcold rw=write passes=" PASSES
+#define ROUNDS	   3
+#define MAX_ROUNDS 6
+#define STALL_NS   1000000 /* allowed on top of the baseline */
+#define IVAL_MS	   20
+#define MIN_SCANS  10	   /* proof aging ran: about 1 s of 20 ms scans */
+#define PASSES	   "25000" /* ~1.5 s of passes over the 4 MiB hot set */
+#define WL_APPEND  "size=64M hot=4M pattern=hotcold rw=write passes=" PASSES
 #define AGING_OBJ                                               \
 	"memory-aging,id=age0,memdev=pc.ram,backend=dirty-log," \
 	"interval=" G_STRINGIFY(IVAL_MS)
@@ -152,9 +159,13 @@ static void test_dirty_log(void)
 {
 	gint64 best[2] = { G_MAXINT64, G_MAXINT64 }, gap, scans;
 	const char *elf;
+	int i;
 
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
-	for (int i = 0; i < ROUNDS; i++) {
+
+	for (i = 0; i < MAX_ROUNDS; i++) {
+		if (i >= ROUNDS && best[1] < best[0] + STALL_NS)
+			break;
 		/* alternate the order: neither kind always runs first */
 		for (int k = 0; k < 2; k++) {
 			bool aging = (i + k) % 2;
@@ -172,10 +183,10 @@ static void test_dirty_log(void)
 			best[aging] = MIN(best[aging], gap);
 		}
 	}
-	g_test_message("best of %d: baseline %" G_GINT64_FORMAT
+	g_test_message("best of %d rounds: baseline %" G_GINT64_FORMAT
 		       " ns, dirty-log aging every %d ms %" G_GINT64_FORMAT
 		       " ns (+%" G_GINT64_FORMAT " ns)",
-		       ROUNDS, best[0], IVAL_MS, best[1], best[1] - best[0]);
+		       i, best[0], IVAL_MS, best[1], best[1] - best[0]);
 	g_assert_cmpint(best[1], <, best[0] + STALL_NS);
 }
 
