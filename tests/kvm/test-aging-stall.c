@@ -16,11 +16,11 @@
  * does not hold yet, up to MAX_ROUNDS.  That is a fair bound for aging:
  * a run lasts about 1.5 s, i.e. some 70 scans, so a scan that stalled
  * the vCPU by more than 1 ms would show in every aging run, while host
- * noise only has to miss one run of each kind.  (With both cores busy,
- * best of 3 failed 1 of 7 test runs: all three aging runs
- * had a 2-4 ms gap, the harvest thread competing with the vCPU thread
- * for a CPU.  With one core kept busy by a spin loop the best aging
- * run was still 0.7-0.9 ms above the baseline: the margin is thin on a
+ * noise only has to miss one run of each kind.  (On the shared host,
+ * load about 1.4, best of 3 failed 1 of 7 test runs: all three aging
+ * runs had a 1.1-4 ms gap, the harvest thread competing with the vCPU
+ * thread for a CPU.  With one core kept busy by a spin loop the best
+ * aging run was 0.7-0.9 ms above the baseline: the margin is thin on a
  * loaded host.)  A run with aging also checks over QMP that scans really
  * happened.
  */
