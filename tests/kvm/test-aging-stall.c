@@ -39,10 +39,27 @@
 #define ROUNDS	   3
 #define MAX_ROUNDS 6
 #define STALL_NS   1000000 /* allowed on top of the baseline */
-#define IVAL_MS	   20
-#define MIN_SCANS  10	   /* proof aging ran: about 1 s of 20 ms scans */
-#define PASSES	   "25000" /* ~1.5 s of passes over the 4 MiB hot set */
-#define WL_APPEND  "size=64M hot=4M pattern=hotcold rw=write passes=" PASSES
+
+/*
+ * A sanitizer build slows kvmage's harvest thread several times over, so
+ * the 1 ms bound says nothing about the product there: such a build still
+ * runs both kinds and checks the guest and the scans, and reports the
+ * gaps, but the bound is asserted by the plain build (make check) only.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define STALL_BOUND_CHECKED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STALL_BOUND_CHECKED 0
+#endif
+#endif
+#ifndef STALL_BOUND_CHECKED
+#define STALL_BOUND_CHECKED 1
+#endif
+#define IVAL_MS	  20
+#define MIN_SCANS 10	  /* proof aging ran: about 1 s of 20 ms scans */
+#define PASSES	  "25000" /* ~1.5 s of passes over the 4 MiB hot set */
+#define WL_APPEND "size=64M hot=4M pattern=hotcold rw=write passes=" PASSES
 #define AGING_OBJ                                               \
 	"memory-aging,id=age0,memdev=pc.ram,backend=dirty-log," \
 	"interval=" G_STRINGIFY(IVAL_MS)
@@ -187,7 +204,11 @@ static void test_dirty_log(void)
 		       " ns, dirty-log aging every %d ms %" G_GINT64_FORMAT
 		       " ns (+%" G_GINT64_FORMAT " ns)",
 		       i, best[0], IVAL_MS, best[1], best[1] - best[0]);
-	g_assert_cmpint(best[1], <, best[0] + STALL_NS);
+	if (STALL_BOUND_CHECKED)
+		g_assert_cmpint(best[1], <, best[0] + STALL_NS);
+	else
+		g_test_message("sanitizer build: the 1 ms bound is checked by "
+			       "the plain build only");
 }
 
 int main(int argc, char **argv)
