@@ -29,7 +29,7 @@ static const OptionDef options[] = {
 	{ "smp", "[cpus=]N", opt_smp, "number of vCPUs, 1 to 32 (default 1)",
 	  NULL },
 	{ "object", "TYPE,id=ID[,PROP=VALUE...]", opt_object,
-	  "memory-backend-ram, -memfd or -file with id ID", NULL },
+	  "memory-backend-ram|memfd|file or memory-aging, id ID", NULL },
 	{ "kernel", "FILE", opt_kernel, "ELF guest program to boot", NULL },
 	{ "append", "STRING", opt_append, "command line given to the guest",
 	  NULL },
