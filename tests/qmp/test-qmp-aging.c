@@ -11,7 +11,8 @@
  * and cold-bytes must be the rest of the memdev.
  *
  * The same with a memfd memdev and backend=uffd,mode=full, which sees
- * reads and writes; auto picks uffd on memfd.
+ * reads and writes; mode=sampled,sample=4 gets the same cold bytes above
+ * its 4-scan resolution; auto picks uffd on memfd.
  *
  * Also: backend=access-log fails with KVMMissingCap at start-up and over
  * memory-aging-set, uffd on private RAM says why, memory-aging-set
@@ -365,6 +366,45 @@ static void test_uffd_full(void)
 	vm_quit(p, c);
 }
 
+/*
+ * uffd sampled 1 in 4: each page is re-armed every 4 scans, so ages have
+ * a resolution of 4 intervals (200 ms); above that threshold cold bytes
+ * match the ground truth as with full.
+ */
+static void test_uffd_sampled(void)
+{
+	QmpProc *p = vm_start_with("memory-backend-memfd",
+				   "uffd,mode=sampled,sample=4");
+	QmpConn *c = qmp_conn_negotiated(p->sock);
+	const char *args = ",'arguments':{'cold-threshold-ms':400}";
+	gint64 end = g_get_monotonic_time() + 10000 * 1000LL, cold;
+	JsonNode *info;
+
+	for (;;) {
+		info = aging_query(c, args);
+		cold = info_int(info, "cold-bytes");
+		if ((info_int(info, "scans") >= 16 &&
+		     cold >= RAM - HOT - SLACK && cold <= RAM - HOT) ||
+		    g_get_monotonic_time() > end)
+			break;
+		json_node_unref(info);
+		g_usleep(20000);
+	}
+	g_test_message("sampled 1/4: cold %" G_GINT64_FORMAT
+		       " scans %" G_GINT64_FORMAT,
+		       cold, info_int(info, "scans"));
+	g_assert_cmpfloat(json_object_get_double_member(
+				  json_object_get_object_member(json_node_get_object(
+									info),
+								"coverage"),
+				  "sampled-fraction"),
+			  ==, 0.25);
+	g_assert_cmpint(cold, >=, RAM - HOT - SLACK);
+	g_assert_cmpint(cold, <=, RAM - HOT);
+	json_node_unref(info);
+	vm_quit(p, c);
+}
+
 /* auto on a memfd picks uffd, sampled 1 in 64 by default */
 static void test_uffd_auto(void)
 {
@@ -454,6 +494,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/qmp/aging/hotcold", test_hotcold);
 	g_test_add_func("/qmp/aging/startup-errors", test_startup_errors);
 	g_test_add_func("/qmp/aging/uffd-full", test_uffd_full);
+	g_test_add_func("/qmp/aging/uffd-sampled", test_uffd_sampled);
 	g_test_add_func("/qmp/aging/uffd-auto", test_uffd_auto);
 	return g_test_run();
 }
