@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * memory-aging objects: parse and check -object memory-aging, build the
- * Aging and its dirty-log feed, run the harvest thread from VM start to
- * teardown, and answer the QMP commands.
+ * Aging and its feed (dirty-log, or uffd for shared banks), run the
+ * harvest thread from VM start to teardown, and answer the QMP commands.
+ * The backend is chosen at start-up; memory-aging-set cannot switch it.
  *
  * Interval limits: at least AGING_OBJECT_MIN_INTERVAL (10 ms).  Ages
  * saturate at AGING_AGE_MAX (32768) scans, so at 10 ms idle times above
@@ -17,6 +18,7 @@
 
 #include "accel/access-log.h"
 #include "accel/dirty-log.h"
+#include "accel/uffd-aging.h"
 #include "aging/aging-object.h"
 #include "monitor/qmp-aging.h"
 #include "util/error.h"
@@ -24,16 +26,21 @@
 #define ACCESS_LOG_WHY                                                 \
 	"KVM lacks KVM_CAP_ACCESS_LOG (proposed interface, no kernel " \
 	"implements it)"
-#define UFFD_WHY "not implemented yet"
+#define UFFD_SAMPLE_DEFAULT 64
 
 typedef struct AgingObject {
 	char *id;
 	char *memdev;
 	uint64_t interval_ms;
-	MemoryAgingBackend backend; /* in use: dirty-log today */
+	MemoryAgingBackend want;    /* as asked: auto, dirty-log, ... */
+	MemoryAgingBackend backend; /* in use: dirty-log or uffd */
+	unsigned sample;	    /* uffd: 1 page in @sample per scan */
+	bool has_mode;		    /* mode= or sample= given */
+	HostMemBackend *mem;
 	bool enabled;
 	Aging *a;
-	DirtyLogAging *da;
+	DirtyLogAging *da;   /* dirty-log feed */
+	UffdAging *ua;	     /* uffd feed */
 	AgingThread *thread; /* NULL while not scanning */
 } AgingObject;
 
@@ -49,6 +56,7 @@ static void aging_object_free(AgingObject *o)
 	if (o->thread)
 		aging_stop(o->thread);
 	dirty_log_aging_free(o->da);
+	uffd_aging_free(o->ua);
 	if (o->a)
 		aging_free(o->a);
 	g_free(o->id);
@@ -56,10 +64,38 @@ static void aging_object_free(AgingObject *o)
 	g_free(o);
 }
 
-/* The backend @want resolves to, or an error saying why it cannot be. */
-static bool aging_backend_resolve(KvmState *kvm, MemoryAgingBackend want,
+/*
+ * Why uffd cannot track @mem, or NULL if it can: userfaultfd MINOR faults
+ * need shared memory, and the uffd aging does not take huge pages yet.
+ */
+static const char *aging_uffd_why(const HostMemBackend *mem)
+{
+	if (mem->type == HOSTMEM_MEMFD && mem->hugetlb)
+		return "hugetlb memfd: huge-page banks are not supported yet";
+	if (mem->type == HOSTMEM_MEMFD)
+		return NULL;
+	if (mem->type == HOSTMEM_FILE && mem->share)
+		return mem->page_size > 4096 ?
+			       "huge-page file: huge-page banks "
+			       "are not supported yet" :
+			       NULL;
+	if (mem->type == HOSTMEM_FILE)
+		return "private file memory (share=off): userfaultfd minor "
+		       "faults need shared memory (use share=on)";
+	return "private RAM (memory-backend-ram): userfaultfd minor faults "
+	       "need shared memory (use memory-backend-memfd)";
+}
+
+/*
+ * The backend @want resolves to for @mem, or an error saying why it
+ * cannot be.
+ */
+static bool aging_backend_resolve(KvmState *kvm, const HostMemBackend *mem,
+				  MemoryAgingBackend want,
 				  MemoryAgingBackend *out, GError **errp)
 {
+	const char *why;
+
 	switch (want) {
 	case MEMORY_AGING_BACKEND_ACCESS_LOG:
 		if (!access_log_probe(kvm, errp))
@@ -69,13 +105,21 @@ static bool aging_backend_resolve(KvmState *kvm, MemoryAgingBackend want,
 				 "aging from it yet");
 		return false;
 	case MEMORY_AGING_BACKEND_UFFD:
-		error_setg(errp, "backend=uffd: the userfaultfd backend is not "
-				 "implemented yet (use dirty-log or auto)");
-		return false;
+		why = aging_uffd_why(mem);
+		if (why) {
+			error_setg(errp, "backend=uffd: memdev '%s' is %s",
+				   mem->id, why);
+			return false;
+		}
+		*out = MEMORY_AGING_BACKEND_UFFD;
+		return true;
 	case MEMORY_AGING_BACKEND_AUTO:
+		/* access-log is missing: uffd for shared banks */
+		*out = aging_uffd_why(mem) ? MEMORY_AGING_BACKEND_DIRTY_LOG :
+					     MEMORY_AGING_BACKEND_UFFD;
+		return true;
 	case MEMORY_AGING_BACKEND_DIRTY_LOG:
 	default:
-		/* auto: access-log is missing, uffd not built yet */
 		*out = MEMORY_AGING_BACKEND_DIRTY_LOG;
 		return true;
 	}
@@ -98,8 +142,7 @@ static bool aging_parse_uint(const char *key, const char *val, uint64_t min,
 }
 
 /* Check the keys of one object; fills @o's configuration. */
-static bool aging_object_parse(AgingObject *o, GHashTable *props, KvmState *kvm,
-			       GError **errp)
+static bool aging_object_parse(AgingObject *o, GHashTable *props, GError **errp)
 {
 	static const char *const keys[] = { "memdev", "backend", "interval",
 					    "mode",   "sample",	 NULL };
@@ -146,8 +189,7 @@ static bool aging_object_parse(AgingObject *o, GHashTable *props, KvmState *kvm,
 			return false;
 		}
 	}
-	if (!aging_backend_resolve(kvm, b, &o->backend, errp))
-		return false;
+	o->want = b;
 	mode = g_hash_table_lookup(props, "mode");
 	if (mode && strcmp(mode, "full") && strcmp(mode, "sampled")) {
 		error_setg(errp,
@@ -159,8 +201,25 @@ static bool aging_object_parse(AgingObject *o, GHashTable *props, KvmState *kvm,
 	val = g_hash_table_lookup(props, "sample");
 	if (val && !aging_parse_uint("sample", val, 1, 1u << 20, &sample, errp))
 		return false;
+	if (val && mode && strcmp(mode, "sampled")) {
+		error_setg(errp, "sample= applies to mode=sampled only");
+		return false;
+	}
+	o->has_mode = mode || val;
+	o->sample = mode && !strcmp(mode, "full") ? 1 :
+		    val				  ? (unsigned)sample :
+						    UFFD_SAMPLE_DEFAULT;
+	return true;
+}
+
+/* Resolve the backend for @o->mem; check mode= and sample= against it. */
+static bool aging_object_choose(AgingObject *o, KvmState *kvm, GError **errp)
+{
+	if (!aging_backend_resolve(kvm, o->mem, o->want, &o->backend, errp))
+		return false;
 	/* dirty-log reads the whole log each scan: nothing to sample */
-	if ((mode && !strcmp(mode, "sampled")) || val) {
+	if (o->backend == MEMORY_AGING_BACKEND_DIRTY_LOG && o->has_mode &&
+	    o->sample != 1) {
 		error_setg(errp, "mode=sampled and sample= apply to the uffd "
 				 "backend only; dirty-log always covers every "
 				 "page (mode=full)");
@@ -180,6 +239,21 @@ static HostMemBackend *aging_find_ram(RamList *ram, const char *memdev)
 	return NULL;
 }
 
+/* The uffd feed of @o; frees @o on failure. */
+static bool aging_object_new_uffd(AgingObject *o, RamList *ram, GError **errp)
+{
+	AgingCoverage cov = uffd_aging_coverage(o->sample);
+
+	o->a = aging_new(o->memdev, ram, o->mem, o->interval_ms, &cov, errp);
+	if (o->a)
+		o->ua = uffd_aging_new(o->a, ram, o->mem, o->sample, errp);
+	if (o->ua)
+		return true;
+	g_prefix_error(errp, "memdev '%s': ", o->memdev);
+	aging_object_free(o);
+	return false;
+}
+
 static AgingObject *aging_object_new(AgingObjects *ao, ObjectConfig *oc,
 				     RamList *ram, GError **errp)
 {
@@ -187,9 +261,10 @@ static AgingObject *aging_object_new(AgingObjects *ao, ObjectConfig *oc,
 
 	o->id = g_strdup(oc->id);
 	o->enabled = true;
-	if (!aging_object_parse(o, oc->props, ao->kvm, errp))
+	if (!aging_object_parse(o, oc->props, errp))
 		goto err;
-	if (!aging_find_ram(ram, o->memdev)) {
+	o->mem = aging_find_ram(ram, o->memdev);
+	if (!o->mem) {
 		error_setg(errp,
 			   "memdev '%s' is not guest RAM (give it to "
 			   "-machine memory-backend=, or use pc.ram "
@@ -197,13 +272,17 @@ static AgingObject *aging_object_new(AgingObjects *ao, ObjectConfig *oc,
 			   o->memdev);
 		goto err;
 	}
+	if (!aging_object_choose(o, ao->kvm, errp))
+		goto err;
+	if (o->backend == MEMORY_AGING_BACKEND_UFFD)
+		return aging_object_new_uffd(o, ram, errp) ? o : NULL;
 	if (!ao->dl) {
 		ao->dl = dirty_log_new(ao->kvm, ram, errp);
 		if (!ao->dl)
 			goto err;
 	}
-	o->a = aging_new(o->memdev, ram, aging_find_ram(ram, o->memdev),
-			 o->interval_ms, &dirty_log_coverage, errp);
+	o->a = aging_new(o->memdev, ram, o->mem, o->interval_ms,
+			 &dirty_log_coverage, errp);
 	if (!o->a)
 		goto err;
 	o->da = dirty_log_aging_new(ao->dl, o->a);
@@ -247,8 +326,12 @@ AgingObjects *aging_objects_new(VmConfig *cfg, RamList *ram, KvmState *kvm,
 
 static bool aging_object_run(AgingObject *o, GError **errp)
 {
-	o->thread = aging_start(o->id, o->interval_ms, dirty_log_aging_scan,
-				o->da, errp);
+	if (o->backend == MEMORY_AGING_BACKEND_UFFD)
+		o->thread = aging_start(o->id, o->interval_ms, uffd_aging_scan,
+					o->ua, errp);
+	else
+		o->thread = aging_start(o->id, o->interval_ms,
+					dirty_log_aging_scan, o->da, errp);
 	return o->thread != NULL;
 }
 
@@ -297,7 +380,8 @@ void aging_objects_free(AgingObjects *ao)
 
 /* QMP */
 
-static MemoryAgingBackendInfoList *aging_qmp_backends(AgingObjects *ao)
+static MemoryAgingBackendInfoList *aging_qmp_backends(AgingObjects *ao,
+						      AgingObject *o)
 {
 	static const MemoryAgingBackend order[] = {
 		MEMORY_AGING_BACKEND_ACCESS_LOG,
@@ -317,7 +401,7 @@ static MemoryAgingBackendInfoList *aging_qmp_backends(AgingObjects *ao)
 				      "access log yet" :
 				      ACCESS_LOG_WHY;
 		else if (order[i] == MEMORY_AGING_BACKEND_UFFD)
-			why = UFFD_WHY;
+			why = aging_uffd_why(o->mem);
 		bi->available = !why;
 		bi->has_reason = why != NULL;
 		bi->reason = g_strdup(why);
@@ -359,7 +443,7 @@ static MemoryAgingInfo *aging_qmp_info(AgingObjects *ao, AgingObject *o,
 	info->memdev = g_strdup(o->memdev);
 	info->enabled = o->enabled;
 	info->backend = o->backend;
-	info->backends = aging_qmp_backends(ao);
+	info->backends = aging_qmp_backends(ao, o);
 	info->interval_ms = st.interval_ms;
 	info->scans = st.scans;
 	info->skipped_scans = st.skipped;
@@ -428,9 +512,19 @@ static bool aging_qmp_set(void *opaque, const char *id, bool has_enable,
 			   AGING_OBJECT_MAX_INTERVAL);
 		return false;
 	}
-	if (has_backend && !aging_backend_resolve(ao->kvm, backend, &use, errp))
+	if (has_backend &&
+	    !aging_backend_resolve(ao->kvm, o->mem, backend, &use, errp))
 		return false;
-	/* use == o->backend: dirty-log is the only backend there is */
+	if (has_backend && use != o->backend) {
+		error_setg(errp,
+			   "memory-aging-set cannot switch '%s' from %s to "
+			   "%s at run time (restart with -object "
+			   "memory-aging,backend=%s)",
+			   id, MemoryAgingBackend_str(o->backend),
+			   MemoryAgingBackend_str(use),
+			   MemoryAgingBackend_str(use));
+		return false;
+	}
 	restart = has_interval && o->thread;
 	if (restart)
 		aging_object_halt(o);

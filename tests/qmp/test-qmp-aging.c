@@ -10,8 +10,12 @@
  * (plus at most a few pages the guest keeps writing: stack, ucall page)
  * and cold-bytes must be the rest of the memdev.
  *
+ * The same with a memfd memdev and backend=uffd,mode=full, which sees
+ * reads and writes; mode=sampled,sample=4 gets the same cold bytes above
+ * its 4-scan resolution; auto picks uffd on memfd.
+ *
  * Also: backend=access-log fails with KVMMissingCap at start-up and over
- * memory-aging-set, uffd says it is not implemented, memory-aging-set
+ * memory-aging-set, uffd on private RAM says why, memory-aging-set
  * changes the interval and stops and restarts scanning, and an unknown id
  * gives DeviceNotFound.  Skips without /dev/kvm.
  */
@@ -44,18 +48,25 @@ static const char *aging_obj(const char *backend)
 	return buf;
 }
 
-static QmpProc *vm_start(void)
+/* @mem: the memdev type; @backend: backend= and any mode= */
+static QmpProc *vm_start_with(const char *mem, const char *backend)
 {
+	g_autofree char *memobj = g_strdup_printf("%s,id=ram0,size=96M", mem);
 	const char *args[] = {
 		"-machine", "pc,memory-backend=ram0",
-		"-object",  "memory-backend-ram,id=ram0,size=96M",
-		"-object",  aging_obj("dirty-log"),
+		"-object",  memobj,
+		"-object",  aging_obj(backend),
 		"-kernel",  workload,
 		"-append",  "size=64M hot=4M pattern=hotcold passes=0 rw=write",
 		NULL,
 	};
 
 	return qmp_proc_start(g_getenv("KVMAGE_BINARY"), args);
+}
+
+static QmpProc *vm_start(void)
+{
+	return vm_start_with("memory-backend-ram", "dirty-log");
 }
 
 /* The single MemoryAgingInfo of query-memory-aging (@args: JSON or ""). */
@@ -171,9 +182,10 @@ static void check_backends(JsonNode *info)
 								     "reason"),
 				       "KVM_CAP_ACCESS_LOG"));
 		if (!strcmp(name, "uffd"))
-			g_assert_cmpstr(json_object_get_string_member(e,
-								      "reason"),
-					==, "not implemented yet");
+			g_assert_nonnull(
+				strstr(json_object_get_string_member(e,
+								     "reason"),
+				       "private RAM"));
 	}
 	/* dirty-log sees writes only, every page, and says so */
 	g_assert_false(json_object_get_boolean_member(cov, "reads"));
@@ -305,6 +317,112 @@ static void test_hotcold(void)
 	qmp_proc_free(p);
 }
 
+static const char *info_str(JsonNode *n, const char *key)
+{
+	return json_object_get_string_member(json_node_get_object(n), key);
+}
+
+/* quit, and kvmage exits 0 */
+static void vm_quit(QmpProc *p, QmpConn *c)
+{
+	cmd_ok(c, "{'execute':'quit'}");
+	g_assert_true(qmp_proc_wait(p, 5000));
+	g_assert_cmpint(p->status, ==, 0);
+	qmp_conn_free(c);
+	qmp_proc_free(p);
+}
+
+/* uffd full on a memfd: reads and writes seen, every page, exact ages */
+static void test_uffd_full(void)
+{
+	QmpProc *p = vm_start_with("memory-backend-memfd", "uffd,mode=full");
+	QmpConn *c = qmp_conn_negotiated(p->sock);
+	g_autoptr(JsonNode) info = NULL;
+	JsonObject *cov, *e;
+	JsonArray *b;
+	g_autofree char *cls = NULL;
+
+	info = wait_settled(c, 12, 15000);
+	g_assert_cmpstr(info_str(info, "backend"), ==, "uffd");
+	check_ages(info);
+	cov = json_object_get_object_member(json_node_get_object(info),
+					    "coverage");
+	g_assert_true(json_object_get_boolean_member(cov, "reads"));
+	g_assert_true(json_object_get_boolean_member(cov, "writes"));
+	g_assert_cmpfloat(json_object_get_double_member(cov,
+							"sampled-fraction"),
+			  ==, 1.0);
+	b = json_object_get_array_member(json_node_get_object(info),
+					 "backends");
+	e = json_array_get_object_element(b, 2);
+	g_assert_cmpstr(json_object_get_string_member(e, "backend"), ==,
+			"uffd");
+	g_assert_true(json_object_get_boolean_member(e, "available"));
+	g_assert_false(json_object_has_member(e, "reason"));
+	/* no switching at run time */
+	cls = cmd_error(c, "{'execute':'memory-aging-set','arguments':"
+			   "{'id':'age0','backend':'dirty-log'}}");
+	g_assert_cmpstr(cls, ==, "GenericError");
+	vm_quit(p, c);
+}
+
+/*
+ * uffd sampled 1 in 4: each page is re-armed every 4 scans, so ages have
+ * a resolution of 4 intervals (200 ms); above that threshold cold bytes
+ * match the ground truth as with full.
+ */
+static void test_uffd_sampled(void)
+{
+	QmpProc *p = vm_start_with("memory-backend-memfd",
+				   "uffd,mode=sampled,sample=4");
+	QmpConn *c = qmp_conn_negotiated(p->sock);
+	const char *args = ",'arguments':{'cold-threshold-ms':400}";
+	gint64 end = g_get_monotonic_time() + 10000 * 1000LL, cold;
+	JsonNode *info;
+
+	for (;;) {
+		info = aging_query(c, args);
+		cold = info_int(info, "cold-bytes");
+		if ((info_int(info, "scans") >= 16 &&
+		     cold >= RAM - HOT - SLACK && cold <= RAM - HOT) ||
+		    g_get_monotonic_time() > end)
+			break;
+		json_node_unref(info);
+		g_usleep(20000);
+	}
+	g_test_message("sampled 1/4: cold %" G_GINT64_FORMAT
+		       " scans %" G_GINT64_FORMAT,
+		       cold, info_int(info, "scans"));
+	g_assert_cmpfloat(json_object_get_double_member(
+				  json_object_get_object_member(json_node_get_object(
+									info),
+								"coverage"),
+				  "sampled-fraction"),
+			  ==, 0.25);
+	g_assert_cmpint(cold, >=, RAM - HOT - SLACK);
+	g_assert_cmpint(cold, <=, RAM - HOT);
+	json_node_unref(info);
+	vm_quit(p, c);
+}
+
+/* auto on a memfd picks uffd, sampled 1 in 64 by default */
+static void test_uffd_auto(void)
+{
+	QmpProc *p = vm_start_with("memory-backend-memfd", "auto");
+	QmpConn *c = qmp_conn_negotiated(p->sock);
+	g_autoptr(JsonNode) info = aging_query(c, "");
+	JsonObject *cov;
+
+	g_assert_cmpstr(info_str(info, "backend"), ==, "uffd");
+	cov = json_object_get_object_member(json_node_get_object(info),
+					    "coverage");
+	g_assert_true(json_object_get_boolean_member(cov, "reads"));
+	g_assert_cmpfloat(json_object_get_double_member(cov,
+							"sampled-fraction"),
+			  ==, 1.0 / 64);
+	vm_quit(p, c);
+}
+
 /* kvmage must exit 1 with one line on stderr containing @want. */
 static void startup_fails(const char *obj, const char *want)
 {
@@ -340,7 +458,11 @@ static void startup_fails(const char *obj, const char *want)
 static void test_startup_errors(void)
 {
 	startup_fails(aging_obj("access-log"), "KVM_CAP_ACCESS_LOG");
-	startup_fails(aging_obj("uffd"), "not implemented yet");
+	startup_fails(aging_obj("uffd"),
+		      "backend=uffd: memdev 'ram0' is private RAM");
+	startup_fails("memory-aging,id=a,memdev=ram0,interval=50,mode=full,"
+		      "sample=4",
+		      "sample= applies to mode=sampled only");
 	startup_fails("memory-aging,id=a,memdev=ram0,interval=5",
 		      "Parameter 'interval' expects an integer from 10");
 	startup_fails("memory-aging,id=a,memdev=nope,interval=50",
@@ -371,5 +493,8 @@ int main(int argc, char **argv)
 	close(fd);
 	g_test_add_func("/qmp/aging/hotcold", test_hotcold);
 	g_test_add_func("/qmp/aging/startup-errors", test_startup_errors);
+	g_test_add_func("/qmp/aging/uffd-full", test_uffd_full);
+	g_test_add_func("/qmp/aging/uffd-sampled", test_uffd_sampled);
+	g_test_add_func("/qmp/aging/uffd-auto", test_uffd_auto);
 	return g_test_run();
 }
