@@ -5,9 +5,10 @@
  * [,sample=N], and the QMP commands query-memory-aging and
  * memory-aging-set (qapi/aging.json, docs/system/aging.rst).
  *
- * Backends today: dirty-log only.  access-log fails with KVMMissingCap
- * (no kernel has KVM_CAP_ACCESS_LOG), uffd is not implemented yet, auto
- * resolves to dirty-log.  One memory-aging object per VM for now: the
+ * Backends today: dirty-log for any RAM, uffd for shared memdevs (memfd,
+ * share=on file) without huge pages; auto picks uffd where it can, else
+ * dirty-log.  access-log fails with KVMMissingCap (no kernel has
+ * KVM_CAP_ACCESS_LOG).  One memory-aging object per VM for now: the
  * VM's single dirty-log harvester is synced by one harvest thread.
  *
  * Locking: everything here runs in the main thread (machine creation,

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Test-side QMP client; see libqmp.h.  Locking: single-threaded. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -35,6 +37,29 @@ const char *qmp_qemu_binary(void)
 void qmp_child_setup(gpointer data)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+const char *qmp_vm_workload_or_skip(int argc, char **argv, int *status)
+{
+	bool tap = argc > 1 && !strcmp(argv[1], "--tap");
+	const char *workload = g_getenv("KVMAGE_GUEST_WORKLOAD");
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	const char *why = NULL;
+
+	if (fd < 0)
+		why = "cannot open /dev/kvm";
+	else if (!workload || !*workload || !g_getenv("KVMAGE_BINARY"))
+		why = "KVMAGE_BINARY or the workload guest unset";
+	if (fd >= 0)
+		close(fd);
+	if (!why)
+		return workload;
+	if (tap)
+		printf("1..0 # SKIP %s\n", why);
+	else
+		g_printerr("skip: %s\n", why);
+	*status = tap ? 0 : 77;
+	return NULL;
 }
 
 QmpProc *qmp_proc_start(const char *binary, const char *const *args)

@@ -39,6 +39,13 @@ const char *qmp_test_binary(void);
 /* g_spawn child setup: die with the test (PR_SET_PDEATHSIG). */
 void qmp_child_setup(gpointer data);
 const char *qmp_qemu_binary(void); /* NULL if QEMU is not installed */
+/*
+ * For tests that run a VM: the workload guest's path, or NULL after
+ * printing the skip (a TAP skip plan with --tap) and setting *status to
+ * what main() must return (0 under --tap, 77 by hand).  Call before
+ * g_test_init(), which removes --tap from argv.
+ */
+const char *qmp_vm_workload_or_skip(int argc, char **argv, int *status);
 
 /* Start @binary (NULL: qmp_test_binary()) with @args (NULL-terminated). */
 QmpProc *qmp_proc_start(const char *binary, const char *const *args);

@@ -473,24 +473,12 @@ static void test_startup_errors(void)
 
 int main(int argc, char **argv)
 {
-	bool tap = argc > 1 && !strcmp(argv[1], "--tap");
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int status;
 
+	workload = qmp_vm_workload_or_skip(argc, argv, &status);
+	if (!workload)
+		return status;
 	g_test_init(&argc, &argv, NULL);
-	workload = g_getenv("KVMAGE_GUEST_WORKLOAD");
-	if (fd < 0 || !workload || !g_getenv("KVMAGE_BINARY")) {
-		const char *why =
-			fd < 0 ? "cannot open /dev/kvm" :
-				 "KVMAGE_BINARY or the workload guest unset";
-
-		if (tap) {
-			printf("1..0 # SKIP %s\n", why);
-			return 0;
-		}
-		g_printerr("skip: %s\n", why);
-		return 77;
-	}
-	close(fd);
 	g_test_add_func("/qmp/aging/hotcold", test_hotcold);
 	g_test_add_func("/qmp/aging/startup-errors", test_startup_errors);
 	g_test_add_func("/qmp/aging/uffd-full", test_uffd_full);
