@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * madvise() batches through io_uring, or plain madvise() as the fallback.
+ * See include/reclaim/madvise-ring.h.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <liburing.h>
+
+#include "reclaim/madvise-ring.h"
+#include "util/error.h"
+
+struct MadviseRing {
+	bool uring;
+	struct io_uring ring;
+	char *why; /* fallback reason */
+};
+
+MadviseRing *madvise_ring_new(GError **errp)
+{
+	MadviseRing *r = g_try_new0(MadviseRing, 1);
+	int ret;
+
+	if (!r) {
+		error_setg(errp, "out of memory for a madvise ring");
+		return NULL;
+	}
+	if (g_strcmp0(g_getenv("KVMAGE_TEST_MADVISE_NO_URING"), "1") == 0) {
+		r->why = g_strdup("io_uring disabled by "
+				  "KVMAGE_TEST_MADVISE_NO_URING=1 (test only)");
+		return r;
+	}
+	ret = io_uring_queue_init(MADVISE_RING_DEPTH, &r->ring, 0);
+	if (ret < 0) {
+		r->why = g_strdup_printf("io_uring_queue_init: %s",
+					 g_strerror(-ret));
+		return r;
+	}
+	r->uring = true;
+	return r;
+}
+
+void madvise_ring_free(MadviseRing *r)
+{
+	if (!r)
+		return;
+	if (r->uring)
+		io_uring_queue_exit(&r->ring);
+	g_free(r->why);
+	g_free(r);
+}
+
+bool madvise_ring_uses_uring(const MadviseRing *r)
+{
+	return r->uring;
+}
+
+const char *madvise_ring_fallback_reason(const MadviseRing *r)
+{
+	return r->why;
+}
+
+static int madvise_ring_plain(MadviseReq *reqs, unsigned n)
+{
+	int failed = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (reqs[i].len > MADVISE_RING_MAX_LEN)
+			reqs[i].result = -EINVAL;
+		else if (madvise(reqs[i].addr, reqs[i].len, reqs[i].advice))
+			reqs[i].result = -errno;
+		else
+			reqs[i].result = 0;
+		failed += reqs[i].result < 0;
+	}
+	return failed;
+}
+
+/* Reap @want completions into @reqs (user_data is the index). */
+static bool madvise_ring_reap(MadviseRing *r, MadviseReq *reqs, unsigned want,
+			      GError **errp)
+{
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	for (unsigned done = 0; done < want; done++) {
+		do {
+			ret = io_uring_wait_cqe(&r->ring, &cqe);
+		} while (ret == -EINTR);
+		if (ret < 0) {
+			error_setg_errno(errp, -ret, "io_uring_wait_cqe");
+			return false;
+		}
+		reqs[io_uring_cqe_get_data64(cqe)].result = cqe->res;
+		io_uring_cqe_seen(&r->ring, cqe);
+	}
+	return true;
+}
+
+int madvise_ring_submit(MadviseRing *r, MadviseReq *reqs, unsigned n,
+			GError **errp)
+{
+	unsigned i = 0, queued, failed = 0;
+	struct io_uring_sqe *sqe;
+	int ret;
+
+	if (!r->uring)
+		return madvise_ring_plain(reqs, n);
+	for (unsigned k = 0; k < n; k++)
+		reqs[k].result = -ECANCELED;
+	while (i < n) {
+		for (queued = 0; i < n && queued < MADVISE_RING_DEPTH; i++) {
+			if (reqs[i].len > MADVISE_RING_MAX_LEN) {
+				reqs[i].result = -EINVAL;
+				continue;
+			}
+			sqe = io_uring_get_sqe(&r->ring);
+			g_assert(sqe); /* never more than the depth queued */
+			io_uring_prep_madvise(sqe, reqs[i].addr, reqs[i].len,
+					      reqs[i].advice);
+			io_uring_sqe_set_data64(sqe, i);
+			queued++;
+		}
+		if (!queued)
+			break;
+		for (unsigned sent = 0; sent < queued;) {
+			ret = io_uring_submit(&r->ring);
+			if (ret == -EINTR || ret == -EAGAIN)
+				continue;
+			if (ret <= 0) {
+				/* 0: nothing taken although SQEs wait */
+				error_setg_errno(errp, ret ? -ret : EBUSY,
+						 "io_uring_submit");
+				return -1;
+			}
+			sent += ret;
+		}
+		if (!madvise_ring_reap(r, reqs, queued, errp))
+			return -1;
+	}
+	for (unsigned k = 0; k < n; k++)
+		failed += reqs[k].result < 0;
+	return failed;
+}
