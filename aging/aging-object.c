@@ -378,6 +378,17 @@ void aging_objects_free(AgingObjects *ao)
 	g_free(ao);
 }
 
+Aging *aging_objects_lookup(AgingObjects *ao, const char *memdev)
+{
+	for (guint i = 0; ao && i < ao->objs->len; i++) {
+		AgingObject *o = g_ptr_array_index(ao->objs, i);
+
+		if (!strcmp(o->memdev, memdev))
+			return o->a;
+	}
+	return NULL;
+}
+
 /* QMP */
 
 static MemoryAgingBackendInfoList *aging_qmp_backends(AgingObjects *ao,

@@ -308,3 +308,200 @@ int aging_page_age(Aging *a, uint64_t gpa)
 	g_mutex_unlock(&a->lock);
 	return age;
 }
+
+/* Reclaim support: see the comment above aging_select_cold() in aging.h */
+
+uint64_t aging_interval_ms(Aging *a)
+{
+	uint64_t ms;
+
+	g_mutex_lock(&a->lock);
+	ms = a->interval_ms;
+	g_mutex_unlock(&a->lock);
+	return ms;
+}
+
+uint64_t aging_now(Aging *a)
+{
+	uint64_t now;
+
+	g_mutex_lock(&a->lock);
+	now = a->now;
+	g_mutex_unlock(&a->lock);
+	return now;
+}
+
+/* Highest age A with bytes(age >= A) >= @target, and how much of age A
+ * to take (*@budget); A = @min_age with everything when too few.  Lock
+ * held. */
+static unsigned aging_cutoff(Aging *a, unsigned min_age, uint64_t target,
+			     uint64_t *budget)
+{
+	g_autofree uint64_t *hist = g_new0(uint64_t, AGING_AGE_MAX + 1);
+	uint64_t sum = 0;
+	unsigned age;
+
+	for (guint i = 0; i < a->ranges->len; i++) {
+		AgingRange *r = &g_array_index(a->ranges, AgingRange, i);
+
+		for (uint64_t u = 0; u < r->nr_units; u++)
+			hist[aging_age(a, r->last[u])] += r->page_size;
+	}
+	*budget = UINT64_MAX;
+	for (age = AGING_AGE_MAX; age > min_age; age--) {
+		if (sum + hist[age] >= target)
+			break;
+		sum += hist[age];
+	}
+	if (sum + hist[age] >= target)
+		*budget = target - sum;
+	return age;
+}
+
+static gint aging_run_cmp(gconstpointer pa, gconstpointer pb)
+{
+	const AgingRun *x = pa, *y = pb;
+
+	if (x->min_age != y->min_age)
+		return x->min_age > y->min_age ? -1 : 1;
+	return x->gpa < y->gpa ? -1 : x->gpa > y->gpa;
+}
+
+/* Append page [gpa, gpa + size) of age @age to @runs, merging.  */
+static void aging_run_add(GArray *runs, uint64_t gpa, uint64_t size,
+			  unsigned age, bool contiguous)
+{
+	AgingRun *last = runs->len ?
+				 &g_array_index(runs, AgingRun, runs->len - 1) :
+				 NULL;
+	AgingRun run = { gpa, size, age, age };
+
+	if (contiguous && last && last->gpa + last->size == gpa) {
+		last->size += size;
+		last->min_age = MIN(last->min_age, age);
+		last->max_age = MAX(last->max_age, age);
+		return;
+	}
+	g_array_append_val(runs, run);
+}
+
+GArray *aging_select_cold(Aging *a, unsigned min_age, uint64_t target_bytes,
+			  uint64_t *scan)
+{
+	GArray *runs = g_array_new(false, false, sizeof(AgingRun));
+	uint64_t budget = UINT64_MAX;
+	unsigned cutoff = min_age;
+
+	if (min_age > AGING_AGE_MAX) {
+		*scan = aging_now(a);
+		return runs;
+	}
+	g_mutex_lock(&a->lock);
+	*scan = a->now;
+	if (target_bytes)
+		cutoff = aging_cutoff(a, min_age, target_bytes, &budget);
+	for (guint i = 0; i < a->ranges->len; i++) {
+		AgingRange *r = &g_array_index(a->ranges, AgingRange, i);
+		bool contiguous = false;
+
+		for (uint64_t u = 0; u < r->nr_units; u++) {
+			unsigned age = aging_age(a, r->last[u]);
+			bool take = age > cutoff;
+
+			if (age == cutoff && budget) {
+				take = true;
+				budget = budget > r->page_size ?
+						 budget - r->page_size :
+						 0;
+			}
+			if (take)
+				aging_run_add(runs, r->gpa + u * r->page_size,
+					      r->page_size, age, contiguous);
+			contiguous = take;
+		}
+	}
+	g_mutex_unlock(&a->lock);
+	g_array_sort(runs, aging_run_cmp);
+	return runs;
+}
+
+/* The range holding @gpa, or NULL.  Lock held. */
+static AgingRange *aging_range_of(Aging *a, uint64_t gpa)
+{
+	for (guint i = 0; i < a->ranges->len; i++) {
+		AgingRange *r = &g_array_index(a->ranges, AgingRange, i);
+
+		if (gpa >= r->gpa && gpa - r->gpa < r->size)
+			return r;
+	}
+	return NULL;
+}
+
+/* Age in scans of the 4 KiB page at @gpa, or -1.  Lock held. */
+static int aging_age_at(Aging *a, AgingRange **hint, uint64_t gpa)
+{
+	AgingRange *r = *hint;
+
+	if (!r || gpa < r->gpa || gpa - r->gpa >= r->size)
+		r = *hint = aging_range_of(a, gpa);
+	if (!r)
+		return -1;
+	return aging_age(a, r->last[(gpa - r->gpa) / r->page_size]);
+}
+
+uint64_t aging_run_accessed_since(Aging *a, uint64_t gpa, uint64_t size,
+				  uint64_t scan, unsigned long *accessed)
+{
+	uint64_t npages = size >> AGING_PAGE_SHIFT, count = 0, limit;
+	AgingRange *hint = NULL;
+
+	memset(accessed, 0,
+	       (npages + BITS_PER_LONG - 1) / BITS_PER_LONG *
+		       sizeof(unsigned long));
+	g_mutex_lock(&a->lock);
+	limit = a->now > scan ? a->now - scan : 0;
+	for (uint64_t i = 0; i < npages; i++) {
+		int age = aging_age_at(a, &hint, gpa + (i << AGING_PAGE_SHIFT));
+
+		if (age >= 0 && (uint64_t)age >= limit && limit < AGING_AGE_MAX)
+			continue;
+		accessed[i / BITS_PER_LONG] |= 1UL << (i % BITS_PER_LONG);
+		count++;
+	}
+	g_mutex_unlock(&a->lock);
+	return count;
+}
+
+void aging_run_ages(Aging *a, uint64_t gpa, uint64_t npages, uint16_t *ages,
+		    uint64_t *now)
+{
+	AgingRange *hint = NULL;
+
+	g_mutex_lock(&a->lock);
+	*now = a->now;
+	for (uint64_t i = 0; i < npages; i++) {
+		int age = aging_age_at(a, &hint, gpa + (i << AGING_PAGE_SHIFT));
+
+		ages[i] = age < 0 ? UINT16_MAX : (uint16_t)age;
+	}
+	g_mutex_unlock(&a->lock);
+}
+
+uint64_t aging_bytes_accessed_within(Aging *a, uint64_t ms)
+{
+	uint64_t bytes = 0;
+
+	g_mutex_lock(&a->lock);
+	for (guint i = 0; i < a->ranges->len; i++) {
+		AgingRange *r = &g_array_index(a->ranges, AgingRange, i);
+
+		for (uint64_t u = 0; u < r->nr_units; u++) {
+			if ((uint64_t)aging_age(a, r->last[u]) *
+				    a->interval_ms <
+			    ms)
+				bytes += r->page_size;
+		}
+	}
+	g_mutex_unlock(&a->lock);
+	return bytes;
+}

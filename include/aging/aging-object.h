@@ -22,6 +22,7 @@
 #include <glib.h>
 
 #include "accel/kvm.h"
+#include "aging/aging.h"
 #include "system/options.h"
 #include "system/ram.h"
 
@@ -45,6 +46,14 @@ bool aging_objects_start(AgingObjects *ao, GError **errp);
 void aging_objects_stop(AgingObjects *ao);
 /* Stop, then free (before the memslots and the VM go away). */
 void aging_objects_free(AgingObjects *ao);
+
+/*
+ * The Aging of the memory-aging object watching memdev @memdev, or NULL
+ * when none does (@ao may be NULL).  The Aging lives until
+ * aging_objects_free(); users on other threads (reclaim jobs) must be
+ * gone by then.  Main thread.
+ */
+Aging *aging_objects_lookup(AgingObjects *ao, const char *memdev);
 
 /* Register the QMP hooks (query-memory-aging, memory-aging-set). */
 void aging_objects_qmp_register(AgingObjects *ao);

@@ -131,6 +131,69 @@ uint64_t aging_hist_edge_ms(unsigned bin);
 unsigned aging_hist_bin(uint64_t ms);
 
 /*
+ * For reclaim (include/reclaim/reclaim.h): choose cold runs, re-check
+ * them just before they are advised, and read the ages of a run.  A
+ * "scan number" counts intervals since the Aging was created (skipped
+ * scans included); a page was accessed after scan S if the last scan
+ * that saw it accessed is later than S.
+ *
+ * Locking: each function takes the Aging's lock for the duration of its
+ * walk and drops it before returning.  The harvest thread holds the same
+ * lock from aging_scan_begin() to aging_scan_end() and takes it with a
+ * trylock, so a walk here waits at most for one scan's update to end and
+ * makes at most one scan be skipped (and counted) while it runs.  Walks
+ * are O(pages of the run) for the re-check and the ages, O(units of the
+ * memdev) for the selection and the working set.
+ */
+
+/* A run of contiguous guest pages chosen as cold. */
+typedef struct AgingRun {
+	uint64_t gpa;
+	uint64_t size;	  /* bytes, a multiple of the unit (page) size */
+	unsigned min_age; /* youngest page of the run, in scans */
+	unsigned max_age; /* oldest page of the run, in scans */
+} AgingRun;
+
+/* Milliseconds per scan. */
+uint64_t aging_interval_ms(Aging *a);
+/* The current scan number. */
+uint64_t aging_now(Aging *a);
+
+/*
+ * The cold runs of the memdev, oldest first (by min_age, then gpa), in an
+ * array of AgingRun; *@scan gets the scan number they were chosen at.
+ * @target_bytes 0: every page whose age is at least @min_age scans.
+ * Otherwise coldest first among those: the cutoff age is the highest age
+ * A such that the pages of age >= A hold at least @target_bytes; all
+ * pages older than A are taken, then pages of age exactly A in address
+ * order until @target_bytes is reached (or all of them when fewer exist).
+ * Runs never cross a range boundary.
+ */
+GArray *aging_select_cold(Aging *a, unsigned min_age, uint64_t target_bytes,
+			  uint64_t *scan);
+
+/*
+ * Set bit i of @accessed (@size / 4 KiB bits, all overwritten) for
+ * each 4 KiB page of [@gpa, @gpa + @size) that aging saw accessed after
+ * scan @scan; returns how many.  Pages the memdev does not age count as
+ * accessed (never advise what is not watched).  Once @scan is
+ * AGING_AGE_MAX scans old ages no longer tell, and every page counts as
+ * accessed.
+ */
+uint64_t aging_run_accessed_since(Aging *a, uint64_t gpa, uint64_t size,
+				  uint64_t scan, unsigned long *accessed);
+
+/*
+ * Age in scans of each 4 KiB page of [@gpa, @gpa + @npages pages) into
+ * @ages (UINT16_MAX for a page not aged); *@now gets the scan number.
+ */
+void aging_run_ages(Aging *a, uint64_t gpa, uint64_t npages, uint16_t *ages,
+		    uint64_t *now);
+
+/* Bytes accessed less than @ms ago (ages below @ms / interval). */
+uint64_t aging_bytes_accessed_within(Aging *a, uint64_t ms);
+
+/*
  * Harvest thread: calls @scan every @interval_ms on its own GThread until
  * aging_stop().  @scan harvests and feeds its Agings (begin/update/end);
  * an error is counted and logged once, the thread goes on.
