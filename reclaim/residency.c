@@ -78,6 +78,7 @@ typedef struct ResWalk {
 	unsigned char *vec;	     /* mincore(), RES_CHUNK_PAGES bytes */
 	uint64_t *entries;	     /* pagemap, RES_PM_BATCH entries */
 	struct page_region *regions; /* PAGEMAP_SCAN, RES_REGIONS */
+	unsigned long *data;	     /* file data pages of a chunk */
 } ResWalk;
 
 static void bitmap_set_range(unsigned long *bm, uint64_t start, uint64_t n)
@@ -253,13 +254,13 @@ static bool walk_pagemap(ResWalk *w, uint64_t addr, uint64_t npages,
 	return true;
 }
 
-/* Data pages (not holes) of [foff, foff + npages pages) not present. */
-static bool walk_file_data(int fd, uint64_t foff, uint64_t npages,
-			   const unsigned long *present, unsigned long *swapped,
-			   uint64_t base, GError **errp)
+/* w->data: the data pages (not holes) of [foff, foff + npages pages). */
+static bool walk_file_data(ResWalk *w, int fd, uint64_t foff, uint64_t npages,
+			   GError **errp)
 {
 	off_t pos = foff, end = foff + npages * RES_PAGE, data, hole;
 
+	memset(w->data, 0, RES_CHUNK_PAGES / 8);
 	while (pos < end) {
 		data = lseek(fd, pos, SEEK_DATA);
 		if (data < 0 && errno == ENXIO)
@@ -272,12 +273,8 @@ static bool walk_file_data(int fd, uint64_t foff, uint64_t npages,
 		if (hole < 0)
 			goto fail;
 		hole = MIN(hole, end);
-		for (off_t p = data; p < hole; p += RES_PAGE) {
-			uint64_t i = base + (p - foff) / RES_PAGE;
-
-			if (!bitmap_test(present, i))
-				bitmap_set_range(swapped, i, 1);
-		}
+		bitmap_set_range(w->data, (data - foff) / RES_PAGE,
+				 (hole - data) / RES_PAGE);
 		pos = hole;
 	}
 	return true;
@@ -286,14 +283,22 @@ fail:
 	return false;
 }
 
-/* The page cache's view of a shared bank's chunk (see top of file). */
+/*
+ * The page cache's view of a shared bank's chunk (see top of file).  The
+ * file's data is read before mincore(): a page populated in between is
+ * then in core (present), never data without being in core (swapped).
+ */
 static bool walk_shared(ResWalk *w, RamBank *bank, uint64_t off,
 			uint64_t npages, unsigned long *present,
 			unsigned long *swapped, uint64_t base, GError **errp)
 {
 	HostMemBackend *be = bank->backend;
 	uint8_t *addr = (uint8_t *)bank->host + off;
+	bool file = be->fd >= 0 && !be->hugetlb && be->page_size <= RES_PAGE;
 
+	if (file && !walk_file_data(w, be->fd, bank->backend_offset + off,
+				    npages, errp))
+		return false;
 	if (mincore(addr, npages * RES_PAGE, w->vec)) {
 		error_setg_errno(errp, errno, "mincore failed");
 		return false;
@@ -301,15 +306,16 @@ static bool walk_shared(ResWalk *w, RamBank *bank, uint64_t off,
 	for (uint64_t i = 0; i < npages; i++) {
 		uint64_t b = base + i;
 
-		if (!(w->vec[i] & 1))
-			continue;
-		bitmap_set_range(present, b, 1);
-		swapped[b / BITS_PER_LONG] &= ~(1UL << b % BITS_PER_LONG);
+		if (w->vec[i] & 1) {
+			bitmap_set_range(present, b, 1);
+			swapped[b / BITS_PER_LONG] &=
+				~(1UL << b % BITS_PER_LONG);
+		} else if (file && bitmap_test(w->data, i) &&
+			   !bitmap_test(present, b)) {
+			bitmap_set_range(swapped, b, 1);
+		}
 	}
-	if (be->fd < 0 || be->hugetlb || be->page_size > RES_PAGE)
-		return true;
-	return walk_file_data(be->fd, bank->backend_offset + off, npages,
-			      present, swapped, base, errp);
+	return true;
 }
 
 static bool bank_is_shared(RamBank *bank)
@@ -383,6 +389,7 @@ static bool residency_walk_init(ResWalk *w, GError **errp)
 	w->vec = g_malloc(RES_CHUNK_PAGES);
 	w->entries = g_new(uint64_t, RES_PM_BATCH);
 	w->regions = g_new(struct page_region, RES_REGIONS);
+	w->data = g_malloc(RES_CHUNK_PAGES / 8);
 	return true;
 }
 
@@ -391,6 +398,7 @@ static void residency_walk_free(ResWalk *w)
 	g_free(w->vec);
 	g_free(w->entries);
 	g_free(w->regions);
+	g_free(w->data);
 }
 
 bool residency_count(RamBank *bank, uint64_t offset, uint64_t len,
