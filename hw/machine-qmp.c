@@ -16,6 +16,7 @@
 #include "hw/machine-qmp.h"
 #include "monitor/qmp-machine.h"
 #include "monitor/qmp-residency.h"
+#include "reclaim/reclaim.h"
 #include "system/runstate.h"
 #include "util/error.h"
 
@@ -146,4 +147,5 @@ void machine_qmp_register(Machine *m)
 	qmp_residency_set_ops(&machine_residency_ops, m);
 	if (m->aging)
 		aging_objects_qmp_register(m->aging);
+	reclaim_setup(&m->ram, m->aging);
 }

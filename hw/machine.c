@@ -15,6 +15,7 @@
 #include "hw/serial.h"
 #include "hw/testdev.h"
 #include "job/job.h"
+#include "reclaim/reclaim.h"
 #include "hw/x86/boot.h"
 #include "util/error.h"
 #include "util/size.h"
@@ -296,6 +297,7 @@ void machine_destroy(Machine *m)
 		return;
 	/* Jobs work on guest RAM: they end before anything goes away. */
 	job_shutdown();
+	reclaim_teardown();
 	/* The harvest thread goes first, while vCPUs and memslots exist. */
 	aging_objects_stop(m->aging);
 	for (unsigned i = 0; i < m->nr_vcpus; i++)

@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * memory-reclaim as a job, and the per-memdev reclaim state behind
+ * query-memory-reclaim (include/reclaim/reclaim.h).
+ *
+ * Locking: rs (the memdev list, the RAM list, the aging objects) is set
+ * up and torn down by the main thread and read-only in between.  Each
+ * ReclaimMemdev's mutex protects its running job id, last result, totals
+ * and refaults: the main thread takes it to start a job and to answer
+ * queries, the job thread to publish figures and to store its result.
+ */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "aging/aging-object.h"
+#include "job/job.h"
+#include "reclaim/reclaim.h"
+#include "util/error.h"
+
+typedef struct ReclaimLast {
+	char *job_id;
+	MemoryReclaimAdvice advice;
+	bool dry_run;
+	bool has_min_age;
+	uint64_t min_age_ms, target_bytes;
+	MemoryReclaimStatus status;
+	char *error;
+	ReclaimStats st;
+} ReclaimLast;
+
+typedef struct ReclaimMemdev {
+	HostMemBackend *be;
+	GMutex lock;  /* protects the fields below */
+	char *job_id; /* the running reclaim job, or NULL */
+	bool has_last;
+	ReclaimLast last;
+	uint64_t jobs, advised, swapped;
+	ReclaimRefaults *rf;
+} ReclaimMemdev;
+
+typedef struct ReclaimJob {
+	ReclaimMemdev *md;
+	Job *job;
+	ReclaimTarget t;
+	ReclaimParams p;
+	ReclaimLast meta; /* of this job: st unused */
+} ReclaimJob;
+
+static struct {
+	RamList *ram;
+	AgingObjects *ao;
+	GPtrArray *mds; /* ReclaimMemdev, one per RAM backend */
+} rs;
+
+static void reclaim_memdev_free(gpointer p)
+{
+	ReclaimMemdev *md = p;
+
+	g_free(md->job_id);
+	g_free(md->last.job_id);
+	g_free(md->last.error);
+	reclaim_refaults_free(md->rf);
+	g_mutex_clear(&md->lock);
+	g_free(md);
+}
+
+void reclaim_setup(RamList *ram, AgingObjects *ao)
+{
+	RamBank *b;
+
+	reclaim_teardown();
+	rs.ram = ram;
+	rs.ao = ao;
+	rs.mds = g_ptr_array_new_with_free_func(reclaim_memdev_free);
+	ram_for_each_bank(ram, b) {
+		ReclaimMemdev *md;
+		bool seen = false;
+
+		if (b->type != RAM_BANK_RAM || !b->backend)
+			continue;
+		for (guint i = 0; i < rs.mds->len; i++)
+			seen |= ((ReclaimMemdev *)rs.mds->pdata[i])->be ==
+				b->backend;
+		if (seen)
+			continue;
+		md = g_new0(ReclaimMemdev, 1);
+		md->be = b->backend;
+		g_mutex_init(&md->lock);
+		md->rf = reclaim_refaults_new();
+		g_ptr_array_add(rs.mds, md);
+	}
+}
+
+void reclaim_teardown(void)
+{
+	if (rs.mds)
+		g_ptr_array_unref(rs.mds);
+	memset(&rs, 0, sizeof(rs));
+}
+
+static Aging *reclaim_aging(ReclaimMemdev *md)
+{
+	return aging_objects_lookup(rs.ao, md->be->id);
+}
+
+/* The memdev to reclaim: @name, or the only aged one.  Main thread. */
+static ReclaimMemdev *reclaim_find(const char *name, GError **errp)
+{
+	ReclaimMemdev *found = NULL;
+	unsigned aged = 0;
+
+	for (guint i = 0; rs.mds && i < rs.mds->len; i++) {
+		ReclaimMemdev *md = rs.mds->pdata[i];
+
+		if (name && !strcmp(md->be->id, name))
+			found = md;
+		if (!name && reclaim_aging(md)) {
+			found = md;
+			aged++;
+		}
+	}
+	if (name && !found) {
+		g_set_error(errp, KVMAGE_ERROR, KVMAGE_ERROR_DEVICE_NOT_FOUND,
+			    "Memory backend '%s' not found in guest RAM", name);
+		return NULL;
+	}
+	if (!name && aged != 1) {
+		error_setg(errp, aged ? "several memdevs have a memory-aging "
+					"object: name one with 'memdev'" :
+					"no memdev has a memory-aging object: "
+					"reclaim needs page ages (-object "
+					"memory-aging,memdev=...)");
+		return NULL;
+	}
+	if (!reclaim_aging(found)) {
+		error_setg(errp,
+			   "memdev '%s' has no memory-aging object: reclaim "
+			   "needs page ages (-object memory-aging,memdev=%s)",
+			   found->be->id, found->be->id);
+		return NULL;
+	}
+	return found;
+}
+
+/* Hooks: the job's thread. */
+static bool reclaim_hook_yield(void *opaque)
+{
+	return job_yield(((ReclaimJob *)opaque)->job);
+}
+
+static bool reclaim_hook_cancelled(void *opaque)
+{
+	return job_is_cancelled(((ReclaimJob *)opaque)->job);
+}
+
+static void reclaim_hook_total(void *opaque, uint64_t bytes)
+{
+	job_progress_set_total(((ReclaimJob *)opaque)->job, bytes);
+}
+
+static void reclaim_hook_progress(void *opaque, uint64_t bytes)
+{
+	job_progress_add(((ReclaimJob *)opaque)->job, bytes);
+}
+
+/* Store @st as the memdev's last result.  Takes md->lock. */
+static void reclaim_store(ReclaimJob *rj, const ReclaimStats *st,
+			  MemoryReclaimStatus status, const char *error)
+{
+	ReclaimMemdev *md = rj->md;
+
+	g_mutex_lock(&md->lock);
+	if (g_strcmp0(md->last.job_id, rj->meta.job_id)) {
+		g_free(md->last.job_id);
+		g_free(md->last.error);
+		md->last = rj->meta;
+		md->last.job_id = g_strdup(rj->meta.job_id);
+		md->last.error = NULL;
+	}
+	md->has_last = true;
+	md->last.st = *st;
+	md->last.status = status;
+	if (error && !md->last.error)
+		md->last.error = g_strdup(error);
+	g_mutex_unlock(&md->lock);
+}
+
+static void reclaim_hook_publish(void *opaque, const ReclaimStats *st)
+{
+	reclaim_store(opaque, st, MEMORY_RECLAIM_STATUS_RUNNING, NULL);
+}
+
+static bool reclaim_job_run(Job *job, void *opaque, GError **errp)
+{
+	ReclaimJob *rj = opaque;
+	ReclaimMemdev *md = rj->md;
+	const ReclaimHooks hooks = {
+		.yield = reclaim_hook_yield,
+		.cancelled = reclaim_hook_cancelled,
+		.set_total = reclaim_hook_total,
+		.progress = reclaim_hook_progress,
+		.publish = reclaim_hook_publish,
+		.opaque = rj,
+	};
+	ReclaimRefaults *rf = reclaim_refaults_new();
+	MemoryReclaimStatus status;
+	GError *err = NULL;
+	ReclaimStats st;
+	bool ok;
+
+	rj->job = job;
+	ok = reclaim_run(&rj->t, &rj->p, &hooks, rf, &st, &err);
+	status = !ok	      ? MEMORY_RECLAIM_STATUS_FAILED :
+		 st.cancelled ? MEMORY_RECLAIM_STATUS_CANCELLED :
+				MEMORY_RECLAIM_STATUS_COMPLETED;
+	reclaim_store(rj, &st, status, err ? err->message : NULL);
+	g_mutex_lock(&md->lock);
+	md->jobs++;
+	if (rj->p.advice == MADV_PAGEOUT) {
+		md->advised += st.advised;
+		md->swapped += st.swapped;
+	}
+	reclaim_refaults_take(md->rf, rf);
+	g_clear_pointer(&md->job_id, g_free);
+	g_mutex_unlock(&md->lock);
+	if (err)
+		g_propagate_error(errp, err);
+	return ok && !st.cancelled;
+}
+
+static void reclaim_job_free(void *opaque)
+{
+	ReclaimJob *rj = opaque;
+
+	g_free(rj->meta.job_id);
+	g_free(rj);
+}
+
+static const JobDriver reclaim_job_driver = {
+	.type = JOB_TYPE_MEMORY_RECLAIM,
+	.run = reclaim_job_run,
+	.free = reclaim_job_free,
+};
+
+static bool reclaim_check_args(bool has_min_age, int64_t min_age_ms,
+			       bool has_target, int64_t target_bytes,
+			       int64_t rate_limit, GError **errp)
+{
+	if (has_min_age == has_target) {
+		error_setg(errp, "give exactly one of 'min-age-ms' and "
+				 "'target-bytes'");
+		return false;
+	}
+	if (has_min_age && min_age_ms < 0) {
+		error_setg(errp, "Parameter 'min-age-ms' must not be negative");
+		return false;
+	}
+	if (has_target && target_bytes <= 0) {
+		error_setg(errp, "Parameter 'target-bytes' must be positive");
+		return false;
+	}
+	if (rate_limit < 0) {
+		error_setg(errp, "Parameter 'rate-limit' must be positive");
+		return false;
+	}
+	return true;
+}
+
+/* No swap for pageout is an error up front, as in reclaim_run(). */
+static bool reclaim_check_swap(ReclaimMemdev *md, GError **errp)
+{
+	ReclaimSwap sw;
+
+	if (!reclaim_swap_read(&sw, errp))
+		return false;
+	if (sw.total)
+		return true;
+	error_setg(errp,
+		   "memdev '%s': advice pageout needs swap and the host has "
+		   "none (set up swap, e.g. zram: see docs/system/reclaim.rst)",
+		   md->be->id);
+	return false;
+}
+
+/* Claim @md for @job_id; false if a reclaim job already runs on it. */
+static bool reclaim_claim(ReclaimMemdev *md, const char *job_id, GError **errp)
+{
+	bool busy;
+
+	g_mutex_lock(&md->lock);
+	busy = md->job_id != NULL;
+	if (busy)
+		error_setg(errp,
+			   "reclaim job '%s' is already running on memdev "
+			   "'%s' (one at a time: wait for it or job-cancel it)",
+			   md->job_id, md->be->id);
+	else
+		md->job_id = g_strdup(job_id);
+	g_mutex_unlock(&md->lock);
+	return !busy;
+}
+
+bool reclaim_start(const char *job_id, const char *memdev, bool has_min_age,
+		   int64_t min_age_ms, bool has_target, int64_t target_bytes,
+		   MemoryReclaimAdvice advice, int64_t rate_limit, bool dry_run,
+		   bool auto_finalize, bool auto_dismiss, GError **errp)
+{
+	ReclaimMemdev *md;
+	ReclaimJob *rj;
+
+	if (!reclaim_check_args(has_min_age, min_age_ms, has_target,
+				target_bytes, rate_limit, errp))
+		return false;
+	md = reclaim_find(memdev, errp);
+	if (!md)
+		return false;
+	if (advice == MEMORY_RECLAIM_ADVICE_PAGEOUT && !dry_run &&
+	    !reclaim_check_swap(md, errp))
+		return false;
+	if (!reclaim_claim(md, job_id, errp))
+		return false;
+	rj = g_new0(ReclaimJob, 1);
+	rj->md = md;
+	rj->t = (ReclaimTarget){ md->be->id, rs.ram, md->be,
+				 reclaim_aging(md) };
+	rj->p.min_age_ms = has_min_age ? min_age_ms : 0;
+	rj->p.target_bytes = has_target ? target_bytes : 0;
+	rj->p.advice = advice == MEMORY_RECLAIM_ADVICE_COLD ? MADV_COLD :
+							      MADV_PAGEOUT;
+	rj->p.rate_limit = rate_limit;
+	rj->p.dry_run = dry_run;
+	rj->meta = (ReclaimLast){ g_strdup(job_id), advice,
+				  dry_run,	    has_min_age,
+				  rj->p.min_age_ms, rj->p.target_bytes };
+	if (!job_start(job_id, &reclaim_job_driver, rj, auto_finalize,
+		       auto_dismiss, errp)) {
+		g_mutex_lock(&md->lock);
+		g_clear_pointer(&md->job_id, g_free);
+		g_mutex_unlock(&md->lock);
+		reclaim_job_free(rj);
+		return false;
+	}
+	return true;
+}
+
+/* query-memory-reclaim */
+
+static void reclaim_add_short(MemoryReclaimShortfallList ***tail,
+			      MemoryReclaimReason reason, uint64_t bytes,
+			      const char *detail)
+{
+	MemoryReclaimShortfall *s;
+
+	if (!bytes)
+		return;
+	s = g_new0(MemoryReclaimShortfall, 1);
+	s->reason = reason;
+	s->bytes = bytes;
+	s->detail = g_strdup(detail);
+	**tail = g_new0(MemoryReclaimShortfallList, 1);
+	(**tail)->value = s;
+	*tail = &(**tail)->next;
+}
+
+/* Why @l fell short of its request, reason by reason. */
+static MemoryReclaimShortfallList *reclaim_shortfall(const ReclaimLast *l)
+{
+	const ReclaimStats *st = &l->st;
+	MemoryReclaimShortfallList *head = NULL, **tail = &head;
+	g_autofree char *err = NULL, *full = NULL;
+	uint64_t kept = st->advised - MIN(st->advised, st->swapped);
+
+	err = g_strdup_printf("madvise failed: %s",
+			      g_strerror(st->first_errno));
+	full = g_strdup_printf("swap had %" G_GUINT64_FORMAT
+			       " bytes free for the next batch",
+			       st->swap_free);
+	reclaim_add_short(&tail, MEMORY_RECLAIM_REASON_HOT, st->skipped_hot,
+			  "only pages accessed within the last interval left");
+	reclaim_add_short(&tail, MEMORY_RECLAIM_REASON_RACED, st->raced,
+			  "accessed by the guest after the plan");
+	reclaim_add_short(&tail, MEMORY_RECLAIM_REASON_ABSENT, st->absent,
+			  "not in memory (never populated)");
+	reclaim_add_short(&tail, MEMORY_RECLAIM_REASON_ALREADY_SWAPPED,
+			  st->already_swapped,
+			  "already in swap before this job (host reclaim or "
+			  "an earlier job)");
+	reclaim_add_short(&tail,
+			  st->hugetlb ? MEMORY_RECLAIM_REASON_HUGETLB :
+					MEMORY_RECLAIM_REASON_LOCKED,
+			  st->unswappable,
+			  st->hugetlb ? "hugetlb pages cannot be paged out" :
+					"madvise refused it (EINVAL): locked "
+					"or unevictable memory");
+	reclaim_add_short(&tail, MEMORY_RECLAIM_REASON_ERROR, st->failed, err);
+	reclaim_add_short(&tail,
+			  st->swap_full ? MEMORY_RECLAIM_REASON_SWAP_FULL :
+			  st->cancelled ? MEMORY_RECLAIM_REASON_CANCELLED :
+					  MEMORY_RECLAIM_REASON_ERROR,
+			  st->not_reached,
+			  st->swap_full ? full :
+			  st->cancelled ? "job cancelled before reaching them" :
+					  "the job stopped on an error");
+	if (l->advice == MEMORY_RECLAIM_ADVICE_COLD)
+		reclaim_add_short(&tail, MEMORY_RECLAIM_REASON_COLD_ADVICE,
+				  kept,
+				  "advice cold leaves pages in memory until "
+				  "the host reclaims");
+	else if (!l->dry_run)
+		reclaim_add_short(&tail,
+				  st->swap_full ?
+					  MEMORY_RECLAIM_REASON_SWAP_FULL :
+					  MEMORY_RECLAIM_REASON_NOT_SWAPPED,
+				  kept,
+				  st->swap_full ? full :
+						  "advised but not in swap: "
+						  "kept by the kernel or "
+						  "touched again at once");
+	return head;
+}
+
+static MemoryReclaimResult *reclaim_result(const ReclaimLast *l)
+{
+	MemoryReclaimResult *r = g_new0(MemoryReclaimResult, 1);
+	const ReclaimStats *st = &l->st;
+
+	r->job_id = g_strdup(l->job_id);
+	r->status = l->status;
+	r->has_error = l->error != NULL;
+	r->error = g_strdup(l->error);
+	r->advice = l->advice;
+	r->dry_run = l->dry_run;
+	r->has_min_age_ms = l->has_min_age;
+	r->min_age_ms = l->min_age_ms;
+	r->has_target_bytes = !l->has_min_age;
+	r->target_bytes = l->target_bytes;
+	r->requested_bytes = st->requested;
+	r->selected_bytes = st->selected;
+	r->advised_bytes = st->advised;
+	r->has_would_advise_bytes = l->dry_run;
+	r->would_advise_bytes = st->would_advise;
+	r->swapped_bytes = st->swapped;
+	r->skipped_hot_bytes = st->skipped_hot;
+	r->skipped_raced_bytes = st->raced;
+	r->absent_bytes = st->absent;
+	r->already_swapped_bytes = st->already_swapped;
+	r->unswappable_bytes = st->unswappable;
+	r->failed_bytes = st->failed;
+	r->not_reached_bytes = st->not_reached;
+	r->batches = st->batches;
+	r->duration_ms = st->duration_ns / 1000000;
+	r->method = g_strdup(st->uring ? "io_uring" : "madvise");
+	r->thp_splits = st->thp_splits;
+	r->shortfall = reclaim_shortfall(l);
+	return r;
+}
+
+/* One memdev's info.  Takes md->lock (polls its refaults). */
+static MemoryReclaimInfo *reclaim_info(ReclaimMemdev *md, Aging *a)
+{
+	MemoryReclaimInfo *info = g_new0(MemoryReclaimInfo, 1);
+	ReclaimRefaultStats rst;
+	uint64_t ws = aging_bytes_accessed_within(a, RECLAIM_RATE_WINDOW_MS);
+
+	info->memdev = g_strdup(md->be->id);
+	g_mutex_lock(&md->lock);
+	reclaim_refaults_poll(md->rf, a, rs.ram);
+	reclaim_refaults_stats(md->rf, &rst);
+	info->has_job_id = md->job_id != NULL;
+	info->job_id = g_strdup(md->job_id);
+	info->has_last = md->has_last;
+	if (md->has_last)
+		info->last = reclaim_result(&md->last);
+	info->jobs = md->jobs;
+	info->advised_bytes = md->advised;
+	info->swapped_bytes = md->swapped;
+	g_mutex_unlock(&md->lock);
+	info->watched_bytes = rst.watched;
+	info->refault_bytes = rst.refaulted;
+	info->refault_bytes_aging = rst.by_aging;
+	info->refault_bytes_residency = rst.by_residency;
+	info->refault_bytes_last_minute = rst.last_minute;
+	info->working_set_bytes = ws;
+	info->has_promotion_rate = ws > 0;
+	info->promotion_rate = ws ? 100.0 * rst.last_minute / ws : 0;
+	return info;
+}
+
+MemoryReclaimInfoList *reclaim_query(GError **errp)
+{
+	MemoryReclaimInfoList *head = NULL, **tail = &head;
+
+	for (guint i = 0; rs.mds && i < rs.mds->len; i++) {
+		ReclaimMemdev *md = rs.mds->pdata[i];
+		Aging *a = reclaim_aging(md);
+
+		if (!a)
+			continue;
+		*tail = g_new0(MemoryReclaimInfoList, 1);
+		(*tail)->value = reclaim_info(md, a);
+		tail = &(*tail)->next;
+	}
+	return head;
+}
