@@ -407,15 +407,10 @@ static MemoryReclaimShortfallList *reclaim_shortfall(const ReclaimLast *l)
 				  "advice cold leaves pages in memory until "
 				  "the host reclaims");
 	else if (!l->dry_run)
-		reclaim_add_short(&tail,
-				  st->swap_full ?
-					  MEMORY_RECLAIM_REASON_SWAP_FULL :
-					  MEMORY_RECLAIM_REASON_NOT_SWAPPED,
+		reclaim_add_short(&tail, MEMORY_RECLAIM_REASON_NOT_SWAPPED,
 				  kept,
-				  st->swap_full ? full :
-						  "advised but not in swap: "
-						  "kept by the kernel or "
-						  "touched again at once");
+				  "advised but not in swap: kept by the "
+				  "kernel or touched again at once");
 	return head;
 }
 

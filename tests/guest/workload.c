@@ -24,6 +24,13 @@
  *   verify=on|off (default on)
  *   final=on|off  (default: verify) after the last pass (passes > 0),
  *                 check every page of the area; needs verify=on
+ *   sweep_gap=MS  (default 0: off) when MS or more passed between two
+ *                 touches or two passes (the VM was paused: QMP stop,
+ *                 then cont), the pass after it is followed by a sweep:
+ *                 one touch of every page of the area in the rw mode
+ *                 (checked with verify=on), printing "workload: sweep N"
+ *                 on the console; lets a test make the guest touch its
+ *                 cold set again on command (needs the TSC frequency)
  *   inject=PAGE   after the fill, clobber the middle word of page PAGE
  *                 (index in the area) so that verification must fail:
  *                 proves the checker works (caught by the first touch of
@@ -112,7 +119,10 @@ struct workload {
 	uint64_t phase;
 	uint64_t touches;
 	uint64_t zipf_buckets;
-	uint64_t inject; /* page to clobber, UINT64_MAX: none */
+	uint64_t inject;    /* page to clobber, UINT64_MAX: none */
+	uint64_t sweep_gap; /* cycles of a pause that asks for a sweep */
+	uint64_t last_tsc;  /* end of the previous pass */
+	uint64_t sweeps;
 	struct rng rng;
 
 	uint64_t touched; /* touches in passes */
@@ -162,6 +172,10 @@ static void wl_configure(struct workload *w)
 	GUEST_ASSERT_MSG(w->phase > 0, "phase must be > 0");
 	GUEST_ASSERT_MSG(!w->final || w->verify, "final=on needs verify=on");
 	w->inject = arg_get_u64("inject", UINT64_MAX);
+	w->sweep_gap = arg_get_u64("sweep_gap", 0);
+	GUEST_ASSERT_MSG(!w->sweep_gap || tsc_khz(),
+			 "sweep_gap needs the TSC frequency");
+	w->sweep_gap = w->sweep_gap ? tsc_ms_to_cycles(w->sweep_gap) : 0;
 	GUEST_ASSERT_MSG(w->inject == UINT64_MAX || w->inject < w->nr_pages,
 			 "inject=%lu beyond the last page", w->inject);
 	while (w->zipf_buckets < 63 &&
@@ -302,11 +316,23 @@ static void wl_fill(struct workload *w)
 		WRITE_ONCE(wl_page(w, w->inject)[wl_word_index[1]], 0);
 }
 
+/* Every page once, in the rw mode of the passes: after a pause. */
+static void wl_sweep(struct workload *w, uint64_t pass)
+{
+	for (uint64_t page = 0; page < w->nr_pages; page++)
+		wl_touch(w, page,
+			 w->rw == WL_WRITE || (w->rw == WL_MIXED && (page & 1)),
+			 pass);
+	w->sweeps++;
+	GUEST_PRINTF("workload: sweep %lu\n", w->sweeps);
+}
+
 /* One pass; returns its cycles. */
 static uint64_t wl_pass(struct workload *w, uint64_t pass)
 {
 	uint64_t n = wl_pass_len(w);
 	uint64_t start = rdtsc(), prev = start, now, gap, page;
+	uint64_t pause = w->last_tsc ? start - w->last_tsc : 0;
 	bool write;
 
 	for (uint64_t i = 0; i < n; i++) {
@@ -319,8 +345,13 @@ static uint64_t wl_pass(struct workload *w, uint64_t pass)
 		prev = now;
 		if (gap > w->max_gap)
 			w->max_gap = gap;
+		if (gap > pause)
+			pause = gap;
 	}
 	w->touched += n;
+	if (w->sweep_gap && pause >= w->sweep_gap)
+		wl_sweep(w, pass);
+	w->last_tsc = rdtsc();
 	return prev - start;
 }
 
@@ -348,12 +379,12 @@ static void wl_report(struct workload *w, uint64_t passes)
 	GUEST_REPORT("pages_touched=%lu ns_per_touch=%s max_gap_ns=%s "
 		     "max_gap_cycles=%lu corrupt=%lu passes=%lu "
 		     "cycles_per_touch=%s fill_pages=%lu fill_ns=%s "
-		     "tsc_khz=%lu verified_pages=%lu",
+		     "tsc_khz=%lu verified_pages=%lu sweeps=%lu",
 		     w->touched,
 		     fmt_ns_per(ns, sizeof(ns), w->cycles, w->touched), gap_ns,
 		     w->max_gap, w->corrupt, passes,
 		     fmt_ratio(cyc, sizeof(cyc), w->cycles, w->touched),
-		     w->nr_pages, fill_ns, tsc_khz(), w->verified);
+		     w->nr_pages, fill_ns, tsc_khz(), w->verified, w->sweeps);
 }
 
 int guest_main(void)

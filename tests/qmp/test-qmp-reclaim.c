@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * memory-reclaim against the real kvmage and the workload guest.
+ *
+ * Ground truth: pattern=hotcold rw=write size=64M hot=4M verify=on writes
+ * the first 4 MiB of its data area (gpa 8 MiB = memdev offset 8 MiB) in
+ * every pass and the other 60 MiB only in the fill.  With dirty-log aging
+ * on private RAM the cold set is known exactly, so a reclaim by age must
+ * leave the hot set resident and put the whole cold set in swap (read
+ * back with query-memory-residency).  sweep_gap=1000 makes the guest
+ * re-check and rewrite every page after a pause (stop, 1.2 s, cont): no
+ * corrupted page may be found (the guest fails and kvmage exits 1
+ * otherwise), and the cold set comes back as refaults.
+ *
+ * Also: a dry run changes nothing; a second job on the memdev is refused
+ * naming the first; cancel of a rate-limited job stops within one batch;
+ * target-bytes takes the coldest bytes asked for; argument errors; no
+ * memory-aging object; no swap (KVMAGE_TEST_MEMINFO, test only) refuses
+ * pageout up front; a nearly full swap gives a partial result with the
+ * swap-full reason.  Needs /dev/kvm and swap (skips otherwise).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "../swap-util.h"
+#include "libqmp.h"
+
+#define MiB	(1024 * 1024LL)
+#define RAM	(96 * MiB)
+#define DATA	(8 * MiB) /* memdev offset of the data area */
+#define HOT	(4 * MiB)
+#define COLD	(60 * MiB)
+#define IVAL	50
+#define MIN_AGE 500 /* ms: 10 intervals */
+
+static const char *workload;
+
+static QmpProc *vm_start(const char *aging, const char *append)
+{
+	const char *args[] = {
+		"-machine", "pc,memory-backend=ram0",
+		"-object",  "memory-backend-ram,id=ram0,size=96M",
+		"-kernel",  workload,
+		"-append",  append,
+		"-object",  aging,
+		NULL,
+	};
+
+	if (!aging)
+		args[8] = NULL;
+	return qmp_proc_start(g_getenv("KVMAGE_BINARY"), args);
+}
+
+static QmpProc *vm_hotcold(void)
+{
+	return vm_start("memory-aging,id=age0,memdev=ram0,"
+			"backend=dirty-log,interval=50",
+			"size=64M hot=4M pattern=hotcold passes=0 rw=write "
+			"sweep_gap=1000");
+}
+
+static JsonNode *cmd_ret(QmpConn *c, const char *cmd)
+{
+	g_autoptr(JsonNode) reply = qmp_cmd(c, cmd);
+	JsonObject *o = json_node_get_object(reply);
+
+	if (!json_object_has_member(o, "return"))
+		g_error("%s failed: %s", cmd, json_to_string(reply, FALSE));
+	return json_node_copy(json_object_get_member(o, "return"));
+}
+
+static void cmd_ok(QmpConn *c, const char *cmd)
+{
+	json_node_unref(cmd_ret(c, cmd));
+}
+
+/* @cmd must fail with @cls and a description containing @want. */
+static void cmd_fails(QmpConn *c, const char *cmd, const char *cls,
+		      const char *want)
+{
+	g_autoptr(JsonNode) reply = qmp_cmd(c, cmd);
+	JsonObject *o = json_node_get_object(reply), *e;
+
+	if (!json_object_has_member(o, "error"))
+		g_error("%s succeeded: %s", cmd, json_to_string(reply, FALSE));
+	e = json_object_get_object_member(o, "error");
+	g_test_message("%s -> %s", cmd,
+		       json_object_get_string_member(e, "desc"));
+	g_assert_cmpstr(json_object_get_string_member(e, "class"), ==, cls);
+	g_assert_nonnull(
+		strstr(json_object_get_string_member(e, "desc"), want));
+}
+
+static gint64 get_int(JsonObject *o, const char *key)
+{
+	return json_object_get_int_member(o, key);
+}
+
+/* Residency of [off, off + size) of ram0: [0] present, [1] swapped. */
+static void residency(QmpConn *c, gint64 off, gint64 size, gint64 out[2])
+{
+	g_autofree char *cmd =
+		g_strdup_printf("{'execute':'query-memory-residency','arguments':"
+				"{'memdev':'ram0','offset':%" G_GINT64_FORMAT
+				",'size':%" G_GINT64_FORMAT "}}",
+				off, size);
+	g_autoptr(JsonNode) r = cmd_ret(c, cmd);
+	JsonObject *o =
+		json_array_get_object_element(json_node_get_array(r), 0);
+
+	out[0] = get_int(o, "present");
+	out[1] = get_int(o, "swapped");
+}
+
+/* Cold bytes (idle >= MIN_AGE) of the aging. */
+static gint64 cold_bytes(QmpConn *c)
+{
+	g_autoptr(JsonNode)
+		r = cmd_ret(c, "{'execute':'query-memory-aging','arguments':"
+			       "{'cold-threshold-ms':500}}");
+
+	return get_int(json_array_get_object_element(json_node_get_array(r), 0),
+		       "cold-bytes");
+}
+
+/* Wait until the 60 MiB cold set (and more) is cold for MIN_AGE. */
+static void wait_cold(QmpConn *c)
+{
+	gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+
+	while (cold_bytes(c) < COLD + 2 * MiB) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_usleep(50000);
+	}
+}
+
+/* The reclaim info of ram0 (a copy). */
+static JsonNode *reclaim_info(QmpConn *c)
+{
+	g_autoptr(JsonNode)
+		r = cmd_ret(c, "{'execute':'query-memory-reclaim'}");
+	JsonArray *a = json_node_get_array(r);
+
+	g_assert_cmpuint(json_array_get_length(a), ==, 1);
+	return json_node_copy(json_array_get_element(a, 0));
+}
+
+/* Wait for job @id to end; returns its result (last). */
+static JsonNode *wait_result(QmpConn *c, const char *id, int timeout_s)
+{
+	gint64 end = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
+
+	for (;;) {
+		JsonNode *info = reclaim_info(c);
+		JsonObject *o = json_node_get_object(info), *last;
+
+		last = json_object_has_member(o, "last") ?
+			       json_object_get_object_member(o, "last") :
+			       NULL;
+		if (!json_object_has_member(o, "job-id") && last &&
+		    !strcmp(json_object_get_string_member(last, "job-id"),
+			    id)) {
+			JsonNode *n = json_node_copy(
+				json_object_get_member(o, "last"));
+
+			g_test_message("%s: %s", id, json_to_string(n, FALSE));
+			json_node_unref(info);
+			return n;
+		}
+		json_node_unref(info);
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_usleep(20000);
+	}
+}
+
+/* The accounting identity of a result. */
+static void check_sum(JsonObject *r)
+{
+	gint64 sum =
+		get_int(r, "skipped-raced-bytes") + get_int(r, "absent-bytes") +
+		get_int(r, "already-swapped-bytes") +
+		get_int(r, "unswappable-bytes") + get_int(r, "failed-bytes") +
+		get_int(r, "not-reached-bytes");
+
+	if (json_object_get_boolean_member(r, "dry-run"))
+		sum += get_int(r, "would-advise-bytes");
+	else
+		sum += get_int(r, "advised-bytes");
+	g_assert_cmpint(sum, ==, get_int(r, "selected-bytes"));
+}
+
+static gint64 shortfall(JsonObject *r, const char *reason)
+{
+	JsonArray *a = json_object_get_array_member(r, "shortfall");
+
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonObject *s = json_array_get_object_element(a, i);
+
+		if (!strcmp(json_object_get_string_member(s, "reason"), reason))
+			return get_int(s, "bytes");
+	}
+	return 0;
+}
+
+static void vm_quit(QmpProc *p, QmpConn *c)
+{
+	cmd_ok(c, "{'execute':'quit'}");
+	g_assert_true(qmp_proc_wait(p, 10000));
+	g_assert_cmpint(p->status, ==, 0);
+	qmp_conn_free(c);
+	qmp_proc_free(p);
+}
+
+static void test_dry_run(QmpConn *c)
+{
+	g_autoptr(JsonNode) res = NULL;
+	gint64 before[2], after[2];
+	JsonObject *r;
+
+	residency(c, 0, RAM, before);
+	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'dry',"
+		  "'min-age-ms':500,'dry-run':true}}");
+	res = wait_result(c, "dry", 20);
+	residency(c, 0, RAM, after);
+	r = json_node_get_object(res);
+	g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
+			"completed");
+	g_assert_true(json_object_get_boolean_member(r, "dry-run"));
+	g_assert_cmpint(get_int(r, "advised-bytes"), ==, 0);
+	g_assert_cmpint(get_int(r, "batches"), ==, 0);
+	g_assert_cmpint(get_int(r, "would-advise-bytes"), >=, COLD);
+	check_sum(r);
+	/* nothing moved: the same pages in swap and in memory */
+	g_assert_cmpint(after[1], ==, before[1]);
+	g_assert_cmpint(after[0], ==, before[0]);
+}
+
+static void test_target(QmpConn *c)
+{
+	g_autoptr(JsonNode) res = NULL;
+	gint64 hot[2];
+	JsonObject *r;
+
+	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'tgt',"
+		  "'target-bytes':16777216}}");
+	res = wait_result(c, "tgt", 20);
+	r = json_node_get_object(res);
+	g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
+			"completed");
+	g_assert_cmpint(get_int(r, "requested-bytes"), ==, 16 * MiB);
+	g_assert_cmpint(get_int(r, "selected-bytes"), >=, 16 * MiB);
+	g_assert_cmpint(get_int(r, "selected-bytes"), <, 16 * MiB + 4096);
+	g_assert_cmpint(get_int(r, "skipped-hot-bytes"), ==, 0);
+	check_sum(r);
+	/* the hot set is never the coldest */
+	residency(c, DATA, HOT, hot);
+	g_assert_cmpint(hot[0], ==, HOT);
+}
+
+/*
+ * A slow job (2 MiB/s, batches of 205 KiB) is running: a second one on the
+ * same memdev is refused naming it; job-cancel then stops it within a
+ * batch of the progress seen when cancelling.
+ */
+static void test_busy_cancel(QmpConn *c)
+{
+	g_autoptr(JsonNode) res = NULL;
+	gint64 batch = 2 * MiB / 10 / 4096 * 4096, seen = 0, dealt;
+	gint64 t0;
+	JsonObject *r;
+
+	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'slow',"
+		  "'min-age-ms':500,'rate-limit':2097152}}");
+	cmd_fails(c,
+		  "{'execute':'memory-reclaim','arguments':{'job-id':'two',"
+		  "'min-age-ms':500}}",
+		  "GenericError", "reclaim job 'slow' is already running");
+	g_usleep(700 * 1000);
+	{
+		g_autoptr(JsonNode)
+			jobs = cmd_ret(c, "{'execute':'query-jobs'}");
+		JsonObject *j =
+			json_array_get_object_element(json_node_get_array(jobs),
+						      0);
+
+		g_assert_cmpstr(json_object_get_string_member(j, "id"), ==,
+				"slow");
+		g_assert_cmpstr(json_object_get_string_member(j, "type"), ==,
+				"memory-reclaim");
+		seen = get_int(j, "current-progress");
+		g_assert_cmpint(get_int(j, "total-progress"), >=, COLD);
+	}
+	t0 = g_get_monotonic_time();
+	cmd_ok(c, "{'execute':'job-cancel','arguments':{'id':'slow'}}");
+	res = wait_result(c, "slow", 10);
+	r = json_node_get_object(res);
+	g_assert_cmpint(g_get_monotonic_time() - t0, <, G_USEC_PER_SEC);
+	g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
+			"cancelled");
+	dealt = get_int(r, "selected-bytes") - get_int(r, "not-reached-bytes");
+	g_test_message("cancel: progress %" G_GINT64_FORMAT
+		       " when cancelled, %" G_GINT64_FORMAT " dealt with",
+		       seen, dealt);
+	g_assert_cmpint(seen, >, 0);
+	/* one batch may be in flight, one more may have begun meanwhile */
+	g_assert_cmpint(dealt, <=, seen + 2 * batch);
+	g_assert_cmpint(get_int(r, "not-reached-bytes"), >, 0);
+	g_assert_cmpint(shortfall(r, "cancelled"), ==,
+			get_int(r, "not-reached-bytes"));
+	check_sum(r);
+}
+
+static void test_by_age(QmpConn *c)
+{
+	g_autoptr(JsonNode) res = NULL;
+	gint64 hot[2], cold[2];
+	JsonObject *r;
+
+	wait_cold(c);
+	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'age',"
+		  "'memdev':'ram0','min-age-ms':500}}");
+	res = wait_result(c, "age", 30);
+	r = json_node_get_object(res);
+	g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
+			"completed");
+	check_sum(r);
+	residency(c, DATA, HOT, hot);
+	residency(c, DATA + HOT, COLD, cold);
+	g_test_message("hot: %" G_GINT64_FORMAT " present %" G_GINT64_FORMAT
+		       " swapped; cold: %" G_GINT64_FORMAT
+		       " present %" G_GINT64_FORMAT " swapped",
+		       hot[0], hot[1], cold[0], cold[1]);
+	/* dirty-log on private RAM, writes: exact */
+	g_assert_cmpint(hot[0], ==, HOT);
+	g_assert_cmpint(hot[1], ==, 0);
+	g_assert_cmpint(cold[1], ==, COLD);
+	g_assert_cmpint(get_int(r, "advised-bytes") +
+				get_int(r, "already-swapped-bytes"),
+			>=, COLD);
+	g_assert_cmpint(get_int(r, "swapped-bytes"), >=,
+			COLD - get_int(r, "already-swapped-bytes"));
+	g_assert_cmpint(get_int(r, "skipped-raced-bytes"), <=, 64 * 1024);
+}
+
+/* stop, wait, cont: the guest sweeps (verifies) every page. */
+static void test_sweep_refaults(QmpConn *c)
+{
+	gint64 end, cold[2], refault = 0;
+	JsonObject *o;
+
+	cmd_ok(c, "{'execute':'stop'}");
+	g_usleep(1300 * 1000);
+	cmd_ok(c, "{'execute':'cont'}");
+	end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	for (;;) {
+		g_autoptr(JsonNode) info = reclaim_info(c);
+
+		o = json_node_get_object(info);
+		refault = get_int(o, "refault-bytes");
+		if (refault >= COLD || g_get_monotonic_time() > end) {
+			g_test_message("refaults: %s",
+				       json_to_string(info, FALSE));
+			g_assert_cmpint(get_int(o, "refault-bytes-last-minute"),
+					>=, COLD);
+			g_assert_true(
+				json_object_has_member(o, "promotion-rate"));
+			g_assert_cmpfloat(json_object_get_double_member(o,
+									"promotion-rate"),
+					  >, 0);
+			break;
+		}
+		g_usleep(50000);
+	}
+	g_assert_cmpint(refault, >=, COLD);
+	/* the sweep checked every cold page: they are all back */
+	residency(c, DATA + HOT, COLD, cold);
+	g_assert_cmpint(cold[0], ==, COLD);
+}
+
+static void test_reclaim(void)
+{
+	QmpProc *p = vm_hotcold();
+	QmpConn *c = qmp_conn_negotiated(p->sock);
+
+	wait_cold(c);
+	test_dry_run(c);
+	test_target(c);
+	test_busy_cancel(c);
+	test_by_age(c);
+	test_sweep_refaults(c);
+	/* the guest is still running: no page was found corrupted */
+	cmd_ok(c, "{'execute':'query-status'}");
+	vm_quit(p, c);
+}
+
+static void test_errors(void)
+{
+	QmpProc *p = vm_hotcold();
+	QmpConn *c = qmp_conn_negotiated(p->sock);
+	const char *both = "{'execute':'memory-reclaim','arguments':"
+			   "{'job-id':'e','min-age-ms':1,'target-bytes':4096}}";
+
+	cmd_fails(c, both, "GenericError", "exactly one");
+	cmd_fails(c, "{'execute':'memory-reclaim','arguments':{'job-id':'e'}}",
+		  "GenericError", "exactly one");
+	cmd_fails(c,
+		  "{'execute':'memory-reclaim','arguments':{'job-id':'e',"
+		  "'target-bytes':0}}",
+		  "GenericError", "'target-bytes' must be positive");
+	cmd_fails(c,
+		  "{'execute':'memory-reclaim','arguments':{'job-id':'e',"
+		  "'memdev':'nope','min-age-ms':1}}",
+		  "DeviceNotFound", "'nope'");
+	cmd_fails(c,
+		  "{'execute':'memory-reclaim','arguments':{'job-id':'e',"
+		  "'min-age-ms':1,'advice':'discard'}}",
+		  "GenericError", "advice");
+	vm_quit(p, c);
+
+	/* no memory-aging object: nothing to choose from */
+	p = vm_start(NULL, "size=8M passes=0");
+	c = qmp_conn_negotiated(p->sock);
+	cmd_fails(c,
+		  "{'execute':'memory-reclaim','arguments':{'job-id':'e',"
+		  "'memdev':'ram0','min-age-ms':1}}",
+		  "GenericError", "has no memory-aging object");
+	cmd_fails(c,
+		  "{'execute':'memory-reclaim','arguments':{'job-id':'e',"
+		  "'min-age-ms':1}}",
+		  "GenericError", "no memdev has a memory-aging object");
+	{
+		g_autoptr(JsonNode)
+			r = cmd_ret(c, "{'execute':'query-memory-reclaim'}");
+
+		g_assert_cmpuint(json_array_get_length(json_node_get_array(r)),
+				 ==, 0);
+	}
+	vm_quit(p, c);
+}
+
+/* A fake /proc/meminfo for kvmage (KVMAGE_TEST_MEMINFO, test only). */
+static char *fake_meminfo(const char *dir, gint64 total_kb, gint64 free_kb)
+{
+	char *path = g_build_filename(dir, "meminfo", NULL);
+	g_autofree char *text =
+		g_strdup_printf("MemTotal: 4000000 kB\nSwapCached: 0 kB\n"
+				"SwapTotal: %" G_GINT64_FORMAT " kB\n"
+				"SwapFree: %" G_GINT64_FORMAT " kB\n",
+				total_kb, free_kb);
+
+	g_assert_true(g_file_set_contents(path, text, -1, NULL));
+	return path;
+}
+
+static void test_no_swap(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("reclaim-XXXXXX", NULL);
+	g_autofree char *info = fake_meminfo(dir, 0, 0);
+	g_autoptr(JsonNode) res = NULL;
+	QmpProc *p;
+	QmpConn *c;
+
+	g_setenv("KVMAGE_TEST_MEMINFO", info, true);
+	p = vm_hotcold();
+	g_unsetenv("KVMAGE_TEST_MEMINFO");
+	c = qmp_conn_negotiated(p->sock);
+	cmd_fails(c,
+		  "{'execute':'memory-reclaim','arguments':{'job-id':'n',"
+		  "'min-age-ms':0}}",
+		  "GenericError", "needs swap and the host has none");
+	/* a dry run and advice cold do not need swap */
+	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'d',"
+		  "'min-age-ms':0,'dry-run':true}}");
+	json_node_unref(wait_result(c, "d", 20));
+	wait_cold(c);
+	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'k',"
+		  "'target-bytes':1048576,'advice':'cold'}}");
+	res = wait_result(c, "k", 20);
+	g_assert_cmpint(shortfall(json_node_get_object(res), "cold-advice"), >,
+			0);
+	vm_quit(p, c);
+	unlink(info);
+	rmdir(dir);
+}
+
+/* Swap with 8 MiB free: a partial result that says swap is full. */
+static void test_swap_full(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("reclaim-XXXXXX", NULL);
+	g_autofree char *info = fake_meminfo(dir, 8 << 20, 8 << 10);
+	g_autoptr(JsonNode) res = NULL;
+	JsonObject *r;
+	QmpProc *p;
+	QmpConn *c;
+
+	g_setenv("KVMAGE_TEST_MEMINFO", info, true);
+	p = vm_hotcold();
+	g_unsetenv("KVMAGE_TEST_MEMINFO");
+	c = qmp_conn_negotiated(p->sock);
+	wait_cold(c);
+	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'f',"
+		  "'min-age-ms':500}}");
+	res = wait_result(c, "f", 20);
+	r = json_node_get_object(res);
+	g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
+			"completed");
+	g_assert_cmpint(get_int(r, "advised-bytes"), <=, 8 * MiB);
+	g_assert_cmpint(get_int(r, "advised-bytes"), >, 0);
+	/* at most 8 MiB of the cold pages were advised: the rest waits */
+	g_assert_cmpint(get_int(r, "not-reached-bytes"), >=,
+			get_int(r, "selected-bytes") -
+				get_int(r, "absent-bytes") - 8 * MiB);
+	g_assert_cmpint(shortfall(r, "swap-full"), ==,
+			get_int(r, "not-reached-bytes"));
+	check_sum(r);
+	vm_quit(p, c);
+	unlink(info);
+	rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+	int status;
+
+	workload = qmp_vm_workload_or_skip(argc, argv, &status);
+	if (!workload)
+		return status;
+	if (!swap_or_skip_program(argc, argv, 256 * MiB, &status))
+		return status;
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/qmp/reclaim/errors", test_errors);
+	g_test_add_func("/qmp/reclaim/no-swap", test_no_swap);
+	g_test_add_func("/qmp/reclaim/swap-full", test_swap_full);
+	g_test_add_func("/qmp/reclaim/reclaim", test_reclaim);
+	return g_test_run();
+}
