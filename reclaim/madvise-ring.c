@@ -17,9 +17,20 @@ struct MadviseRing {
 	char *why; /* fallback reason */
 };
 
+/* io-wq workers: KVMAGE_MADVISE_WORKERS (bench only), else 1. */
+static unsigned madvise_ring_workers(void)
+{
+	const char *s = g_getenv("KVMAGE_MADVISE_WORKERS");
+
+	if (s && g_ascii_strtoull(s, NULL, 10))
+		return g_ascii_strtoull(s, NULL, 10);
+	return MADVISE_RING_WORKERS;
+}
+
 MadviseRing *madvise_ring_new(GError **errp)
 {
 	MadviseRing *r = g_try_new0(MadviseRing, 1);
+	unsigned workers[2];
 	int ret;
 
 	if (!r) {
@@ -37,6 +48,16 @@ MadviseRing *madvise_ring_new(GError **errp)
 					 g_strerror(-ret));
 		return r;
 	}
+	/*
+	 * IORING_OP_MADVISE always runs on io-wq workers.  Unlimited, they
+	 * outnumber the CPUs, fight over the mm's locks and take CPU time
+	 * from the vCPUs; see MADVISE_RING_WORKERS.
+	 */
+	workers[0] = workers[1] = madvise_ring_workers();
+	ret = io_uring_register_iowq_max_workers(&r->ring, workers);
+	if (ret < 0)
+		g_debug("io_uring_register_iowq_max_workers: %s",
+			g_strerror(-ret)); /* older kernels: unlimited */
 	r->uring = true;
 	return r;
 }
