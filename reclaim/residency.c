@@ -9,11 +9,14 @@
  * cost nothing) or from batched pread()s of /proc/self/pagemap (8 bytes
  * per page, RES_PM_BATCH entries per read).  Shared banks then add the
  * page cache's view, which does not depend on this mapping's entries
- * (uffd aging zaps them routinely, and reclaim drops them): mincore()
- * marks pages in core as present, and for memfd/tmpfs files
- * SEEK_DATA/SEEK_HOLE tells swapped-out data (not in core) from holes
- * (never populated, or punched).  Hugetlb files cannot be swapped and
- * report every page as data, so they only get mincore().
+ * (uffd aging zaps them routinely, and reclaim drops them), for each
+ * 2 MiB block where some page is not mapped: mincore() marks pages in
+ * core as present, and for memfd/tmpfs files SEEK_DATA/SEEK_HOLE tells
+ * swapped-out data (not in core) from holes (never populated, or
+ * punched).  cachestat() first counts a file block's pages in core and
+ * swapped, so that blocks with none skip mincore() or the lseek()s.  Hugetlb files cannot be swapped and report every page as
+ * data, so they only get mincore().  Shared anonymous memory has no file
+ * to ask: its swapped pages count as absent.
  *
  * Locking: the pagemap descriptor and the probe result are set once
  * (g_once) and read-only afterwards; everything else is on the stack or
@@ -25,6 +28,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "backends/hostmem.h"
 #include "reclaim/residency.h"
@@ -63,6 +67,7 @@ struct pm_scan_arg {
 
 #define RES_PAGE	4096ULL
 #define RES_CHUNK_PAGES 32768 /* 128 MiB per chunk */
+#define RES_SUB_PAGES	512   /* 2 MiB: shared banks' page-cache blocks */
 #define RES_REGIONS	256   /* PAGEMAP_SCAN regions per call */
 #define RES_PM_BATCH	4096  /* pagemap entries per pread() */
 #define BITS_PER_LONG	(8 * sizeof(unsigned long))
@@ -75,10 +80,10 @@ static struct {
 /* Scratch buffers of one walk. */
 typedef struct ResWalk {
 	ResidencyMethod method;
-	unsigned char *vec;	     /* mincore(), RES_CHUNK_PAGES bytes */
+	unsigned char *vec;	     /* mincore(), RES_SUB_PAGES bytes */
 	uint64_t *entries;	     /* pagemap, RES_PM_BATCH entries */
 	struct page_region *regions; /* PAGEMAP_SCAN, RES_REGIONS */
-	unsigned long *data;	     /* file data pages of a chunk */
+	unsigned long *data;	     /* file data pages of a block */
 } ResWalk;
 
 static void bitmap_set_range(unsigned long *bm, uint64_t start, uint64_t n)
@@ -260,7 +265,7 @@ static bool walk_file_data(ResWalk *w, int fd, uint64_t foff, uint64_t npages,
 {
 	off_t pos = foff, end = foff + npages * RES_PAGE, data, hole;
 
-	memset(w->data, 0, RES_CHUNK_PAGES / 8);
+	memset(w->data, 0, RES_SUB_PAGES / 8);
 	while (pos < end) {
 		data = lseek(fd, pos, SEEK_DATA);
 		if (data < 0 && errno == ENXIO)
@@ -283,23 +288,76 @@ fail:
 	return false;
 }
 
+/* cachestat(2) (Linux 6.5), for C libraries without it */
+struct res_cachestat_range {
+	uint64_t off;
+	uint64_t len;
+};
+
+struct res_cachestat {
+	uint64_t nr_cache;
+	uint64_t nr_dirty;
+	uint64_t nr_writeback;
+	uint64_t nr_evicted; /* shmem: swapped out */
+	uint64_t nr_recently_evicted;
+};
+
+#ifndef __NR_cachestat
+#define __NR_cachestat 451
+#endif
+
 /*
- * The page cache's view of a shared bank's chunk (see top of file).  The
- * file's data is read before mincore(): a page populated in between is
- * then in core (present), never data without being in core (swapped).
+ * Page-cache counts of a file range: one call tells whether a block has
+ * anything in core or swapped at all.  False where the kernel lacks it
+ * (or refuses): then every block is looked into page by page.
  */
-static bool walk_shared(ResWalk *w, RamBank *bank, uint64_t off,
-			uint64_t npages, unsigned long *present,
-			unsigned long *swapped, uint64_t base, GError **errp)
+static bool file_cachestat(int fd, uint64_t off, uint64_t len,
+			   struct res_cachestat *cs)
+{
+	struct res_cachestat_range r = { .off = off, .len = len };
+
+	return syscall(__NR_cachestat, fd, &r, cs, 0) == 0;
+}
+
+/* Bits [b, b + n) all set?  @b and @n are multiples of BITS_PER_LONG. */
+static bool bitmap_full(const unsigned long *bm, uint64_t b, uint64_t n)
+{
+	for (uint64_t i = b / BITS_PER_LONG; i < (b + n) / BITS_PER_LONG; i++) {
+		if (bm[i] != ~0UL)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The page cache's view of @npages (at most RES_SUB_PAGES) of a shared
+ * bank from @off: see the top of the file.  The file's data is read
+ * before mincore(): a page populated in between is then in core
+ * (present), never data without being in core (swapped).
+ */
+static bool walk_shared_sub(ResWalk *w, RamBank *bank, uint64_t off,
+			    uint64_t npages, unsigned long *present,
+			    unsigned long *swapped, uint64_t base,
+			    GError **errp)
 {
 	HostMemBackend *be = bank->backend;
 	uint8_t *addr = (uint8_t *)bank->host + off;
+	uint64_t foff = bank->backend_offset + off;
 	bool file = be->fd >= 0 && !be->hugetlb && be->page_size <= RES_PAGE;
+	bool seek = file, some = true, all = false;
+	struct res_cachestat cs;
 
-	if (file && !walk_file_data(w, be->fd, bank->backend_offset + off,
-				    npages, errp))
+	/* nothing evicted (swapped): no holes to tell apart */
+	if (file && file_cachestat(be->fd, foff, npages * RES_PAGE, &cs)) {
+		seek = cs.nr_evicted > 0;
+		some = cs.nr_cache > 0;
+		all = cs.nr_cache == npages;
+	}
+	if (seek && !walk_file_data(w, be->fd, foff, npages, errp))
 		return false;
-	if (mincore(addr, npages * RES_PAGE, w->vec)) {
+	if (!some || all)
+		memset(w->vec, all, npages);
+	else if (mincore(addr, npages * RES_PAGE, w->vec)) {
 		error_setg_errno(errp, errno, "mincore failed");
 		return false;
 	}
@@ -310,10 +368,32 @@ static bool walk_shared(ResWalk *w, RamBank *bank, uint64_t off,
 			bitmap_set_range(present, b, 1);
 			swapped[b / BITS_PER_LONG] &=
 				~(1UL << b % BITS_PER_LONG);
-		} else if (file && bitmap_test(w->data, i) &&
+		} else if (seek && bitmap_test(w->data, i) &&
 			   !bitmap_test(present, b)) {
 			bitmap_set_range(swapped, b, 1);
 		}
+	}
+	return true;
+}
+
+/*
+ * Shared banks: the page cache only for blocks of RES_SUB_PAGES where
+ * this mapping's entries miss a page (entries zapped by uffd aging,
+ * pages swapped out or never populated); a mapped block costs nothing.
+ */
+static bool walk_shared(ResWalk *w, RamBank *bank, uint64_t off,
+			uint64_t npages, unsigned long *present,
+			unsigned long *swapped, uint64_t base, GError **errp)
+{
+	for (uint64_t i = 0; i < npages; i += RES_SUB_PAGES) {
+		uint64_t n = MIN(npages - i, RES_SUB_PAGES);
+
+		if (n == RES_SUB_PAGES &&
+		    bitmap_full(present, base + i, RES_SUB_PAGES))
+			continue;
+		if (!walk_shared_sub(w, bank, off + i * RES_PAGE, n, present,
+				     swapped, base + i, errp))
+			return false;
 	}
 	return true;
 }
@@ -386,10 +466,10 @@ static bool residency_walk_init(ResWalk *w, GError **errp)
 		error_setg(errp, "this kernel has no PAGEMAP_SCAN ioctl");
 		return false;
 	}
-	w->vec = g_malloc(RES_CHUNK_PAGES);
+	w->vec = g_malloc(RES_SUB_PAGES);
 	w->entries = g_new(uint64_t, RES_PM_BATCH);
 	w->regions = g_new(struct page_region, RES_REGIONS);
-	w->data = g_malloc(RES_CHUNK_PAGES / 8);
+	w->data = g_malloc(RES_SUB_PAGES / 8);
 	return true;
 }
 

@@ -8,8 +8,10 @@
  * with the test-only KVMAGE_RESIDENCY_METHOD), which must agree byte for
  * byte, and as bitmaps, which must agree with the counts.
  *
- * The host's DAMON pages out memory idle for about a minute: each case
- * runs in well under a second between touching and counting.
+ * The host's DAMON pages out memory idle for about a minute, and other
+ * tests may press the host into reclaim: each case runs in well under a
+ * second between touching and counting, and after MADV_PAGEOUT asserts
+ * only that what it paged out is gone (more may be).
  */
 #include <fcntl.h>
 #include <string.h>
@@ -54,54 +56,90 @@ static uint64_t weight(const unsigned long *bm, uint64_t nbits)
 	return w;
 }
 
-/* Bitmaps of @m, checked against its counts @c. */
-static void bitmaps_of(RamBank *b, uint64_t off, uint64_t len,
-		       const ResidencyCounts *c, unsigned long *p,
-		       unsigned long *s)
+typedef struct Reading {
+	ResidencyCounts c[2];	    /* PAGEMAP_SCAN, pagemap */
+	unsigned long *p[2], *s[2]; /* bitmaps of both methods */
+} Reading;
+
+static void reading_take(RamBank *b, uint64_t off, uint64_t len, Reading *r,
+			 size_t longs)
 {
-	uint64_t nbits = len / PAGE;
+	static const ResidencyMethod m[2] = { RESIDENCY_METHOD_PAGEMAP_SCAN,
+					      RESIDENCY_METHOD_PAGEMAP };
 	GError *err = NULL;
 
-	g_assert_true(residency_bitmap(b, off, len, p, s, &err));
-	g_assert_no_error(err);
-	g_assert_cmpuint(weight(p, nbits) * PAGE, ==, c->present);
-	g_assert_cmpuint(weight(s, nbits) * PAGE, ==, c->swapped);
-	for (uint64_t i = 0; i < (nbits + LBITS - 1) / LBITS; i++)
-		g_assert_cmphex(p[i] & s[i], ==, 0);
+	for (int i = 0; i < 2; i++) {
+		use_method(m[i]);
+		g_assert_true(residency_count(b, off, len, &r->c[i], &err));
+		g_assert_no_error(err);
+		memset(r->p[i], 0x55, longs * sizeof(long));
+		memset(r->s[i], 0xaa, longs * sizeof(long));
+		g_assert_true(
+			residency_bitmap(b, off, len, r->p[i], r->s[i], &err));
+		g_assert_no_error(err);
+	}
+	g_unsetenv("KVMAGE_RESIDENCY_METHOD");
+}
+
+/* Counts and bitmaps of both methods agree, with each other and within. */
+static bool reading_agrees(Reading *r, uint64_t len, size_t longs, bool assert)
+{
+	uint64_t nbits = len / PAGE;
+	bool ok = true;
+
+#define CHECK(a, b)                                 \
+	do {                                        \
+		if (assert)                         \
+			g_assert_cmpuint(a, ==, b); \
+		ok &= (a) == (b);                   \
+	} while (0)
+	for (int i = 0; i < 2; i++) {
+		CHECK(weight(r->p[i], nbits) * PAGE, r->c[i].present);
+		CHECK(weight(r->s[i], nbits) * PAGE, r->c[i].swapped);
+		CHECK(r->c[i].present + r->c[i].swapped + r->c[i].absent, len);
+		for (uint64_t k = 0; k < longs; k++)
+			CHECK(r->p[i][k] & r->s[i][k], 0);
+	}
+	CHECK(r->c[0].present, r->c[1].present);
+	CHECK(r->c[0].swapped, r->c[1].swapped);
+	CHECK(r->c[0].absent, r->c[1].absent);
+	CHECK(r->c[0].best_effort, r->c[1].best_effort);
+	CHECK(memcmp(r->p[0], r->p[1], longs * sizeof(long)), 0);
+	CHECK(memcmp(r->s[0], r->s[1], longs * sizeof(long)), 0);
+#undef CHECK
+	return ok;
 }
 
 /*
  * Counts of [@off, @off + @len) of @b with both methods, which must
  * agree, as must their bitmaps with each other and with the counts.
+ * Shared memory settles for a moment after MADV_PAGEOUT or a swap-in
+ * (swap cache, readahead): a reading that disagrees is retried for up to
+ * a second, and the last one must agree.
  */
 static ResidencyCounts count(RamBank *b, uint64_t off, uint64_t len)
 {
 	size_t longs = (len / PAGE + LBITS - 1) / LBITS;
-	g_autofree unsigned long *p1 = g_new0(unsigned long, longs);
-	g_autofree unsigned long *s1 = g_new0(unsigned long, longs);
-	g_autofree unsigned long *p2 = g_new0(unsigned long, longs);
-	g_autofree unsigned long *s2 = g_new0(unsigned long, longs);
-	ResidencyCounts c1, c2;
-	GError *err = NULL;
+	Reading r;
+	int tries = 0;
 
-	use_method(RESIDENCY_METHOD_PAGEMAP_SCAN);
-	g_assert_true(residency_count(b, off, len, &c1, &err));
-	g_assert_no_error(err);
-	bitmaps_of(b, off, len, &c1, p1, s1);
-	use_method(RESIDENCY_METHOD_PAGEMAP);
-	g_assert_true(residency_count(b, off, len, &c2, &err));
-	g_assert_no_error(err);
-	bitmaps_of(b, off, len, &c2, p2, s2);
-	g_unsetenv("KVMAGE_RESIDENCY_METHOD");
-
-	g_assert_cmpuint(c1.present, ==, c2.present);
-	g_assert_cmpuint(c1.swapped, ==, c2.swapped);
-	g_assert_cmpuint(c1.absent, ==, c2.absent);
-	g_assert_cmpint(c1.best_effort, ==, c2.best_effort);
-	g_assert_cmpmem(p1, longs * sizeof(long), p2, longs * sizeof(long));
-	g_assert_cmpmem(s1, longs * sizeof(long), s2, longs * sizeof(long));
-	g_assert_cmpuint(c1.present + c1.swapped + c1.absent, ==, len);
-	return c1;
+	for (int i = 0; i < 2; i++) {
+		r.p[i] = g_new(unsigned long, longs);
+		r.s[i] = g_new(unsigned long, longs);
+	}
+	for (;;) {
+		reading_take(b, off, len, &r, longs);
+		if (reading_agrees(&r, len, longs, ++tries == 50))
+			break;
+		g_usleep(20000);
+	}
+	if (tries > 1)
+		g_test_message("reading settled after %d tries", tries);
+	for (int i = 0; i < 2; i++) {
+		g_free(r.p[i]);
+		g_free(r.s[i]);
+	}
+	return r.c[0];
 }
 
 static void fill(HostMemBackend *be, uint64_t off, uint64_t len, int seed)
@@ -181,9 +219,10 @@ static void test_anon(void)
 
 	if (swap_or_skip(16 * MiB)) {
 		pageout(be, 4 * MiB, 4 * MiB);
+		/* the host's reclaim may take more pages, never fewer */
 		c = count(&b, 0, be->size);
-		g_assert_cmpuint(c.swapped, ==, 4 * MiB);
-		g_assert_cmpuint(c.present, ==, 12 * MiB);
+		g_assert_cmpuint(c.swapped, >=, 4 * MiB);
+		g_assert_cmpuint(c.present + c.swapped, ==, 16 * MiB);
 		g_assert_cmpuint(c.absent, ==, 48 * MiB);
 		c = count(&b, 4 * MiB, 4 * MiB);
 		g_assert_cmpuint(c.swapped, ==, 4 * MiB);
@@ -236,7 +275,6 @@ static void test_memfd(void)
 		c = count(&b, 0, be->size);
 		g_assert_true(c.best_effort);
 		g_assert_cmpuint(c.present, <, before.present);
-		g_assert_cmpuint(c.present, >=, 12 * MiB);
 		g_assert_cmpuint(c.swapped + c.absent, >,
 				 before.swapped + before.absent);
 		/* the file's data is swapped out, not a hole */
@@ -285,6 +323,16 @@ static void test_fragmented(void)
 		c = count(&b, 0, be->size);
 		g_assert_cmpuint(c.present, ==, 4 * MiB);
 		g_assert_cmpuint(c.absent, ==, 4 * MiB);
+		if (be == mfd) {
+			/* entries zapped: half of each block in core */
+			g_assert_cmpint(madvise(be->host, be->size,
+						MADV_DONTNEED),
+					==, 0);
+			c = count(&b, 0, be->size);
+			g_assert_cmpuint(c.present, ==, 4 * MiB);
+			g_assert_cmpuint(c.absent, ==, 4 * MiB);
+			check_fill(be, 0, PAGE, 4); /* map page 0 again */
+		}
 		if (!swap)
 			continue;
 		for (uint64_t i = 0; i < be->size; i += 4 * PAGE)
@@ -298,14 +346,11 @@ static void test_fragmented(void)
 
 			/* odd pages never populated; even ones somewhere */
 			g_assert_cmpint(pr || sw, ==, i % 2 == 0);
-			/* every other touched page was left alone */
-			if (i % 4 == 2)
-				g_assert_true(pr);
 			if (be == anon && i % 4 == 0)
 				g_assert_true(sw);
 		}
 		if (be == anon)
-			g_assert_cmpuint(c.swapped, ==, 2 * MiB);
+			g_assert_cmpuint(c.swapped, >=, 2 * MiB);
 		else
 			g_assert_cmpuint(c.swapped, >, 0);
 	}
