@@ -13,7 +13,8 @@
  * 2 MiB block where some page is not mapped: mincore() marks pages in
  * core as present, and for memfd/tmpfs files SEEK_DATA/SEEK_HOLE tells
  * swapped-out data (not in core) from holes (never populated, or
- * punched).  cachestat() first counts a file block's pages in core and
+ * punched); pages of a file on disk that are not in core are in the file:
+ * absent.  cachestat() first counts a file block's pages in core and
  * swapped, so that blocks with none skip mincore() or the lseek()s.  Hugetlb files cannot be swapped and report every page as
  * data, so they only get mincore().  Shared anonymous memory has no file
  * to ask: its swapped pages count as absent.
@@ -28,7 +29,9 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <linux/magic.h>
 
 #include "backends/hostmem.h"
 #include "reclaim/residency.h"
@@ -84,6 +87,7 @@ typedef struct ResWalk {
 	uint64_t *entries;	     /* pagemap, RES_PM_BATCH entries */
 	struct page_region *regions; /* PAGEMAP_SCAN, RES_REGIONS */
 	unsigned long *data;	     /* file data pages of a block */
+	bool shmem_file; /* the bank's fd is a swappable memfd/tmpfs file */
 } ResWalk;
 
 static void bitmap_set_range(unsigned long *bm, uint64_t start, uint64_t n)
@@ -343,7 +347,7 @@ static bool walk_shared_sub(ResWalk *w, RamBank *bank, uint64_t off,
 	HostMemBackend *be = bank->backend;
 	uint8_t *addr = (uint8_t *)bank->host + off;
 	uint64_t foff = bank->backend_offset + off;
-	bool file = be->fd >= 0 && !be->hugetlb && be->page_size <= RES_PAGE;
+	bool file = w->shmem_file;
 	bool seek = file, some = true, all = false;
 	struct res_cachestat cs;
 
@@ -453,7 +457,22 @@ static bool residency_check(RamBank *bank, uint64_t offset, uint64_t len,
 	return true;
 }
 
-static bool residency_walk_init(ResWalk *w, GError **errp)
+/*
+ * Can the file behind @be swap: memfd or tmpfs, not hugetlb?  Pages of a
+ * disk file that are not in core are in the file, not in swap: absent.
+ */
+static bool backend_shmem_file(HostMemBackend *be)
+{
+	struct statfs sf;
+
+	if (!be || be->fd < 0 || be->hugetlb || be->page_size > RES_PAGE)
+		return false;
+	if (be->type == HOSTMEM_MEMFD)
+		return true;
+	return !fstatfs(be->fd, &sf) && sf.f_type == TMPFS_MAGIC;
+}
+
+static bool residency_walk_init(ResWalk *w, RamBank *bank, GError **errp)
 {
 	residency_init();
 	if (pm.fd < 0) {
@@ -462,6 +481,7 @@ static bool residency_walk_init(ResWalk *w, GError **errp)
 		return false;
 	}
 	w->method = residency_method();
+	w->shmem_file = backend_shmem_file(bank->backend);
 	if (w->method == RESIDENCY_METHOD_PAGEMAP_SCAN && !pm.has_scan) {
 		error_setg(errp, "this kernel has no PAGEMAP_SCAN ioctl");
 		return false;
@@ -492,7 +512,7 @@ bool residency_count(RamBank *bank, uint64_t offset, uint64_t len,
 
 	memset(out, 0, sizeof(*out));
 	if (!residency_check(bank, offset, len, errp) ||
-	    !residency_walk_init(&w, errp))
+	    !residency_walk_init(&w, bank, errp))
 		return false;
 	out->best_effort = bank_is_shared(bank);
 	for (uint64_t done = 0; ok && done < len;) {
@@ -535,7 +555,7 @@ bool residency_bitmap(RamBank *bank, uint64_t offset, uint64_t len,
 		swapped = s_tmp = g_new(unsigned long, longs);
 	memset(present, 0, longs * sizeof(long));
 	memset(swapped, 0, longs * sizeof(long));
-	if (!residency_walk_init(&w, errp))
+	if (!residency_walk_init(&w, bank, errp))
 		return false;
 	for (uint64_t i = 0; ok && i < nbits; i += RES_CHUNK_PAGES) {
 		uint64_t n = MIN(nbits - i, RES_CHUNK_PAGES);

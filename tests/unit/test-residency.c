@@ -358,6 +358,48 @@ static void test_fragmented(void)
 	hostmem_free(mfd);
 }
 
+/*
+ * Shared files: on tmpfs, pages not in core but in the file are swapped;
+ * on a disk filesystem they are in the file (absent), never swapped.
+ */
+static void test_file(void)
+{
+	HostMemBackend *tmpfs =
+		alloc_ok(HOSTMEM_FILE, "size=16M,mem-path=/dev/shm,share=on");
+	HostMemBackend *disk =
+		alloc_ok(HOSTMEM_FILE, "size=16M,mem-path=/var/tmp,share=on");
+	bool swap = swap_or_skip(16 * MiB);
+	RamBank b;
+	ResidencyCounts c;
+
+	b = bank_of(tmpfs);
+	fill(tmpfs, 0, 8 * MiB, 5);
+	c = count(&b, 0, tmpfs->size);
+	g_assert_true(c.best_effort);
+	g_assert_cmpuint(c.present, ==, 8 * MiB);
+	if (swap) {
+		pageout(tmpfs, 0, 4 * MiB);
+		c = count(&b, 0, tmpfs->size);
+		g_assert_cmpuint(c.swapped, >, 0);
+		g_assert_cmpuint(c.present + c.swapped, ==, 8 * MiB);
+		check_fill(tmpfs, 0, 8 * MiB, 5);
+	}
+	b = bank_of(disk);
+	fill(disk, 0, 8 * MiB, 6);
+	g_assert_cmpint(fsync(disk->fd), ==, 0);
+	g_assert_cmpint(madvise(disk->host, 8 * MiB, MADV_DONTNEED), ==, 0);
+	g_assert_cmpint(posix_fadvise(disk->fd, 0, 8 * MiB,
+				      POSIX_FADV_DONTNEED),
+			==, 0);
+	c = count(&b, 0, 8 * MiB);
+	g_assert_true(c.best_effort);
+	g_assert_cmpuint(c.swapped, ==, 0);
+	g_assert_cmpuint(c.present, <, 8 * MiB); /* dropped from the cache */
+	check_fill(disk, 0, 8 * MiB, 6);
+	hostmem_free(tmpfs);
+	hostmem_free(disk);
+}
+
 /* Shared anonymous memory: no file, mincore only. */
 static void test_shared_anon(void)
 {
@@ -467,6 +509,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/residency/anon", test_anon);
 	g_test_add_func("/residency/memfd", test_memfd);
 	g_test_add_func("/residency/fragmented", test_fragmented);
+	g_test_add_func("/residency/file", test_file);
 	g_test_add_func("/residency/shared-anon", test_shared_anon);
 	g_test_add_func("/residency/hugetlb", test_hugetlb);
 	g_test_add_func("/residency/errors", test_errors);
