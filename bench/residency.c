@@ -2,11 +2,14 @@
 /*
  * Residency scan speed (reclaim/residency.c): GiB of guest RAM counted per
  * CPU second, for each method (PAGEMAP_SCAN, batched pagemap reads), on
- * anonymous and memfd backends of 1-4 GiB, in three states:
+ * anonymous and memfd backends of 1-4 GiB, in these states:
  *   populated  every page present (prealloc=on; THP on anonymous RAM)
  *   zapped     memfd only: populated, then every page-table entry
  *              dropped (MADV_DONTNEED), as uffd aging does: the page
  *              cache has to be asked
+ *   swapped    every 4 KiB page populated (no THP), then every fourth
+ *              paged out (MADV_PAGEOUT; skipped without swap)
+ *   swapped+zapped  memfd only: the same, entries then dropped
  *   alternate  every other 4 KiB page present (no THP): the most runs
  *   empty      nothing populated
  * Goal (issue 5): at least 10 GiB per CPU second.
@@ -97,37 +100,68 @@ static void bench_one(HostMemBackend *be, const char *state, ResidencyMethod m,
 	fflush(stdout);
 }
 
-static void bench_states(HostMemType type, uint64_t size, double min_cpu)
+static const ResidencyMethod methods[] = {
+	RESIDENCY_METHOD_PAGEMAP_SCAN,
+	RESIDENCY_METHOD_PAGEMAP,
+};
+
+static void bench_methods(HostMemBackend *be, const char *state, double min_cpu)
 {
-	static const ResidencyMethod methods[] = {
-		RESIDENCY_METHOD_PAGEMAP_SCAN,
-		RESIDENCY_METHOD_PAGEMAP,
-	};
+	for (unsigned i = 0; i < G_N_ELEMENTS(methods); i++)
+		bench_one(be, state, methods[i], min_cpu);
+}
+
+static void bench_zap(HostMemBackend *be)
+{
+	if (madvise(be->host, be->size, MADV_DONTNEED))
+		perror("madvise(MADV_DONTNEED)");
+}
+
+/* Touch every @stride-th 4 KiB page from @first. */
+static void bench_touch(HostMemBackend *be, uint64_t first, uint64_t stride)
+{
+	for (uint64_t off = first; off < be->size; off += stride)
+		((volatile char *)be->host)[off] = 1;
+}
+
+static void bench_states(HostMemType type, uint64_t size, double min_cpu,
+			 bool swap)
+{
 	HostMemBackend *be = bench_alloc(type, size, true);
 
 	if (!be)
 		return;
-	for (unsigned i = 0; i < G_N_ELEMENTS(methods); i++)
-		bench_one(be, "populated", methods[i], min_cpu);
+	bench_methods(be, "populated", min_cpu);
 	if (be->fd >= 0) {
-		if (madvise(be->host, be->size, MADV_DONTNEED))
-			perror("madvise(MADV_DONTNEED)");
-		for (unsigned i = 0; i < G_N_ELEMENTS(methods); i++)
-			bench_one(be, "zapped", methods[i], min_cpu);
+		bench_zap(be);
+		bench_methods(be, "zapped", min_cpu);
 	}
 	hostmem_free(be);
 
+	/* 4 KiB pages from here on */
 	be = bench_alloc(type, size, false);
 	if (!be)
 		return;
-	for (unsigned i = 0; i < G_N_ELEMENTS(methods); i++)
-		bench_one(be, "empty", methods[i], min_cpu);
+	bench_methods(be, "empty", min_cpu);
 	if (madvise(be->host, be->size, MADV_NOHUGEPAGE))
 		perror("madvise(MADV_NOHUGEPAGE)");
-	for (uint64_t off = 0; off < be->size; off += 8192)
-		((volatile char *)be->host)[off] = 1;
-	for (unsigned i = 0; i < G_N_ELEMENTS(methods); i++)
-		bench_one(be, "alternate", methods[i], min_cpu);
+	bench_touch(be, 0, 8192);
+	bench_methods(be, "alternate", min_cpu);
+	if (swap) {
+		bench_touch(be, 4096, 8192);
+		for (uint64_t off = 0; off < be->size; off += 16384) {
+			if (madvise((char *)be->host + off, 4096,
+				    MADV_PAGEOUT)) {
+				perror("madvise(MADV_PAGEOUT)");
+				break;
+			}
+		}
+		bench_methods(be, "swapped", min_cpu);
+		if (be->fd >= 0) {
+			bench_zap(be);
+			bench_methods(be, "swapped+zapped", min_cpu);
+		}
+	}
 	hostmem_free(be);
 }
 
@@ -136,6 +170,8 @@ int main(int argc, char **argv)
 	const char *sizes = "1,2,4";
 	double min_cpu = 0.3;
 	g_auto(GStrv) list = NULL;
+	g_autofree char *swaps = NULL;
+	bool swap;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--sizes") && i + 1 < argc) {
@@ -150,8 +186,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	printf("residency scan speed; kernel method probed: %s\n\n",
-	       residency_method_str(residency_method()));
+	/* a line beyond the header of /proc/swaps: some swap is on */
+	swap = g_file_get_contents("/proc/swaps", &swaps, NULL, NULL) &&
+	       strchr(swaps, '\n') && strchr(swaps, '\n')[1];
+	printf("residency scan speed; kernel method probed: %s%s\n\n",
+	       residency_method_str(residency_method()),
+	       swap ? "" : "; no swap: no 'swapped' rows");
 	printf("| size | backend | state | method | GiB per CPU-s | "
 	       "ms per scan | present MiB |\n");
 	printf("|---|---|---|---|---|---|---|\n");
@@ -161,8 +201,8 @@ int main(int argc, char **argv)
 
 		if (!size)
 			continue;
-		bench_states(HOSTMEM_RAM, size, min_cpu);
-		bench_states(HOSTMEM_MEMFD, size, min_cpu);
+		bench_states(HOSTMEM_RAM, size, min_cpu, swap);
+		bench_states(HOSTMEM_MEMFD, size, min_cpu, swap);
 	}
 	return 0;
 }

@@ -14,8 +14,9 @@
  * core as present, and for memfd/tmpfs files SEEK_DATA/SEEK_HOLE tells
  * swapped-out data (not in core) from holes (never populated, or
  * punched); pages of a file on disk that are not in core are in the file:
- * absent.  cachestat() first counts a file block's pages in core and
- * swapped, so that blocks with none skip mincore() or the lseek()s.  Hugetlb files cannot be swapped and report every page as
+ * absent.  Where the kernel has cachestat() (6.5), it replaces the
+ * lseek()s: it counts a block's pages in core and in swap, and ranges
+ * with both swapped pages and holes are split until it tells them apart.  Hugetlb files cannot be swapped and report every page as
  * data, so they only get mincore().  Shared anonymous memory has no file
  * to ask: its swapped pages count as absent.
  *
@@ -333,11 +334,62 @@ static bool bitmap_full(const unsigned long *bm, uint64_t b, uint64_t n)
 	return true;
 }
 
+/* Pages in core (w->vec) are present, and not swapped. */
+static void merge_in_core(ResWalk *w, uint64_t npages, unsigned long *present,
+			  unsigned long *swapped, uint64_t base)
+{
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t b = base + i;
+
+		if (w->vec[i] & 1) {
+			bitmap_set_range(present, b, 1);
+			swapped[b / BITS_PER_LONG] &=
+				~(1UL << b % BITS_PER_LONG);
+		}
+	}
+}
+
+/*
+ * Which pages of [@i, @i + @n) of the block at file offset @foff that
+ * were not in core (w->vec) nor mapped are in swap: split the range until
+ * cachestat() finds none or as many swapped as there are such pages.
+ * The calls grow with the swapped/hole boundaries, not with the pages,
+ * and never look beyond the block (lseek(SEEK_HOLE) would walk the file
+ * to its next hole).  A page swapped out after mincore() may make a hole
+ * next to it count as swapped: best-effort.
+ */
+static void split_swapped(ResWalk *w, int fd, uint64_t foff, uint64_t i,
+			  uint64_t n, const unsigned long *present,
+			  unsigned long *swapped, uint64_t base)
+{
+	struct res_cachestat cs;
+	uint64_t out = 0;
+
+	for (uint64_t k = i; k < i + n; k++)
+		out += !(w->vec[k] & 1) && !bitmap_test(present, base + k);
+	if (!out ||
+	    !file_cachestat(fd, foff + i * RES_PAGE, n * RES_PAGE, &cs) ||
+	    !cs.nr_evicted)
+		return;
+	if (cs.nr_evicted >= out) {
+		for (uint64_t k = i; k < i + n; k++) {
+			if (!(w->vec[k] & 1) && !bitmap_test(present, base + k))
+				bitmap_set_range(swapped, base + k, 1);
+		}
+		return;
+	}
+	split_swapped(w, fd, foff, i, n / 2, present, swapped, base);
+	split_swapped(w, fd, foff, i + n / 2, n - n / 2, present, swapped,
+		      base);
+}
+
 /*
  * The page cache's view of @npages (at most RES_SUB_PAGES) of a shared
- * bank from @off: see the top of the file.  The file's data is read
- * before mincore(): a page populated in between is then in core
- * (present), never data without being in core (swapped).
+ * bank from @off: see the top of the file.  With cachestat(), one call
+ * says whether the block has pages in core (all: no mincore() needed)
+ * and in swap (none: no split_swapped()).  Without it (Linux < 6.5),
+ * memfd/tmpfs data is found with lseek(), read before mincore() so that
+ * a page populated in between is present, never swapped.
  */
 static bool walk_shared_sub(ResWalk *w, RamBank *bank, uint64_t off,
 			    uint64_t npages, unsigned long *present,
@@ -347,35 +399,31 @@ static bool walk_shared_sub(ResWalk *w, RamBank *bank, uint64_t off,
 	HostMemBackend *be = bank->backend;
 	uint8_t *addr = (uint8_t *)bank->host + off;
 	uint64_t foff = bank->backend_offset + off;
-	bool file = w->shmem_file;
-	bool seek = file, some = true, all = false;
+	bool file = w->shmem_file, stat = false;
 	struct res_cachestat cs;
 
-	/* nothing evicted (swapped): no holes to tell apart */
-	if (file && file_cachestat(be->fd, foff, npages * RES_PAGE, &cs)) {
-		seek = cs.nr_evicted > 0;
-		some = cs.nr_cache > 0;
-		all = cs.nr_cache == npages;
-	}
-	if (seek && !walk_file_data(w, be->fd, foff, npages, errp))
+	if (file)
+		stat = file_cachestat(be->fd, foff, npages * RES_PAGE, &cs);
+	if (file && !stat && !walk_file_data(w, be->fd, foff, npages, errp))
 		return false;
-	if (!some || all)
-		memset(w->vec, all, npages);
+	if (stat && (!cs.nr_cache || cs.nr_cache == npages))
+		memset(w->vec, cs.nr_cache == npages, npages);
 	else if (mincore(addr, npages * RES_PAGE, w->vec)) {
 		error_setg_errno(errp, errno, "mincore failed");
 		return false;
 	}
+	merge_in_core(w, npages, present, swapped, base);
+	if (stat && cs.nr_evicted)
+		split_swapped(w, be->fd, foff, 0, npages, present, swapped,
+			      base);
+	if (!file || stat)
+		return true;
 	for (uint64_t i = 0; i < npages; i++) {
 		uint64_t b = base + i;
 
-		if (w->vec[i] & 1) {
-			bitmap_set_range(present, b, 1);
-			swapped[b / BITS_PER_LONG] &=
-				~(1UL << b % BITS_PER_LONG);
-		} else if (seek && bitmap_test(w->data, i) &&
-			   !bitmap_test(present, b)) {
+		if (!(w->vec[i] & 1) && bitmap_test(w->data, i) &&
+		    !bitmap_test(present, b))
 			bitmap_set_range(swapped, b, 1);
-		}
 	}
 	return true;
 }
