@@ -7,18 +7,22 @@
  * first gets this mapping's view: present and swapped bitmaps from the
  * PAGEMAP_SCAN ioctl (one call per run of up to RES_REGIONS regions; holes
  * cost nothing) or from batched pread()s of /proc/self/pagemap (8 bytes
- * per page, RES_PM_BATCH entries per read).  Shared banks then add the
- * page cache's view, which does not depend on this mapping's entries
- * (uffd aging zaps them routinely, and reclaim drops them), for each
- * 2 MiB block where some page is not mapped: mincore() marks pages in
- * core as present, and for memfd/tmpfs files SEEK_DATA/SEEK_HOLE tells
- * swapped-out data (not in core) from holes (never populated, or
- * punched); pages of a file on disk that are not in core are in the file:
- * absent.  Where the kernel has cachestat() (6.5), it replaces the
- * lseek()s: it counts a block's pages in core and in swap, and ranges
- * with both swapped pages and holes are split until it tells them apart.  Hugetlb files cannot be swapped and report every page as
- * data, so they only get mincore().  Shared anonymous memory has no file
- * to ask: its swapped pages count as absent.
+ * per page, RES_PM_BATCH entries per read).
+ *
+ * Shared banks then add the page cache's view, which does not depend on
+ * this mapping's entries (uffd aging zaps them routinely, and reclaim
+ * drops them), for each 2 MiB block where some page is not mapped:
+ * mincore() marks pages in core as present.  For memfd/tmpfs files,
+ * pages not in core are swapped if the file has data there, absent if it
+ * has a hole: cachestat() (Linux 6.5) counts a block's pages in core and
+ * in swap, and a range with both swapped pages and holes is split until
+ * it tells them apart; without it, SEEK_DATA/SEEK_HOLE find the data.
+ * Pages of a file on disk that are not in core are in the file: absent.
+ * Hugetlb files cannot be swapped: mincore() only.  Shared anonymous
+ * memory has no file to ask: its swapped pages count as absent.
+ *
+ * Test-only environment: KVMAGE_RESIDENCY_METHOD=pagemap|pagemap-scan
+ * forces the method, KVMAGE_RESIDENCY_CACHESTAT=off the lseek() path.
  *
  * Locking: the pagemap descriptor and the probe result are set once
  * (g_once) and read-only afterwards; everything else is on the stack or
@@ -89,6 +93,7 @@ typedef struct ResWalk {
 	struct page_region *regions; /* PAGEMAP_SCAN, RES_REGIONS */
 	unsigned long *data;	     /* file data pages of a block */
 	bool shmem_file; /* the bank's fd is a swappable memfd/tmpfs file */
+	bool cachestat;	 /* use cachestat() */
 } ResWalk;
 
 static void bitmap_set_range(unsigned long *bm, uint64_t start, uint64_t n)
@@ -316,12 +321,12 @@ struct res_cachestat {
  * anything in core or swapped at all.  False where the kernel lacks it
  * (or refuses): then every block is looked into page by page.
  */
-static bool file_cachestat(int fd, uint64_t off, uint64_t len,
+static bool file_cachestat(ResWalk *w, int fd, uint64_t off, uint64_t len,
 			   struct res_cachestat *cs)
 {
 	struct res_cachestat_range r = { .off = off, .len = len };
 
-	return syscall(__NR_cachestat, fd, &r, cs, 0) == 0;
+	return w->cachestat && syscall(__NR_cachestat, fd, &r, cs, 0) == 0;
 }
 
 /* Bits [b, b + n) all set?  @b and @n are multiples of BITS_PER_LONG. */
@@ -368,7 +373,7 @@ static void split_swapped(ResWalk *w, int fd, uint64_t foff, uint64_t i,
 	for (uint64_t k = i; k < i + n; k++)
 		out += !(w->vec[k] & 1) && !bitmap_test(present, base + k);
 	if (!out ||
-	    !file_cachestat(fd, foff + i * RES_PAGE, n * RES_PAGE, &cs) ||
+	    !file_cachestat(w, fd, foff + i * RES_PAGE, n * RES_PAGE, &cs) ||
 	    !cs.nr_evicted)
 		return;
 	if (cs.nr_evicted >= out) {
@@ -403,7 +408,7 @@ static bool walk_shared_sub(ResWalk *w, RamBank *bank, uint64_t off,
 	struct res_cachestat cs;
 
 	if (file)
-		stat = file_cachestat(be->fd, foff, npages * RES_PAGE, &cs);
+		stat = file_cachestat(w, be->fd, foff, npages * RES_PAGE, &cs);
 	if (file && !stat && !walk_file_data(w, be->fd, foff, npages, errp))
 		return false;
 	if (stat && (!cs.nr_cache || cs.nr_cache == npages))
@@ -530,6 +535,7 @@ static bool residency_walk_init(ResWalk *w, RamBank *bank, GError **errp)
 	}
 	w->method = residency_method();
 	w->shmem_file = backend_shmem_file(bank->backend);
+	w->cachestat = g_strcmp0(g_getenv("KVMAGE_RESIDENCY_CACHESTAT"), "off");
 	if (w->method == RESIDENCY_METHOD_PAGEMAP_SCAN && !pm.has_scan) {
 		error_setg(errp, "this kernel has no PAGEMAP_SCAN ioctl");
 		return false;

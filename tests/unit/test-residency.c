@@ -514,6 +514,14 @@ static void test_errors(void)
 	hostmem_free(be);
 }
 
+/* The same without cachestat(), as on kernels before 6.5: lseek(). */
+static void test_no_cachestat(gconstpointer test)
+{
+	g_setenv("KVMAGE_RESIDENCY_CACHESTAT", "off", TRUE);
+	((void (*)(void))test)();
+	g_unsetenv("KVMAGE_RESIDENCY_CACHESTAT");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -525,5 +533,11 @@ int main(int argc, char **argv)
 	g_test_add_func("/residency/shared-anon", test_shared_anon);
 	g_test_add_func("/residency/hugetlb", test_hugetlb);
 	g_test_add_func("/residency/errors", test_errors);
+	g_test_add_data_func("/residency/no-cachestat/memfd", test_memfd,
+			     test_no_cachestat);
+	g_test_add_data_func("/residency/no-cachestat/fragmented",
+			     test_fragmented, test_no_cachestat);
+	g_test_add_data_func("/residency/no-cachestat/file", test_file,
+			     test_no_cachestat);
 	return g_test_run();
 }
