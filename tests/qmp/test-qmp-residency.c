@@ -187,8 +187,7 @@ static void check_running(QmpConn *c)
 
 static void vm_quit(QmpProc *p, QmpConn *c)
 {
-	g_autoptr(JsonNode) r = cmd_return(c, "{'execute':'quit'}");
-
+	json_node_unref(cmd_return(c, "{'execute':'quit'}"));
 	g_assert_true(qmp_proc_wait(p, 5000));
 	g_assert_cmpint(p->status, ==, 0);
 	qmp_conn_free(c);
