@@ -429,6 +429,46 @@ static void test_shared_anon(void)
 	hostmem_free(be);
 }
 
+/*
+ * Guest RAM banks as the machine lays them out: above 4 GiB, the bank
+ * starts 3 GiB into the memfd, and the file offsets asked must follow.
+ */
+static void test_banks(void)
+{
+	HostMemBackend *be = alloc_ok(HOSTMEM_MEMFD, "size=3136M");
+	RamList list;
+	RamBank *low, *high;
+	ResidencyCounts c;
+	GError *err = NULL;
+
+	ram_list_init(&list);
+	g_assert_true(ram_layout_x86(&list, be, &err));
+	g_assert_no_error(err);
+	low = ram_bank_find(&list, 0);
+	high = ram_bank_find(&list, RAM_X86_HOLE_END);
+	g_assert_nonnull(high);
+	g_assert_cmpuint(high->backend_offset, ==, 3 * 1024 * MiB);
+	g_assert_cmpuint(high->size, ==, 64 * MiB);
+
+	fill(be, high->backend_offset, 8 * MiB, 7);
+	c = count(high, 0, high->size);
+	g_assert_true(c.best_effort);
+	g_assert_cmpuint(c.present, ==, 8 * MiB);
+	c = count(low, low->size - 64 * MiB, 64 * MiB);
+	g_assert_cmpuint(c.absent, ==, 64 * MiB);
+	if (swap_or_skip(16 * MiB)) {
+		pageout(be, high->backend_offset, 4 * MiB);
+		c = count(high, 0, high->size);
+		g_assert_cmpuint(c.swapped, >, 0);
+		g_assert_cmpuint(c.present + c.swapped, ==, 8 * MiB);
+		/* the low bank's file offsets hold no data */
+		c = count(low, low->size - 64 * MiB, 64 * MiB);
+		g_assert_cmpuint(c.absent, ==, 64 * MiB);
+	}
+	ram_list_destroy(&list);
+	hostmem_free(be);
+}
+
 static uint64_t free_huge_pages(void)
 {
 	g_autofree char *text = NULL;
@@ -531,6 +571,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/residency/fragmented", test_fragmented);
 	g_test_add_func("/residency/file", test_file);
 	g_test_add_func("/residency/shared-anon", test_shared_anon);
+	g_test_add_func("/residency/banks", test_banks);
 	g_test_add_func("/residency/hugetlb", test_hugetlb);
 	g_test_add_func("/residency/errors", test_errors);
 	g_test_add_data_func("/residency/no-cachestat/memfd", test_memfd,
@@ -538,6 +579,8 @@ int main(int argc, char **argv)
 	g_test_add_data_func("/residency/no-cachestat/fragmented",
 			     test_fragmented, test_no_cachestat);
 	g_test_add_data_func("/residency/no-cachestat/file", test_file,
+			     test_no_cachestat);
+	g_test_add_data_func("/residency/no-cachestat/banks", test_banks,
 			     test_no_cachestat);
 	return g_test_run();
 }
