@@ -7,13 +7,22 @@
  * first gets this mapping's view: present and swapped bitmaps from the
  * PAGEMAP_SCAN ioctl (one call per run of up to RES_REGIONS regions; holes
  * cost nothing) or from batched pread()s of /proc/self/pagemap (8 bytes
- * per page, RES_PM_BATCH entries per read).  Shared banks then add the
- * page cache's view, which does not depend on this mapping's entries
- * (uffd aging zaps them routinely, and reclaim drops them): mincore()
- * marks pages in core as present, and for memfd/tmpfs files
- * SEEK_DATA/SEEK_HOLE tells swapped-out data (not in core) from holes
- * (never populated, or punched).  Hugetlb files cannot be swapped and
- * report every page as data, so they only get mincore().
+ * per page, RES_PM_BATCH entries per read).
+ *
+ * Shared banks then add the page cache's view, which does not depend on
+ * this mapping's entries (uffd aging zaps them routinely, and reclaim
+ * drops them), for each 2 MiB block where some page is not mapped:
+ * mincore() marks pages in core as present.  For memfd/tmpfs files,
+ * pages not in core are swapped if the file has data there, absent if it
+ * has a hole: cachestat() (Linux 6.5) counts a block's pages in core and
+ * in swap, and a range with both swapped pages and holes is split until
+ * it tells them apart; without it, SEEK_DATA/SEEK_HOLE find the data.
+ * Pages of a file on disk that are not in core are in the file: absent.
+ * Hugetlb files cannot be swapped: mincore() only.  Shared anonymous
+ * memory has no file to ask: its swapped pages count as absent.
+ *
+ * Test-only environment: KVMAGE_RESIDENCY_METHOD=pagemap|pagemap-scan
+ * forces the method, KVMAGE_RESIDENCY_CACHESTAT=off the lseek() path.
  *
  * Locking: the pagemap descriptor and the probe result are set once
  * (g_once) and read-only afterwards; everything else is on the stack or
@@ -25,6 +34,9 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <linux/magic.h>
 
 #include "backends/hostmem.h"
 #include "reclaim/residency.h"
@@ -63,6 +75,7 @@ struct pm_scan_arg {
 
 #define RES_PAGE	4096ULL
 #define RES_CHUNK_PAGES 32768 /* 128 MiB per chunk */
+#define RES_SUB_PAGES	512   /* 2 MiB: shared banks' page-cache blocks */
 #define RES_REGIONS	256   /* PAGEMAP_SCAN regions per call */
 #define RES_PM_BATCH	4096  /* pagemap entries per pread() */
 #define BITS_PER_LONG	(8 * sizeof(unsigned long))
@@ -75,10 +88,12 @@ static struct {
 /* Scratch buffers of one walk. */
 typedef struct ResWalk {
 	ResidencyMethod method;
-	unsigned char *vec;	     /* mincore(), RES_CHUNK_PAGES bytes */
+	unsigned char *vec;	     /* mincore(), RES_SUB_PAGES bytes */
 	uint64_t *entries;	     /* pagemap, RES_PM_BATCH entries */
 	struct page_region *regions; /* PAGEMAP_SCAN, RES_REGIONS */
-	unsigned long *data;	     /* file data pages of a chunk */
+	unsigned long *data;	     /* file data pages of a block */
+	bool shmem_file; /* the bank's fd is a swappable memfd/tmpfs file */
+	bool cachestat;	 /* use cachestat() */
 } ResWalk;
 
 static void bitmap_set_range(unsigned long *bm, uint64_t start, uint64_t n)
@@ -260,7 +275,7 @@ static bool walk_file_data(ResWalk *w, int fd, uint64_t foff, uint64_t npages,
 {
 	off_t pos = foff, end = foff + npages * RES_PAGE, data, hole;
 
-	memset(w->data, 0, RES_CHUNK_PAGES / 8);
+	memset(w->data, 0, RES_SUB_PAGES / 8);
 	while (pos < end) {
 		data = lseek(fd, pos, SEEK_DATA);
 		if (data < 0 && errno == ENXIO)
@@ -283,26 +298,51 @@ fail:
 	return false;
 }
 
-/*
- * The page cache's view of a shared bank's chunk (see top of file).  The
- * file's data is read before mincore(): a page populated in between is
- * then in core (present), never data without being in core (swapped).
- */
-static bool walk_shared(ResWalk *w, RamBank *bank, uint64_t off,
-			uint64_t npages, unsigned long *present,
-			unsigned long *swapped, uint64_t base, GError **errp)
-{
-	HostMemBackend *be = bank->backend;
-	uint8_t *addr = (uint8_t *)bank->host + off;
-	bool file = be->fd >= 0 && !be->hugetlb && be->page_size <= RES_PAGE;
+/* cachestat(2) (Linux 6.5), for C libraries without it */
+struct res_cachestat_range {
+	uint64_t off;
+	uint64_t len;
+};
 
-	if (file && !walk_file_data(w, be->fd, bank->backend_offset + off,
-				    npages, errp))
-		return false;
-	if (mincore(addr, npages * RES_PAGE, w->vec)) {
-		error_setg_errno(errp, errno, "mincore failed");
-		return false;
+struct res_cachestat {
+	uint64_t nr_cache;
+	uint64_t nr_dirty;
+	uint64_t nr_writeback;
+	uint64_t nr_evicted; /* shmem: swapped out */
+	uint64_t nr_recently_evicted;
+};
+
+#ifndef __NR_cachestat
+#define __NR_cachestat 451
+#endif
+
+/*
+ * Page-cache counts of a file range: one call tells whether a block has
+ * anything in core or swapped at all.  False where the kernel lacks it
+ * (or refuses): then every block is looked into page by page.
+ */
+static bool file_cachestat(ResWalk *w, int fd, uint64_t off, uint64_t len,
+			   struct res_cachestat *cs)
+{
+	struct res_cachestat_range r = { .off = off, .len = len };
+
+	return w->cachestat && syscall(__NR_cachestat, fd, &r, cs, 0) == 0;
+}
+
+/* Bits [b, b + n) all set?  @b and @n are multiples of BITS_PER_LONG. */
+static bool bitmap_full(const unsigned long *bm, uint64_t b, uint64_t n)
+{
+	for (uint64_t i = b / BITS_PER_LONG; i < (b + n) / BITS_PER_LONG; i++) {
+		if (bm[i] != ~0UL)
+			return false;
 	}
+	return true;
+}
+
+/* Pages in core (w->vec) are present, and not swapped. */
+static void merge_in_core(ResWalk *w, uint64_t npages, unsigned long *present,
+			  unsigned long *swapped, uint64_t base)
+{
 	for (uint64_t i = 0; i < npages; i++) {
 		uint64_t b = base + i;
 
@@ -310,10 +350,107 @@ static bool walk_shared(ResWalk *w, RamBank *bank, uint64_t off,
 			bitmap_set_range(present, b, 1);
 			swapped[b / BITS_PER_LONG] &=
 				~(1UL << b % BITS_PER_LONG);
-		} else if (file && bitmap_test(w->data, i) &&
-			   !bitmap_test(present, b)) {
-			bitmap_set_range(swapped, b, 1);
 		}
+	}
+}
+
+/*
+ * Which pages of [@i, @i + @n) of the block at file offset @foff that
+ * were not in core (w->vec) nor mapped are in swap: split the range until
+ * cachestat() finds none or as many swapped as there are such pages.
+ * The calls grow with the swapped/hole boundaries, not with the pages,
+ * and never look beyond the block (lseek(SEEK_HOLE) would walk the file
+ * to its next hole).  A page swapped out after mincore() may make a hole
+ * next to it count as swapped: best-effort.
+ */
+static void split_swapped(ResWalk *w, int fd, uint64_t foff, uint64_t i,
+			  uint64_t n, const unsigned long *present,
+			  unsigned long *swapped, uint64_t base)
+{
+	struct res_cachestat cs;
+	uint64_t out = 0;
+
+	for (uint64_t k = i; k < i + n; k++)
+		out += !(w->vec[k] & 1) && !bitmap_test(present, base + k);
+	if (!out ||
+	    !file_cachestat(w, fd, foff + i * RES_PAGE, n * RES_PAGE, &cs) ||
+	    !cs.nr_evicted)
+		return;
+	if (cs.nr_evicted >= out) {
+		for (uint64_t k = i; k < i + n; k++) {
+			if (!(w->vec[k] & 1) && !bitmap_test(present, base + k))
+				bitmap_set_range(swapped, base + k, 1);
+		}
+		return;
+	}
+	split_swapped(w, fd, foff, i, n / 2, present, swapped, base);
+	split_swapped(w, fd, foff, i + n / 2, n - n / 2, present, swapped,
+		      base);
+}
+
+/*
+ * The page cache's view of @npages (at most RES_SUB_PAGES) of a shared
+ * bank from @off: see the top of the file.  With cachestat(), one call
+ * says whether the block has pages in core (all: no mincore() needed)
+ * and in swap (none: no split_swapped()).  Without it (Linux < 6.5),
+ * memfd/tmpfs data is found with lseek(), read before mincore() so that
+ * a page populated in between is present, never swapped.
+ */
+static bool walk_shared_sub(ResWalk *w, RamBank *bank, uint64_t off,
+			    uint64_t npages, unsigned long *present,
+			    unsigned long *swapped, uint64_t base,
+			    GError **errp)
+{
+	HostMemBackend *be = bank->backend;
+	uint8_t *addr = (uint8_t *)bank->host + off;
+	uint64_t foff = bank->backend_offset + off;
+	bool file = w->shmem_file, stat = false;
+	struct res_cachestat cs;
+
+	if (file)
+		stat = file_cachestat(w, be->fd, foff, npages * RES_PAGE, &cs);
+	if (file && !stat && !walk_file_data(w, be->fd, foff, npages, errp))
+		return false;
+	if (stat && (!cs.nr_cache || cs.nr_cache == npages))
+		memset(w->vec, cs.nr_cache == npages, npages);
+	else if (mincore(addr, npages * RES_PAGE, w->vec)) {
+		error_setg_errno(errp, errno, "mincore failed");
+		return false;
+	}
+	merge_in_core(w, npages, present, swapped, base);
+	if (stat && cs.nr_evicted)
+		split_swapped(w, be->fd, foff, 0, npages, present, swapped,
+			      base);
+	if (!file || stat)
+		return true;
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t b = base + i;
+
+		if (!(w->vec[i] & 1) && bitmap_test(w->data, i) &&
+		    !bitmap_test(present, b))
+			bitmap_set_range(swapped, b, 1);
+	}
+	return true;
+}
+
+/*
+ * Shared banks: the page cache only for blocks of RES_SUB_PAGES where
+ * this mapping's entries miss a page (entries zapped by uffd aging,
+ * pages swapped out or never populated); a mapped block costs nothing.
+ */
+static bool walk_shared(ResWalk *w, RamBank *bank, uint64_t off,
+			uint64_t npages, unsigned long *present,
+			unsigned long *swapped, uint64_t base, GError **errp)
+{
+	for (uint64_t i = 0; i < npages; i += RES_SUB_PAGES) {
+		uint64_t n = MIN(npages - i, RES_SUB_PAGES);
+
+		if (n == RES_SUB_PAGES &&
+		    bitmap_full(present, base + i, RES_SUB_PAGES))
+			continue;
+		if (!walk_shared_sub(w, bank, off + i * RES_PAGE, n, present,
+				     swapped, base + i, errp))
+			return false;
 	}
 	return true;
 }
@@ -373,7 +510,22 @@ static bool residency_check(RamBank *bank, uint64_t offset, uint64_t len,
 	return true;
 }
 
-static bool residency_walk_init(ResWalk *w, GError **errp)
+/*
+ * Can the file behind @be swap: memfd or tmpfs, not hugetlb?  Pages of a
+ * disk file that are not in core are in the file, not in swap: absent.
+ */
+static bool backend_shmem_file(HostMemBackend *be)
+{
+	struct statfs sf;
+
+	if (!be || be->fd < 0 || be->hugetlb || be->page_size > RES_PAGE)
+		return false;
+	if (be->type == HOSTMEM_MEMFD)
+		return true;
+	return !fstatfs(be->fd, &sf) && sf.f_type == TMPFS_MAGIC;
+}
+
+static bool residency_walk_init(ResWalk *w, RamBank *bank, GError **errp)
 {
 	residency_init();
 	if (pm.fd < 0) {
@@ -382,14 +534,16 @@ static bool residency_walk_init(ResWalk *w, GError **errp)
 		return false;
 	}
 	w->method = residency_method();
+	w->shmem_file = backend_shmem_file(bank->backend);
+	w->cachestat = g_strcmp0(g_getenv("KVMAGE_RESIDENCY_CACHESTAT"), "off");
 	if (w->method == RESIDENCY_METHOD_PAGEMAP_SCAN && !pm.has_scan) {
 		error_setg(errp, "this kernel has no PAGEMAP_SCAN ioctl");
 		return false;
 	}
-	w->vec = g_malloc(RES_CHUNK_PAGES);
+	w->vec = g_malloc(RES_SUB_PAGES);
 	w->entries = g_new(uint64_t, RES_PM_BATCH);
 	w->regions = g_new(struct page_region, RES_REGIONS);
-	w->data = g_malloc(RES_CHUNK_PAGES / 8);
+	w->data = g_malloc(RES_SUB_PAGES / 8);
 	return true;
 }
 
@@ -412,7 +566,7 @@ bool residency_count(RamBank *bank, uint64_t offset, uint64_t len,
 
 	memset(out, 0, sizeof(*out));
 	if (!residency_check(bank, offset, len, errp) ||
-	    !residency_walk_init(&w, errp))
+	    !residency_walk_init(&w, bank, errp))
 		return false;
 	out->best_effort = bank_is_shared(bank);
 	for (uint64_t done = 0; ok && done < len;) {
@@ -455,7 +609,7 @@ bool residency_bitmap(RamBank *bank, uint64_t offset, uint64_t len,
 		swapped = s_tmp = g_new(unsigned long, longs);
 	memset(present, 0, longs * sizeof(long));
 	memset(swapped, 0, longs * sizeof(long));
-	if (!residency_walk_init(&w, errp))
+	if (!residency_walk_init(&w, bank, errp))
 		return false;
 	for (uint64_t i = 0; ok && i < nbits; i += RES_CHUNK_PAGES) {
 		uint64_t n = MIN(nbits - i, RES_CHUNK_PAGES);

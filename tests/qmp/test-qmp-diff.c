@@ -637,9 +637,15 @@ static void mask_enum(char *s, const char *pat)
 		memmove(p, end, strlen(end) + 1);
 }
 
-/* kvmage's own commands (qapi/aging.json): QEMU has nothing to compare */
+/*
+ * kvmage's own commands (qapi/aging.json, qapi/residency.json,
+ * qapi/reclaim.json): QEMU has nothing to compare
+ */
 static const char *const kvmage_only[] = { "query-memory-aging",
-					   "memory-aging-set", NULL };
+					   "memory-aging-set",
+					   "query-memory-residency",
+					   "memory-reclaim",
+					   "query-memory-reclaim", NULL };
 
 static void test_schema(void)
 {

@@ -88,7 +88,8 @@ static JsonObject *one(JsonNode *list, gint64 off, gint64 len)
 	return o;
 }
 
-static gint64 present_of(QmpConn *c, gint64 off, gint64 len)
+/* present + swapped bytes: stable while the host's reclaim moves pages */
+static gint64 populated_of(QmpConn *c, gint64 off, gint64 len)
 {
 	g_autofree char *args =
 		g_strdup_printf(",'arguments':{'memdev':'ram0','offset':%" G_GINT64_FORMAT
@@ -96,7 +97,10 @@ static gint64 present_of(QmpConn *c, gint64 off, gint64 len)
 				off, len);
 	g_autoptr(JsonNode) n = residency(c, args);
 
-	return json_object_get_int_member(one(n, off, len), "present");
+	JsonObject *o = one(n, off, len);
+
+	return json_object_get_int_member(o, "present") +
+	       json_object_get_int_member(o, "swapped");
 }
 
 /*
@@ -109,8 +113,9 @@ static JsonNode *wait_filled(QmpConn *c)
 
 	for (;;) {
 		JsonNode *n = residency(c, "");
-		gint64 present =
-			json_object_get_int_member(one(n, 0, RAM), "present");
+		JsonObject *o = one(n, 0, RAM);
+		gint64 present = json_object_get_int_member(o, "present") +
+				 json_object_get_int_member(o, "swapped");
 
 		if ((present >= DATA && present == last) ||
 		    g_get_monotonic_time() > end)
@@ -130,7 +135,14 @@ static void check_filled(JsonObject *o, bool shared, const char *method)
 		       present, json_object_get_int_member(o, "swapped"),
 		       json_object_get_int_member(o, "absent"),
 		       json_object_get_string_member(o, "method"));
-	g_assert_cmpint(present, >=, DATA);
+	/*
+	 * The host's DAMON may page out a few pages at once (unmapped ones
+	 * in particular): swapped, not absent.  pagemap alone would report
+	 * about the hot set present on a memfd that uffd aging zaps.
+	 */
+	g_assert_cmpint(present + json_object_get_int_member(o, "swapped"), >=,
+			DATA);
+	g_assert_cmpint(present, >=, DATA / 2);
 	g_assert_cmpint(present, <=, DATA + SLACK);
 	g_assert_cmpint(json_object_get_boolean_member(o, "best-effort"), ==,
 			shared);
@@ -175,8 +187,7 @@ static void check_running(QmpConn *c)
 
 static void vm_quit(QmpProc *p, QmpConn *c)
 {
-	g_autoptr(JsonNode) r = cmd_return(c, "{'execute':'quit'}");
-
+	json_node_unref(cmd_return(c, "{'execute':'quit'}"));
 	g_assert_true(qmp_proc_wait(p, 5000));
 	g_assert_cmpint(p->status, ==, 0);
 	qmp_conn_free(c);
@@ -189,17 +200,19 @@ static void test_ram(void)
 	QmpConn *c = qmp_conn_negotiated(p->sock);
 	g_autoptr(JsonNode) all = wait_filled(c);
 	JsonObject *o = one(all, 0, RAM);
-	gint64 whole = json_object_get_int_member(o, "present"), sum = 0;
+	gint64 whole = json_object_get_int_member(o, "present") +
+		       json_object_get_int_member(o, "swapped"),
+	       sum = 0;
 
 	check_filled(o, false, NULL);
 	/* the guest only rewrites its hot set now: ranges add up */
 	for (gint64 off = 0; off < RAM; off += 32 * MiB)
-		sum += present_of(c, off, 32 * MiB);
+		sum += populated_of(c, off, 32 * MiB);
 	g_assert_cmpint(sum, ==, whole);
 	sum = 0;
-	/* the data area: 32 consecutive 2 MiB ranges fully present */
+	/* the data area: 32 consecutive 2 MiB ranges fully populated */
 	for (gint64 off = 0, run = 0; off < RAM; off += 2 * MiB) {
-		gint64 pr = present_of(c, off, 2 * MiB);
+		gint64 pr = populated_of(c, off, 2 * MiB);
 
 		run = pr == 2 * MiB ? run + 1 : 0;
 		sum = MAX(sum, run);

@@ -407,10 +407,11 @@ static void test_schema(void)
 		}
 	}
 	/*
-	 * 14 QEMU commands + query-memory-aging, memory-aging-set + the 7
-	 * job commands (query-jobs, job-*)
+	 * 14 QEMU commands + query-memory-aging, memory-aging-set,
+	 * query-memory-residency + the 7 job commands (query-jobs, job-*) +
+	 * memory-reclaim, query-memory-reclaim
 	 */
-	g_assert_cmpuint(commands, ==, 23);
+	g_assert_cmpuint(commands, ==, 26);
 	qmp_conn_free(c);
 }
 

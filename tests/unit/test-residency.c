@@ -8,8 +8,10 @@
  * with the test-only KVMAGE_RESIDENCY_METHOD), which must agree byte for
  * byte, and as bitmaps, which must agree with the counts.
  *
- * The host's DAMON pages out memory idle for about a minute: each case
- * runs in well under a second between touching and counting.
+ * The host's DAMON pages out memory idle for about a minute, and other
+ * tests may press the host into reclaim: each case runs in well under a
+ * second between touching and counting, and after MADV_PAGEOUT asserts
+ * only that what it paged out is gone (more may be).
  */
 #include <fcntl.h>
 #include <string.h>
@@ -54,54 +56,90 @@ static uint64_t weight(const unsigned long *bm, uint64_t nbits)
 	return w;
 }
 
-/* Bitmaps of @m, checked against its counts @c. */
-static void bitmaps_of(RamBank *b, uint64_t off, uint64_t len,
-		       const ResidencyCounts *c, unsigned long *p,
-		       unsigned long *s)
+typedef struct Reading {
+	ResidencyCounts c[2];	    /* PAGEMAP_SCAN, pagemap */
+	unsigned long *p[2], *s[2]; /* bitmaps of both methods */
+} Reading;
+
+static void reading_take(RamBank *b, uint64_t off, uint64_t len, Reading *r,
+			 size_t longs)
 {
-	uint64_t nbits = len / PAGE;
+	static const ResidencyMethod m[2] = { RESIDENCY_METHOD_PAGEMAP_SCAN,
+					      RESIDENCY_METHOD_PAGEMAP };
 	GError *err = NULL;
 
-	g_assert_true(residency_bitmap(b, off, len, p, s, &err));
-	g_assert_no_error(err);
-	g_assert_cmpuint(weight(p, nbits) * PAGE, ==, c->present);
-	g_assert_cmpuint(weight(s, nbits) * PAGE, ==, c->swapped);
-	for (uint64_t i = 0; i < (nbits + LBITS - 1) / LBITS; i++)
-		g_assert_cmphex(p[i] & s[i], ==, 0);
+	for (int i = 0; i < 2; i++) {
+		use_method(m[i]);
+		g_assert_true(residency_count(b, off, len, &r->c[i], &err));
+		g_assert_no_error(err);
+		memset(r->p[i], 0x55, longs * sizeof(long));
+		memset(r->s[i], 0xaa, longs * sizeof(long));
+		g_assert_true(
+			residency_bitmap(b, off, len, r->p[i], r->s[i], &err));
+		g_assert_no_error(err);
+	}
+	g_unsetenv("KVMAGE_RESIDENCY_METHOD");
+}
+
+/* Counts and bitmaps of both methods agree, with each other and within. */
+static bool reading_agrees(Reading *r, uint64_t len, size_t longs, bool assert)
+{
+	uint64_t nbits = len / PAGE;
+	bool ok = true;
+
+#define CHECK(a, b)                                 \
+	do {                                        \
+		if (assert)                         \
+			g_assert_cmpuint(a, ==, b); \
+		ok &= (a) == (b);                   \
+	} while (0)
+	for (int i = 0; i < 2; i++) {
+		CHECK(weight(r->p[i], nbits) * PAGE, r->c[i].present);
+		CHECK(weight(r->s[i], nbits) * PAGE, r->c[i].swapped);
+		CHECK(r->c[i].present + r->c[i].swapped + r->c[i].absent, len);
+		for (uint64_t k = 0; k < longs; k++)
+			CHECK(r->p[i][k] & r->s[i][k], 0);
+	}
+	CHECK(r->c[0].present, r->c[1].present);
+	CHECK(r->c[0].swapped, r->c[1].swapped);
+	CHECK(r->c[0].absent, r->c[1].absent);
+	CHECK(r->c[0].best_effort, r->c[1].best_effort);
+	CHECK(memcmp(r->p[0], r->p[1], longs * sizeof(long)), 0);
+	CHECK(memcmp(r->s[0], r->s[1], longs * sizeof(long)), 0);
+#undef CHECK
+	return ok;
 }
 
 /*
  * Counts of [@off, @off + @len) of @b with both methods, which must
  * agree, as must their bitmaps with each other and with the counts.
+ * Shared memory settles for a moment after MADV_PAGEOUT or a swap-in
+ * (swap cache, readahead): a reading that disagrees is retried for up to
+ * a second, and the last one must agree.
  */
 static ResidencyCounts count(RamBank *b, uint64_t off, uint64_t len)
 {
 	size_t longs = (len / PAGE + LBITS - 1) / LBITS;
-	g_autofree unsigned long *p1 = g_new0(unsigned long, longs);
-	g_autofree unsigned long *s1 = g_new0(unsigned long, longs);
-	g_autofree unsigned long *p2 = g_new0(unsigned long, longs);
-	g_autofree unsigned long *s2 = g_new0(unsigned long, longs);
-	ResidencyCounts c1, c2;
-	GError *err = NULL;
+	Reading r;
+	int tries = 0;
 
-	use_method(RESIDENCY_METHOD_PAGEMAP_SCAN);
-	g_assert_true(residency_count(b, off, len, &c1, &err));
-	g_assert_no_error(err);
-	bitmaps_of(b, off, len, &c1, p1, s1);
-	use_method(RESIDENCY_METHOD_PAGEMAP);
-	g_assert_true(residency_count(b, off, len, &c2, &err));
-	g_assert_no_error(err);
-	bitmaps_of(b, off, len, &c2, p2, s2);
-	g_unsetenv("KVMAGE_RESIDENCY_METHOD");
-
-	g_assert_cmpuint(c1.present, ==, c2.present);
-	g_assert_cmpuint(c1.swapped, ==, c2.swapped);
-	g_assert_cmpuint(c1.absent, ==, c2.absent);
-	g_assert_cmpint(c1.best_effort, ==, c2.best_effort);
-	g_assert_cmpmem(p1, longs * sizeof(long), p2, longs * sizeof(long));
-	g_assert_cmpmem(s1, longs * sizeof(long), s2, longs * sizeof(long));
-	g_assert_cmpuint(c1.present + c1.swapped + c1.absent, ==, len);
-	return c1;
+	for (int i = 0; i < 2; i++) {
+		r.p[i] = g_new(unsigned long, longs);
+		r.s[i] = g_new(unsigned long, longs);
+	}
+	for (;;) {
+		reading_take(b, off, len, &r, longs);
+		if (reading_agrees(&r, len, longs, ++tries == 50))
+			break;
+		g_usleep(20000);
+	}
+	if (tries > 1)
+		g_test_message("reading settled after %d tries", tries);
+	for (int i = 0; i < 2; i++) {
+		g_free(r.p[i]);
+		g_free(r.s[i]);
+	}
+	return r.c[0];
 }
 
 static void fill(HostMemBackend *be, uint64_t off, uint64_t len, int seed)
@@ -181,12 +219,14 @@ static void test_anon(void)
 
 	if (swap_or_skip(16 * MiB)) {
 		pageout(be, 4 * MiB, 4 * MiB);
+		/* the host's reclaim may take more pages, never fewer */
 		c = count(&b, 0, be->size);
-		g_assert_cmpuint(c.swapped, ==, 4 * MiB);
-		g_assert_cmpuint(c.present, ==, 12 * MiB);
+		g_assert_cmpuint(c.present + c.swapped, ==, 16 * MiB);
 		g_assert_cmpuint(c.absent, ==, 48 * MiB);
 		c = count(&b, 4 * MiB, 4 * MiB);
-		g_assert_cmpuint(c.swapped, ==, 4 * MiB);
+		/* MADV_PAGEOUT may skip a page in another CPU's LRU batch */
+		g_assert_cmpuint(c.swapped, >=, 4 * MiB * 9 / 10);
+		g_assert_cmpuint(c.present + c.swapped, ==, 4 * MiB);
 		/* the data comes back, and is present again */
 		check_fill(be, 0, 16 * MiB, 1);
 		c = count(&b, 0, be->size);
@@ -227,7 +267,13 @@ static void test_memfd(void)
 			==, 0);
 	g_assert_false(pte_present((char *)be->host + 8 * MiB));
 	c = count(&b, 0, be->size);
-	g_assert_cmpuint(c.present, ==, 16 * MiB);
+	/*
+	 * The host's DAMON may page unmapped pages out at once (it ages
+	 * physical regions, whoever owns them now): swapped, not absent.
+	 * pagemap alone would report 8 MiB present.
+	 */
+	g_assert_cmpuint(c.present + c.swapped, ==, 16 * MiB);
+	g_assert_cmpuint(c.present, >, 12 * MiB);
 	g_assert_cmpuint(c.absent, ==, 48 * MiB);
 
 	if (swap_or_skip(16 * MiB)) {
@@ -236,7 +282,6 @@ static void test_memfd(void)
 		c = count(&b, 0, be->size);
 		g_assert_true(c.best_effort);
 		g_assert_cmpuint(c.present, <, before.present);
-		g_assert_cmpuint(c.present, >=, 12 * MiB);
 		g_assert_cmpuint(c.swapped + c.absent, >,
 				 before.swapped + before.absent);
 		/* the file's data is swapped out, not a hole */
@@ -285,6 +330,17 @@ static void test_fragmented(void)
 		c = count(&b, 0, be->size);
 		g_assert_cmpuint(c.present, ==, 4 * MiB);
 		g_assert_cmpuint(c.absent, ==, 4 * MiB);
+		if (be == mfd) {
+			/* entries zapped: half of each block in core */
+			g_assert_cmpint(madvise(be->host, be->size,
+						MADV_DONTNEED),
+					==, 0);
+			c = count(&b, 0, be->size);
+			g_assert_cmpuint(c.present + c.swapped, ==, 4 * MiB);
+			g_assert_cmpuint(c.present, >, 3 * MiB);
+			g_assert_cmpuint(c.absent, ==, 4 * MiB);
+			check_fill(be, 0, PAGE, 4); /* map page 0 again */
+		}
 		if (!swap)
 			continue;
 		for (uint64_t i = 0; i < be->size; i += 4 * PAGE)
@@ -292,25 +348,66 @@ static void test_fragmented(void)
 		c = count(&b, 0, be->size);
 		g_assert_true(residency_bitmap(&b, 0, be->size, p, s, &err));
 		g_assert_no_error(err);
-		for (uint64_t i = 0; i < be->size / PAGE; i++) {
+		for (uint64_t i = 0, out = 0; i < be->size / PAGE; i++) {
 			bool pr = p[i / LBITS] >> (i % LBITS) & 1;
 			bool sw = s[i / LBITS] >> (i % LBITS) & 1;
 
 			/* odd pages never populated; even ones somewhere */
 			g_assert_cmpint(pr || sw, ==, i % 2 == 0);
-			/* every other touched page was left alone */
-			if (i % 4 == 2)
-				g_assert_true(pr);
-			if (be == anon && i % 4 == 0)
-				g_assert_true(sw);
+			out += i % 4 == 0 && sw;
+			/*
+			 * MADV_PAGEOUT skips a page still in another CPU's
+			 * LRU batch: nearly all of them go
+			 */
+			if (i == be->size / PAGE - 1 && be == anon)
+				g_assert_cmpuint(out, >=, i / 4 * 9 / 10);
 		}
-		if (be == anon)
-			g_assert_cmpuint(c.swapped, ==, 2 * MiB);
-		else
-			g_assert_cmpuint(c.swapped, >, 0);
+		g_assert_cmpuint(c.swapped, >, 0);
 	}
 	hostmem_free(anon);
 	hostmem_free(mfd);
+}
+
+/*
+ * Shared files: on tmpfs, pages not in core but in the file are swapped;
+ * on a disk filesystem they are in the file (absent), never swapped.
+ */
+static void test_file(void)
+{
+	HostMemBackend *tmpfs =
+		alloc_ok(HOSTMEM_FILE, "size=16M,mem-path=/dev/shm,share=on");
+	HostMemBackend *disk =
+		alloc_ok(HOSTMEM_FILE, "size=16M,mem-path=/var/tmp,share=on");
+	bool swap = swap_or_skip(16 * MiB);
+	RamBank b;
+	ResidencyCounts c;
+
+	b = bank_of(tmpfs);
+	fill(tmpfs, 0, 8 * MiB, 5);
+	c = count(&b, 0, tmpfs->size);
+	g_assert_true(c.best_effort);
+	g_assert_cmpuint(c.present, ==, 8 * MiB);
+	if (swap) {
+		pageout(tmpfs, 0, 4 * MiB);
+		c = count(&b, 0, tmpfs->size);
+		g_assert_cmpuint(c.swapped, >, 0);
+		g_assert_cmpuint(c.present + c.swapped, ==, 8 * MiB);
+		check_fill(tmpfs, 0, 8 * MiB, 5);
+	}
+	b = bank_of(disk);
+	fill(disk, 0, 8 * MiB, 6);
+	g_assert_cmpint(fsync(disk->fd), ==, 0);
+	g_assert_cmpint(madvise(disk->host, 8 * MiB, MADV_DONTNEED), ==, 0);
+	g_assert_cmpint(posix_fadvise(disk->fd, 0, 8 * MiB,
+				      POSIX_FADV_DONTNEED),
+			==, 0);
+	c = count(&b, 0, 8 * MiB);
+	g_assert_true(c.best_effort);
+	g_assert_cmpuint(c.swapped, ==, 0);
+	g_assert_cmpuint(c.present, <, 8 * MiB); /* dropped from the cache */
+	check_fill(disk, 0, 8 * MiB, 6);
+	hostmem_free(tmpfs);
+	hostmem_free(disk);
 }
 
 /* Shared anonymous memory: no file, mincore only. */
@@ -324,9 +421,51 @@ static void test_shared_anon(void)
 	g_assert_cmpint(madvise(be->host, 8 * MiB, MADV_DONTNEED), ==, 0);
 	c = count(&b, 0, be->size);
 	g_assert_true(c.best_effort);
-	g_assert_cmpuint(c.present, ==, 8 * MiB);
-	g_assert_cmpuint(c.absent, ==, 8 * MiB);
+	/* no file to ask: what DAMON may page out counts as absent */
+	g_assert_cmpuint(c.present, >, 6 * MiB);
+	g_assert_cmpuint(c.present, <=, 8 * MiB);
+	g_assert_cmpuint(c.swapped, ==, 0);
 	check_fill(be, 0, 8 * MiB, 3);
+	hostmem_free(be);
+}
+
+/*
+ * Guest RAM banks as the machine lays them out: above 4 GiB, the bank
+ * starts 3 GiB into the memfd, and the file offsets asked must follow.
+ */
+static void test_banks(void)
+{
+	HostMemBackend *be = alloc_ok(HOSTMEM_MEMFD, "size=3136M");
+	RamList list;
+	RamBank *low, *high;
+	ResidencyCounts c;
+	GError *err = NULL;
+
+	ram_list_init(&list);
+	g_assert_true(ram_layout_x86(&list, be, &err));
+	g_assert_no_error(err);
+	low = ram_bank_find(&list, 0);
+	high = ram_bank_find(&list, RAM_X86_HOLE_END);
+	g_assert_nonnull(high);
+	g_assert_cmpuint(high->backend_offset, ==, 3 * 1024 * MiB);
+	g_assert_cmpuint(high->size, ==, 64 * MiB);
+
+	fill(be, high->backend_offset, 8 * MiB, 7);
+	c = count(high, 0, high->size);
+	g_assert_true(c.best_effort);
+	g_assert_cmpuint(c.present, ==, 8 * MiB);
+	c = count(low, low->size - 64 * MiB, 64 * MiB);
+	g_assert_cmpuint(c.absent, ==, 64 * MiB);
+	if (swap_or_skip(16 * MiB)) {
+		pageout(be, high->backend_offset, 4 * MiB);
+		c = count(high, 0, high->size);
+		g_assert_cmpuint(c.swapped, >, 0);
+		g_assert_cmpuint(c.present + c.swapped, ==, 8 * MiB);
+		/* the low bank's file offsets hold no data */
+		c = count(low, low->size - 64 * MiB, 64 * MiB);
+		g_assert_cmpuint(c.absent, ==, 64 * MiB);
+	}
+	ram_list_destroy(&list);
 	hostmem_free(be);
 }
 
@@ -415,6 +554,14 @@ static void test_errors(void)
 	hostmem_free(be);
 }
 
+/* The same without cachestat(), as on kernels before 6.5: lseek(). */
+static void test_no_cachestat(gconstpointer test)
+{
+	g_setenv("KVMAGE_RESIDENCY_CACHESTAT", "off", TRUE);
+	((void (*)(void))test)();
+	g_unsetenv("KVMAGE_RESIDENCY_CACHESTAT");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -422,8 +569,18 @@ int main(int argc, char **argv)
 	g_test_add_func("/residency/anon", test_anon);
 	g_test_add_func("/residency/memfd", test_memfd);
 	g_test_add_func("/residency/fragmented", test_fragmented);
+	g_test_add_func("/residency/file", test_file);
 	g_test_add_func("/residency/shared-anon", test_shared_anon);
+	g_test_add_func("/residency/banks", test_banks);
 	g_test_add_func("/residency/hugetlb", test_hugetlb);
 	g_test_add_func("/residency/errors", test_errors);
+	g_test_add_data_func("/residency/no-cachestat/memfd", test_memfd,
+			     test_no_cachestat);
+	g_test_add_data_func("/residency/no-cachestat/fragmented",
+			     test_fragmented, test_no_cachestat);
+	g_test_add_data_func("/residency/no-cachestat/file", test_file,
+			     test_no_cachestat);
+	g_test_add_data_func("/residency/no-cachestat/banks", test_banks,
+			     test_no_cachestat);
 	return g_test_run();
 }
