@@ -524,6 +524,73 @@ static void test_swap_full(void)
 	rmdir(dir);
 }
 
+/*
+ * Soak: reclaim/touch cycles on a small guest for SOAK_S seconds, every
+ * kind of job in turn (by age, coldest bytes, advice cold, a cancelled
+ * slow job), each followed by a pause that makes the guest check and
+ * rewrite every page.  Zero corruption: the guest would fail and kvmage
+ * exit 1.  Run as its own test (suite soak) with -p /qmp/reclaim/soak.
+ */
+#define SOAK_S 30
+
+static void test_soak(void)
+{
+	QmpProc *p = vm_start("memory-aging,id=age0,memdev=ram0,"
+			      "backend=dirty-log,interval=20",
+			      "size=32M hot=2M pattern=hotcold passes=0 "
+			      "rw=write sweep_gap=250");
+	QmpConn *c = qmp_conn_negotiated(p->sock);
+	gint64 end = g_get_monotonic_time() + SOAK_S * G_USEC_PER_SEC;
+	gint64 swapped = 0, refaults = 0;
+	int cycle;
+
+	for (cycle = 0; g_get_monotonic_time() < end; cycle++) {
+		static const char *const kinds[] = {
+			"'min-age-ms':100",
+			"'target-bytes':8388608",
+			"'min-age-ms':100,'advice':'cold'",
+			"'min-age-ms':100,'rate-limit':4194304",
+		};
+		g_autofree char *id = g_strdup_printf("s%d", cycle);
+		g_autofree char *cmd =
+			g_strdup_printf("{'execute':'memory-reclaim','arguments':"
+					"{'job-id':'%s',%s}}",
+					id, kinds[cycle % 4]);
+		g_autoptr(JsonNode) res = NULL, info = NULL;
+		gint64 hot[2];
+
+		g_usleep(300 * 1000); /* the sweep ages past 100 ms */
+		cmd_ok(c, cmd);
+		if (cycle % 4 == 3) {
+			g_autofree char *cancel =
+				g_strdup_printf("{'execute':'job-cancel','arguments':"
+						"{'id':'%s'}}",
+						id);
+
+			g_usleep(300 * 1000);
+			cmd_ok(c, cancel);
+		}
+		res = wait_result(c, id, 30);
+		check_sum(json_node_get_object(res));
+		swapped += get_int(json_node_get_object(res), "swapped-bytes");
+		residency(c, DATA, 2 * MiB, hot);
+		g_assert_cmpint(hot[0], ==, 2 * MiB);
+		/* a pause: the guest checks and rewrites every page */
+		cmd_ok(c, "{'execute':'stop'}");
+		g_usleep(300 * 1000);
+		cmd_ok(c, "{'execute':'cont'}");
+		info = reclaim_info(c);
+		refaults = get_int(json_node_get_object(info), "refault-bytes");
+	}
+	g_test_message("soak: %d cycles, %" G_GINT64_FORMAT
+		       " bytes swapped, %" G_GINT64_FORMAT " refaulted",
+		       cycle, swapped, refaults);
+	g_assert_cmpint(cycle, >=, 8);
+	g_assert_cmpint(swapped, >, 0);
+	g_assert_cmpint(refaults, >, 0);
+	vm_quit(p, c);
+}
+
 int main(int argc, char **argv)
 {
 	int status;
@@ -538,5 +605,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/qmp/reclaim/no-swap", test_no_swap);
 	g_test_add_func("/qmp/reclaim/swap-full", test_swap_full);
 	g_test_add_func("/qmp/reclaim/reclaim", test_reclaim);
+	g_test_add_func("/qmp/reclaim/soak", test_soak);
 	return g_test_run();
 }
