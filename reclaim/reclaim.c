@@ -18,6 +18,10 @@
 #include "reclaim/residency.h"
 #include "util/error.h"
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
 #define PG	      4096ULL
 #define BITS_PER_LONG (8 * sizeof(unsigned long))
 
@@ -233,6 +237,53 @@ static void reclaim_account(ReclaimCtx *c, RamBank **banks)
 	}
 }
 
+/*
+ * Shared memdevs: drop the guest mapping's entries, map the pages once
+ * through the alias, advise them there (see ReclaimTarget.alias).  The
+ * requests keep their guest addresses for the accounting; each gets the
+ * first error of its three steps.
+ */
+static int reclaim_submit_shared(ReclaimCtx *c, RamBank **banks, GError **errp)
+{
+	guint n = c->reqs->len;
+	g_autofree MadviseReq *steps = g_new(MadviseReq, 3 * n);
+	int failed = 0;
+
+	for (guint i = 0; i < n; i++) {
+		MadviseReq *r = &g_array_index(c->reqs, MadviseReq, i);
+		char *alias = (char *)c->t->alias + banks[i]->backend_offset +
+			      ((char *)r->addr - (char *)banks[i]->host);
+
+		steps[i] = (MadviseReq){ r->addr, r->len, MADV_DONTNEED };
+		steps[n + i] =
+			(MadviseReq){ alias, r->len, MADV_POPULATE_READ };
+		steps[2 * n + i] = (MadviseReq){ alias, r->len, r->advice };
+	}
+	for (guint k = 0; k < 3; k++) {
+		if (madvise_ring_submit(c->ring, steps + k * n, n, errp) < 0)
+			return -1;
+	}
+	for (guint i = 0; i < n; i++) {
+		MadviseReq *r = &g_array_index(c->reqs, MadviseReq, i);
+
+		r->result = steps[i].result	? steps[i].result :
+			    steps[n + i].result ? steps[n + i].result :
+						  steps[2 * n + i].result;
+		failed += r->result < 0;
+	}
+	return failed;
+}
+
+static int reclaim_submit(ReclaimCtx *c, RamBank **banks, GError **errp)
+{
+	if (!c->reqs->len)
+		return 0;
+	if (c->t->alias)
+		return reclaim_submit_shared(c, banks, errp);
+	return madvise_ring_submit(c->ring, (MadviseReq *)c->reqs->data,
+				   c->reqs->len, errp);
+}
+
 /* One batch: pieces up to the batch size, re-checked, then advised. */
 static bool reclaim_batch(ReclaimCtx *c, GError **errp)
 {
@@ -258,9 +309,7 @@ static bool reclaim_batch(ReclaimCtx *c, GError **errp)
 	}
 	if (!c->p->dry_run) {
 		reclaim_fit_swap(c);
-		if (c->reqs->len &&
-		    madvise_ring_submit(c->ring, (MadviseReq *)c->reqs->data,
-					c->reqs->len, errp) < 0)
+		if (reclaim_submit(c, (RamBank **)banks->pdata, errp) < 0)
 			return false;
 		reclaim_account(c, (RamBank **)banks->pdata);
 		c->st->batches++;

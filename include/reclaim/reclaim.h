@@ -84,6 +84,18 @@ typedef struct ReclaimTarget {
 	RamList *ram; /* read-only while vCPUs run */
 	HostMemBackend *be;
 	Aging *a;
+	/*
+	 * Shared memdevs: a second mapping of the whole file
+	 * (hostmem_map_alias()), or NULL.  MADV_PAGEOUT only pages out
+	 * pages mapped exactly once, through the range's page-table
+	 * entries; the uffd aging keeps zapping the guest mapping's
+	 * entries, so there shared pages are advised through the alias:
+	 * MADV_DONTNEED on the guest range (drops entries, keeps the page
+	 * cache), MADV_POPULATE_READ on the alias range (maps those pages
+	 * once; nothing is swapped in: only present pages are advised),
+	 * then the advice on the alias range.
+	 */
+	void *alias;
 } ReclaimTarget;
 
 typedef struct ReclaimParams {

@@ -38,11 +38,12 @@
 
 static const char *workload;
 
-static QmpProc *vm_start(const char *aging, const char *append)
+static QmpProc *vm_start_mem(const char *mem, const char *aging,
+			     const char *append)
 {
 	const char *args[] = {
 		"-machine", "pc,memory-backend=ram0",
-		"-object",  "memory-backend-ram,id=ram0,size=96M",
+		"-object",  mem,
 		"-kernel",  workload,
 		"-append",  append,
 		"-object",  aging,
@@ -52,6 +53,12 @@ static QmpProc *vm_start(const char *aging, const char *append)
 	if (!aging)
 		args[8] = NULL;
 	return qmp_proc_start(g_getenv("KVMAGE_BINARY"), args);
+}
+
+static QmpProc *vm_start(const char *aging, const char *append)
+{
+	return vm_start_mem("memory-backend-ram,id=ram0,size=96M", aging,
+			    append);
 }
 
 static QmpProc *vm_hotcold(void)
@@ -444,6 +451,40 @@ static void test_errors(void)
 	vm_quit(p, c);
 }
 
+/*
+ * A memfd memdev aged by uffd (mode=full): the aging zaps the guest
+ * mapping's entries, so reclaim advises through an alias mapping.  The
+ * hot set stays, the cold set goes to swap (residency of shared memory
+ * is best-effort: within 5%), the sweep verifies every page.
+ */
+static void test_memfd_uffd(void)
+{
+	QmpProc *p = vm_start_mem("memory-backend-memfd,id=ram0,size=96M",
+				  "memory-aging,id=age0,memdev=ram0,"
+				  "backend=uffd,mode=full,interval=50",
+				  "size=64M hot=4M pattern=hotcold passes=0 "
+				  "rw=write sweep_gap=1000");
+	QmpConn *c = qmp_conn_negotiated(p->sock);
+	g_autoptr(JsonNode) res = NULL;
+	gint64 hot[2], cold[2];
+	JsonObject *r;
+
+	wait_cold(c);
+	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'m',"
+		  "'min-age-ms':500}}");
+	res = wait_result(c, "m", 30);
+	r = json_node_get_object(res);
+	check_sum(r);
+	residency(c, DATA, HOT, hot);
+	residency(c, DATA + HOT, COLD, cold);
+	g_assert_cmpint(hot[0], ==, HOT);
+	g_assert_cmpint(cold[1], >=, COLD * 95 / 100);
+	g_assert_cmpint(get_int(r, "swapped-bytes"), >=, COLD * 9 / 10);
+	test_sweep_refaults(c);
+	cmd_ok(c, "{'execute':'query-status'}");
+	vm_quit(p, c);
+}
+
 /* A fake /proc/meminfo for kvmage (KVMAGE_TEST_MEMINFO, test only). */
 static char *fake_meminfo(const char *dir, gint64 total_kb, gint64 free_kb)
 {
@@ -605,6 +646,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/qmp/reclaim/no-swap", test_no_swap);
 	g_test_add_func("/qmp/reclaim/swap-full", test_swap_full);
 	g_test_add_func("/qmp/reclaim/reclaim", test_reclaim);
+	g_test_add_func("/qmp/reclaim/memfd-uffd", test_memfd_uffd);
 	g_test_add_func("/qmp/reclaim/soak", test_soak);
 	return g_test_run();
 }
