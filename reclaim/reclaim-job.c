@@ -225,6 +225,7 @@ static bool reclaim_job_run(Job *job, void *opaque, GError **errp)
 	reclaim_refaults_take(md->rf, rf);
 	g_clear_pointer(&md->job_id, g_free);
 	g_mutex_unlock(&md->lock);
+	reclaim_refaults_free(rf);
 	if (err)
 		g_propagate_error(errp, err);
 	return ok && !st.cancelled;

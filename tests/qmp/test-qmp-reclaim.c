@@ -175,8 +175,9 @@ static JsonNode *wait_result(QmpConn *c, const char *id, int timeout_s)
 			    id)) {
 			JsonNode *n = json_node_copy(
 				json_object_get_member(o, "last"));
+			g_autofree char *txt = json_to_string(n, FALSE);
 
-			g_test_message("%s: %s", id, json_to_string(n, FALSE));
+			g_test_message("%s: %s", id, txt);
 			json_node_unref(info);
 			return n;
 		}
@@ -371,8 +372,9 @@ static void test_sweep_refaults(QmpConn *c)
 		o = json_node_get_object(info);
 		refault = get_int(o, "refault-bytes");
 		if (refault >= COLD || g_get_monotonic_time() > end) {
-			g_test_message("refaults: %s",
-				       json_to_string(info, FALSE));
+			g_autofree char *txt = json_to_string(info, FALSE);
+
+			g_test_message("refaults: %s", txt);
 			g_assert_cmpint(get_int(o, "refault-bytes-last-minute"),
 					>=, COLD);
 			g_assert_true(
