@@ -79,6 +79,13 @@ void aging_set_interval(Aging *a, uint64_t interval_ms)
 	g_mutex_unlock(&a->lock);
 }
 
+void aging_set_coverage(Aging *a, const AgingCoverage *cov)
+{
+	g_mutex_lock(&a->lock);
+	a->coverage = *cov;
+	g_mutex_unlock(&a->lock);
+}
+
 const char *aging_name(Aging *a)
 {
 	return a->name;

@@ -100,6 +100,12 @@ UffdAging *uffd_aging_new(Aging *a, RamList *ram, HostMemBackend *backend,
 	return ua;
 }
 
+void uffd_aging_set_sample(UffdAging *ua, unsigned sample)
+{
+	ua->sample = sample ? sample : 1;
+	ua->phase = 0;
+}
+
 void uffd_aging_free(UffdAging *ua)
 {
 	if (!ua)

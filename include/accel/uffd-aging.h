@@ -46,6 +46,12 @@ typedef struct UffdAging UffdAging;
  */
 UffdAging *uffd_aging_new(Aging *a, RamList *ram, HostMemBackend *backend,
 			  unsigned sample, GError **errp);
+/*
+ * Re-arm 1 page in @sample (1: full) from the next scan on; pages the
+ * old sample armed stay armed until touched.  Only while no scan runs
+ * (the harvest thread stopped; main thread).
+ */
+void uffd_aging_set_sample(UffdAging *ua, unsigned sample);
 /* Stops the handlers and unregisters; blocked vCPUs are released. */
 void uffd_aging_free(UffdAging *ua);
 /* One scan (an AgingScanFn: pass to aging_start()). */

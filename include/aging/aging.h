@@ -97,6 +97,11 @@ const char *aging_name(Aging *a);
  * Takes the lock (waits for a scan in progress, which is bounded).
  */
 void aging_set_interval(Aging *a, uint64_t interval_ms);
+/*
+ * Replace the coverage reported by aging_query() (a backend switch: the
+ * ages are kept, what the new backend sees is stated).  Takes the lock.
+ */
+void aging_set_coverage(Aging *a, const AgingCoverage *cov);
 
 /* Add one range explicitly (aging_new() adds the banks); pure. */
 bool aging_add_range(Aging *a, uint64_t gpa, uint64_t size, uint64_t page_size,
