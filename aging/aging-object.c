@@ -423,6 +423,8 @@ static MemoryAgingBinList *aging_qmp_hist(const AgingStats *st)
 		if (bin->has_upper_bound_ms)
 			bin->upper_bound_ms = aging_hist_edge_ms(k + 1);
 		bin->bytes = st->hist_bytes[k];
+		bin->has_error_bytes = st->hist_estimated[k];
+		bin->error_bytes = st->hist_error[k];
 		*tail = g_new0(MemoryAgingBinList, 1);
 		(*tail)->value = bin;
 		tail = &(*tail)->next;
@@ -459,6 +461,8 @@ static MemoryAgingInfo *aging_qmp_info(AgingObjects *ao, AgingObject *o,
 	info->total_bytes = st.total_bytes;
 	info->cold_threshold_ms = st.cold_ms;
 	info->cold_bytes = st.cold_bytes;
+	info->has_cold_bytes_error = st.cold_estimated;
+	info->cold_bytes_error = st.cold_error;
 	info->histogram = aging_qmp_hist(&st);
 	return info;
 }

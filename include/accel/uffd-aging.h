@@ -9,7 +9,10 @@
  * sample N > 1 ("sampled") zaps the pages i % N == k at scan k: a page is
  * re-armed every N scans, so a page in use is seen at least every N scans
  * and ages have a resolution of N scans (a hot page's age stays below N,
- * an idle page's age grows without bound).
+ * an idle page's age grows without bound).  Each arming is reported to
+ * the core (aging_set_sample(), aging_sample_armed()), which estimates
+ * cold bytes below N scans from the cohort armed at the threshold, with
+ * its statistical error (see include/aging/aging.h).
  *
  * Limits (refused with a message): private or anonymous banks (userfaultfd
  * MINOR mode needs shared memory) and huge-page banks (not yet).
