@@ -11,7 +11,8 @@
  *     before all of it passed;
  *  2. stop and join the harvest thread: from here the main thread alone
  *     touches the feeds;
- *  3. uffd to uffd: only the sample changes (uffd_aging_set_sample());
+ *  3. uffd to uffd: only the sample changes (uffd_aging_set_sample()
+ *     arms the new sample's first phase);
  *     otherwise build the new feed next to the old one (uffd: register
  *     and arm the first sample; dirty-log: attach a client to the VM's
  *     harvester and take a baseline so that writes from before the
@@ -84,6 +85,8 @@ static MemoryAgingBinList *aging_qmp_hist(const AgingStats *st)
 		if (bin->has_upper_bound_ms)
 			bin->upper_bound_ms = aging_hist_edge_ms(k + 1);
 		bin->bytes = st->hist_bytes[k];
+		bin->has_error_bytes = st->hist_estimated[k];
+		bin->error_bytes = st->hist_error[k];
 		*tail = g_new0(MemoryAgingBinList, 1);
 		(*tail)->value = bin;
 		tail = &(*tail)->next;
@@ -120,6 +123,8 @@ static MemoryAgingInfo *aging_qmp_info(AgingObjects *ao, AgingObject *o,
 	info->total_bytes = st.total_bytes;
 	info->cold_threshold_ms = st.cold_ms;
 	info->cold_bytes = st.cold_bytes;
+	info->has_cold_bytes_error = st.cold_estimated;
+	info->cold_bytes_error = st.cold_error;
 	info->histogram = aging_qmp_hist(&st);
 	return info;
 }
@@ -217,7 +222,8 @@ static bool aging_qmp_switch(AgingObjects *ao, AgingObject *o,
 	aging_object_halt(o);
 	if (o->feed.backend == backend) {
 		/* uffd to uffd: the trackers stay, only the sample changes */
-		uffd_aging_set_sample(o->feed.ua, sample);
+		if (!uffd_aging_set_sample(o->feed.ua, sample, errp))
+			goto err;
 		o->feed.sample = sample;
 	} else {
 		if (!aging_feed_build(ao, o, backend, sample, true, &nf, errp))

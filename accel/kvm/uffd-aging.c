@@ -39,8 +39,11 @@ AgingCoverage uffd_aging_coverage(unsigned sample)
 
 	if (sample > 1) {
 		c.sampled = 1.0 / sample;
-		c.note = "sampled: each page is re-armed every 1/sampled "
-			 "scans, so ages have that resolution";
+		c.note = "sampled: 1 page in 1/sampled-fraction is re-armed "
+			 "per scan; cold bytes and histogram below that many "
+			 "intervals are estimated from one sample "
+			 "(+- cold-bytes-error, error-bytes, 95%), above it "
+			 "they come from per-page ages of that resolution";
 	}
 	return c;
 }
@@ -97,19 +100,37 @@ UffdAging *uffd_aging_new(Aging *a, RamList *ram, HostMemBackend *backend,
 	}
 	ua->bits = g_new0(unsigned long,
 			  (maxpages + BITS_PER_LONG - 1) / BITS_PER_LONG);
+	/* Tracker page i of a bank is unit i of the Aging's range for it. */
+	aging_set_sample(a, ua->sample, 0);
 	return ua;
 }
 
-void uffd_aging_set_sample(UffdAging *ua, unsigned sample)
+bool uffd_aging_set_sample(UffdAging *ua, unsigned sample, GError **errp)
 {
-	ua->sample = sample ? sample : 1;
+	sample = sample ? sample : 1;
+	/*
+	 * Arm phase 0 of the new sample now, as uffd_aging_new() does.  On
+	 * failure the pages zapped so far are only armed early: their next
+	 * touch is a real access, recorded like any other.
+	 */
+	for (guint i = 0; i < ua->banks->len; i++) {
+		UffdAgingBank *ub = &g_array_index(ua->banks, UffdAgingBank, i);
+
+		if (!uffd_track_zap(ub->t, sample, 0, errp))
+			return false;
+	}
+	ua->sample = sample;
 	ua->phase = 0;
+	aging_set_sample(ua->a, sample, 0);
+	return true;
 }
 
 void uffd_aging_free(UffdAging *ua)
 {
 	if (!ua)
 		return;
+	/* The Aging may outlive us (another backend may feed it). */
+	aging_set_sample(ua->a, 1, 0);
 	for (guint i = 0; i < ua->banks->len; i++)
 		uffd_track_free(g_array_index(ua->banks, UffdAgingBank, i).t);
 	g_array_free(ua->banks, true);
@@ -144,6 +165,9 @@ bool uffd_aging_scan(void *opaque, unsigned ticks, GError **errp)
 		ok = uffd_track_zap(ub->t, ua->sample, ua->phase, errp);
 	}
 	zap_ns = uffd_aging_now_ns() - zap0;
+	/* A failed zap keeps the phase's earlier arming: still true. */
+	if (ok)
+		aging_sample_armed(ua->a, ua->phase);
 	cost.kernel_ns = zap_ns;
 	cost.user_ns = uffd_aging_now_ns() - t0 - zap_ns;
 	aging_scan_end(ua->a, &cost);

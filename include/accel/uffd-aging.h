@@ -9,7 +9,10 @@
  * sample N > 1 ("sampled") zaps the pages i % N == k at scan k: a page is
  * re-armed every N scans, so a page in use is seen at least every N scans
  * and ages have a resolution of N scans (a hot page's age stays below N,
- * an idle page's age grows without bound).
+ * an idle page's age grows without bound).  Each arming is reported to
+ * the core (aging_set_sample(), aging_sample_armed()), which estimates
+ * cold bytes below N scans from the cohort armed at the threshold, with
+ * its statistical error (see include/aging/aging.h).
  *
  * Limits (refused with a message): private or anonymous banks (userfaultfd
  * MINOR mode needs shared memory) and huge-page banks (not yet).
@@ -47,11 +50,12 @@ typedef struct UffdAging UffdAging;
 UffdAging *uffd_aging_new(Aging *a, RamList *ram, HostMemBackend *backend,
 			  unsigned sample, GError **errp);
 /*
- * Re-arm 1 page in @sample (1: full) from the next scan on; pages the
- * old sample armed stay armed until touched.  Only while no scan runs
- * (the harvest thread stopped; main thread).
+ * Switch to 1 page in @sample (1: full): arms the new sample's first
+ * phase now and tells the core (aging_set_sample()); pages the old sample
+ * armed stay armed until touched.  On a zap failure the old sample goes
+ * on.  Only while no scan runs (the harvest thread stopped; main thread).
  */
-void uffd_aging_set_sample(UffdAging *ua, unsigned sample);
+bool uffd_aging_set_sample(UffdAging *ua, unsigned sample, GError **errp);
 /* Stops the handlers and unregisters; blocked vCPUs are released. */
 void uffd_aging_free(UffdAging *ua);
 /* One scan (an AgingScanFn: pass to aging_start()). */

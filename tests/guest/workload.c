@@ -14,11 +14,15 @@
  *                          then a uniform page in it; so the hottest pages
  *                          are at the start of the area
  *                 phases:  the hot set moves to the next hot-sized region
- *                          every `phase` passes (wrapping around)
+ *                          every `phase` passes (wrapping around); with
+ *                          phase=0 the host moves it: each pass touches
+ *                          region (control word % regions), the control
+ *                          word (a uint64_t, 0 at start, its gpa in SYNC
+ *                          0) being read once at the start of the pass
  *                 scan:    each pass sweeps the whole area in order
  *   rw=read|write|mixed   mixed writes every other touch
  *   passes=N      (default 8); 0 runs until kvmage stops the VM
- *   phase=N       passes per phase (default 4)
+ *   phase=N       passes per phase (default 4; 0: moved by the host)
  *   touches=N     touches per uniform/zipf pass (default: pages in area)
  *   seed=N        PRNG seed (default 1)
  *   verify=on|off (default on)
@@ -55,8 +59,9 @@
  * the copy back.  A page lost or zeroed is caught at its next touch or by
  * the final sweep.
  *
- * Progress: GUEST_SYNC(1, data gpa, size, hot bytes, generation table gpa,
- * pages) after the fill, GUEST_SYNC(2 + pass, pass, pages touched so far,
+ * Progress: with pattern=phases phase=0 only, GUEST_SYNC(0, control word
+ * gpa) first; GUEST_SYNC(1, data gpa, size, hot bytes, generation table
+ * gpa, pages) after the fill, GUEST_SYNC(2 + pass, pass, pages touched so far,
  * cycles of the pass) after each pass (passes count from 0; touches of
  * the fill and of the final sweep are not counted).  At the end:
  * GUEST_REPORT "pages_touched= ns_per_touch= max_gap_ns= max_gap_cycles=
@@ -112,6 +117,7 @@ struct workload {
 	uint64_t phase;
 	uint64_t touches;
 	uint64_t zipf_buckets;
+	uint64_t region; /* phases: hot region of the current pass */
 	uint64_t inject; /* page to clobber, UINT64_MAX: none */
 	struct rng rng;
 
@@ -125,6 +131,8 @@ struct workload {
 };
 
 static volatile uint64_t wl_sink;
+/* phases with phase=0: the hot region, written by the host */
+static volatile uint64_t wl_control;
 
 static unsigned int wl_lookup(const char *key, const char *const *names,
 			      unsigned int n, unsigned int def)
@@ -159,7 +167,8 @@ static void wl_configure(struct workload *w)
 	GUEST_ASSERT_MSG(w->nr_pages > 0, "size=%lu is below a page", size);
 	GUEST_ASSERT_MSG(w->hot_pages > 0 && w->hot_pages <= w->nr_pages,
 			 "hot=%lu must be 1 page..size", hot);
-	GUEST_ASSERT_MSG(w->phase > 0, "phase must be > 0");
+	GUEST_ASSERT_MSG(w->phase > 0 || w->pattern == WL_PHASES,
+			 "phase=0 is for pattern=phases only");
 	GUEST_ASSERT_MSG(!w->final || w->verify, "final=on needs verify=on");
 	w->inject = arg_get_u64("inject", UINT64_MAX);
 	GUEST_ASSERT_MSG(w->inject == UINT64_MAX || w->inject < w->nr_pages,
@@ -251,7 +260,7 @@ static inline void wl_touch(struct workload *w, uint64_t page, bool write,
 		w->sink += READ_ONCE(p[0]);
 }
 
-static inline uint64_t wl_pick(struct workload *w, uint64_t pass, uint64_t i)
+static inline uint64_t wl_pick(struct workload *w, uint64_t i)
 {
 	uint64_t k, lo, hi;
 
@@ -266,8 +275,7 @@ static inline uint64_t wl_pick(struct workload *w, uint64_t pass, uint64_t i)
 			hi = w->nr_pages;
 		return lo + rng_below(&w->rng, hi - lo);
 	case WL_PHASES:
-		k = w->nr_pages / w->hot_pages;
-		return (pass / w->phase) % k * w->hot_pages + i;
+		return w->region * w->hot_pages + i;
 	default: /* hotcold, scan */
 		return i;
 	}
@@ -306,11 +314,19 @@ static void wl_fill(struct workload *w)
 static uint64_t wl_pass(struct workload *w, uint64_t pass)
 {
 	uint64_t n = wl_pass_len(w);
-	uint64_t start = rdtsc(), prev = start, now, gap, page;
+	uint64_t start, prev, now, gap, page;
+	uint64_t regions = w->nr_pages / w->hot_pages;
 	bool write;
 
+	if (w->pattern == WL_PHASES)
+		w->region =
+			(w->phase ? pass / w->phase : READ_ONCE(wl_control)) %
+			regions;
+	start = rdtsc();
+	prev = start;
+
 	for (uint64_t i = 0; i < n; i++) {
-		page = wl_pick(w, pass, i);
+		page = wl_pick(w, i);
 		write = w->rw == WL_WRITE ||
 			(w->rw == WL_MIXED && ((i + pass) & 1));
 		wl_touch(w, page, write, pass);
@@ -367,6 +383,8 @@ int guest_main(void)
 		     w.nr_pages, (void *)w.data, w.hot_pages,
 		     wl_pattern_names[w.pattern], wl_rw_names[w.rw], w.passes,
 		     w.verify ? "on" : "off", w.final ? "on" : "off");
+	if (w.pattern == WL_PHASES && !w.phase)
+		GUEST_SYNC_ARGS(0, (uintptr_t)&wl_control);
 	wl_fill(&w);
 	GUEST_SYNC_ARGS(1, (uintptr_t)w.data, w.nr_pages * PAGE_SIZE,
 			w.hot_pages * PAGE_SIZE,

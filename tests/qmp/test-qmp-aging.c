@@ -12,7 +12,9 @@
  *
  * The same with a memfd memdev and backend=uffd,mode=full, which sees
  * reads and writes; mode=sampled,sample=4 gets the same cold bytes above
- * its 4-scan resolution; auto picks uffd on memfd.
+ * its 4-scan resolution (from ages, no error stated) and below it an
+ * estimate with cold-bytes-error (dirty-log and full state none); auto
+ * picks uffd on memfd.
  *
  * Also: backend=access-log fails with KVMMissingCap at start-up and over
  * memory-aging-set, uffd on private RAM says why (and the old backend
@@ -205,7 +207,27 @@ static void check_backends(JsonNode *info)
 	g_assert_true(json_object_has_member(cov, "note"));
 }
 
-/* The hot set is young, the rest of the memdev cold. */
+/*
+ * Bins that state an error-bytes (sampled estimates); *@cold_err is the
+ * cold-bytes-error, or -1 without one.
+ */
+static int count_estimates(JsonNode *info, gint64 *cold_err)
+{
+	JsonObject *o = json_node_get_object(info);
+	JsonArray *h = json_object_get_array_member(o, "histogram");
+	int bins = 0;
+
+	for (guint i = 0; i < json_array_get_length(h); i++)
+		bins += json_object_has_member(json_array_get_object_element(h,
+									     i),
+					       "error-bytes");
+	*cold_err = json_object_has_member(o, "cold-bytes-error") ?
+			    info_int(info, "cold-bytes-error") :
+			    -1;
+	return bins;
+}
+
+/* The hot set is young, the rest of the memdev cold: counted, exact. */
 static void check_ages(JsonNode *info)
 {
 	JsonObject *o = json_node_get_object(info);
@@ -237,6 +259,9 @@ static void check_ages(JsonNode *info)
 	g_assert_cmpint(cold, >=, COLD_DATA);
 	g_assert_cmpint(cold, >=, RAM - HOT - SLACK);
 	g_assert_cmpint(cold, <=, RAM - HOT);
+	/* from per-page ages: no error stated anywhere */
+	g_assert_cmpint(count_estimates(info, &cold), ==, 0);
+	g_assert_cmpint(cold, ==, -1);
 }
 
 static void test_hotcold(void)
@@ -407,7 +432,11 @@ static void test_uffd_full(void)
 /*
  * uffd sampled 1 in 4: each page is re-armed every 4 scans, so ages have
  * a resolution of 4 intervals (200 ms); above that threshold cold bytes
- * match the ground truth as with full.
+ * match the ground truth as with full, counted from ages (no error).
+ * Below it (100 ms: 2 intervals) they are estimated from the quarter of
+ * the pages armed 2 scans ago, and the reply states the error; so do the
+ * two histogram bins around the 100 ms edge (whatever the threshold), and
+ * no other.
  */
 static void test_uffd_sampled(void)
 {
@@ -415,7 +444,7 @@ static void test_uffd_sampled(void)
 				   "uffd,mode=sampled,sample=4");
 	QmpConn *c = qmp_conn_negotiated(p->sock);
 	const char *args = ",'arguments':{'cold-threshold-ms':400}";
-	gint64 end = g_get_monotonic_time() + 10000 * 1000LL, cold;
+	gint64 end = g_get_monotonic_time() + 10000 * 1000LL, cold, err = 0;
 	JsonNode *info;
 
 	for (;;) {
@@ -439,6 +468,35 @@ static void test_uffd_sampled(void)
 			  ==, 0.25);
 	g_assert_cmpint(cold, >=, RAM - HOT - SLACK);
 	g_assert_cmpint(cold, <=, RAM - HOT);
+	/* 400 ms, 8 scans: from ages; bins at the 100 ms edge: estimates */
+	g_assert_cmpint(count_estimates(info, &err), ==, 2);
+	g_assert_cmpint(err, ==, -1);
+
+	/*
+	 * Scans are timed here, not tied to passes: a pass slowed by the
+	 * host can leave hot pages untouched for 100 ms (they then count
+	 * as cold, rightly).  So wait, as above, for a query where the
+	 * estimate's interval holds the hot/cold split.
+	 */
+	end = g_get_monotonic_time() + 10000 * 1000LL;
+	for (;;) {
+		json_node_unref(info);
+		info = aging_query(c, ",'arguments':{'cold-threshold-ms':100}");
+		cold = info_int(info, "cold-bytes");
+		g_assert_cmpint(count_estimates(info, &err), ==, 2);
+		if ((cold >= RAM - HOT - SLACK - err &&
+		     cold <= RAM - HOT + err) ||
+		    g_get_monotonic_time() > end)
+			break;
+		g_usleep(20000);
+	}
+	g_test_message("sampled 1/4 at 100 ms: cold %" G_GINT64_FORMAT
+		       " +- %" G_GINT64_FORMAT,
+		       cold, err);
+	g_assert_cmpint(err, >, 0);
+	g_assert_cmpint(err, <, 4 * MiB);
+	g_assert_cmpint(cold, >=, RAM - HOT - SLACK - err);
+	g_assert_cmpint(cold, <=, RAM - HOT + err);
 	json_node_unref(info);
 	vm_quit(p, c);
 }
@@ -585,10 +643,44 @@ static void switch_to(QmpConn *c, const char *args, const char *backend,
 }
 
 /*
+ * After a switch to uffd 1 in 4: once the new sample has been armed for
+ * 2 scans, cold bytes at 100 ms (2 scans) are a sampled estimate whose
+ * stated error holds the hot/cold split (as in test_uffd_sampled).
+ */
+static void check_estimate(QmpConn *c)
+{
+	gint64 end = g_get_monotonic_time() + 10000 * 1000LL, cold, err = 0;
+	JsonNode *info = NULL;
+
+	for (;;) {
+		g_clear_pointer(&info, json_node_unref);
+		info = aging_query(c, ",'arguments':{'cold-threshold-ms':100}");
+		cold = info_int(info, "cold-bytes");
+		if ((count_estimates(info, &err) == 2 &&
+		     cold >= RAM - HOT - SLACK - err &&
+		     cold <= RAM - HOT + err) ||
+		    g_get_monotonic_time() > end)
+			break;
+		g_usleep(20000);
+	}
+	g_test_message("after the switch, 1/4 at 100 ms: cold %" G_GINT64_FORMAT
+		       " +- %" G_GINT64_FORMAT,
+		       cold, err);
+	g_assert_cmpint(count_estimates(info, &err), ==, 2);
+	g_assert_cmpint(err, >, 0);
+	g_assert_cmpint(err, <, 4 * MiB);
+	g_assert_cmpint(cold, >=, RAM - HOT - SLACK - err);
+	g_assert_cmpint(cold, <=, RAM - HOT + err);
+	json_node_unref(info);
+}
+
+/*
  * dirty-log -> uffd (sampled 1/64) -> uffd full -> dirty-log -> auto
- * (uffd, 1 in 4) -> dirty-log on a memfd while the guest writes its hot
- * set and verifies every page it touches; exact ages with uffd full and
- * dirty-log.  A corrupted page would end kvmage with status 1.
+ * (uffd, 1 in 4) -> uffd full -> uffd 1 in 4 -> dirty-log on a memfd
+ * while the guest writes its hot set and verifies every page it touches;
+ * exact ages with uffd full and dirty-log, sampled estimates with their
+ * stated error after the switches to 1 in 4.  A corrupted page would end
+ * kvmage with status 1.
  */
 static void test_switch(void)
 {
@@ -612,6 +704,11 @@ static void test_switch(void)
 	info = wait_settled(c, aging_scans(c) + 12, 15000);
 	check_ages(info);
 	switch_to(c, "'backend':'auto','sample':4", "uffd", true, 0.25);
+	check_estimate(c);
+	/* uffd to uffd: the trackers stay, the sample changes */
+	switch_to(c, "'mode':'full'", "uffd", true, 1.0);
+	switch_to(c, "'sample':4", "uffd", true, 0.25);
+	check_estimate(c);
 
 	/* disabled: the switch builds the new backend, no scan runs */
 	aging_set(c, "'enable':false");
