@@ -12,9 +12,10 @@
  * an idle page's age grows without bound).
  *
  * Limits (refused with a message): private or anonymous banks (userfaultfd
- * MINOR mode needs shared memory) and huge-page banks (not yet).
- * kvmage's own accesses through the guest mapping are counted as guest
- * accesses until they go through hostmem_map_alias().
+ * MINOR mode needs shared memory) and huge-page banks (not yet).  A bank
+ * must have an alias (RamBank.host_alias, see system/ram.h): kvmage's own
+ * accesses go through it, so they never fault and never count; the
+ * trackers register and zap the guest mapping (RamBank.host).
  *
  * Locking: uffd_aging_scan() runs on one thread at a time (the harvest
  * thread); it takes the Aging's lock with aging_scan_begin() and zaps
