@@ -6,7 +6,7 @@
  * memory-aging-set (qapi/aging.json, docs/system/aging.rst).
  *
  * Backends today: dirty-log for any RAM, uffd for shared memdevs (memfd,
- * share=on file) without huge pages; auto picks uffd where it can, else
+ * share=on file, hugetlbfs included); auto picks uffd where it can, else
  * dirty-log.  access-log fails with KVMMissingCap (no kernel has
  * KVM_CAP_ACCESS_LOG).  One memory-aging object per VM for now: the
  * VM's single dirty-log harvester is synced by one harvest thread.
