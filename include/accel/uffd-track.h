@@ -22,7 +22,8 @@
  * hugetlbfs (UFFD_FEATURE_MINOR_HUGETLBFS) zapping drops whole, aligned
  * huge pages (MADV_DONTNEED), a touch anywhere in one raises one fault,
  * and UFFDIO_CONTINUE maps the whole aligned huge page back: one fault
- * per huge page per zap, about 15 us round trip on the test host.
+ * per huge page per zap, 7-45 us round trip on the test host (loaded),
+ * about what a 4 KiB fault costs.
  *
  * Locking: the accessed bitmap is shared between the handler thread, which
  * sets bits with atomic OR, and the one scanning thread, which takes them
