@@ -12,10 +12,12 @@
  * 99%; ages are counted once per huge page at 2 MiB; the guest verifies
  * every touch and, at the end, every page of the area (exit status 0).
  * sampled 4: 1 huge page in 4 re-armed per scan, a threshold of 4 scans.
+ * The same full on a memory-backend-file on hugetlbfs with share=on.
  * Skips (with the reason) unless 48 huge pages of 2 MiB are free.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib.h>
 
 #include "accel/kvm.h"
@@ -66,7 +68,7 @@ typedef struct Rig {
 
 /* False (test skipped) when the huge pages cannot be had. */
 static bool rig_start(Rig *r, const char *elf, const char *append,
-		      unsigned sample)
+		      const char *object, unsigned sample)
 {
 	char *argv[] = { "kvmage",
 			 "-m",
@@ -80,8 +82,7 @@ static bool rig_start(Rig *r, const char *elf, const char *append,
 			 "-serial",
 			 "none",
 			 "-object",
-			 "memory-backend-memfd,id=mem0,size=96M,hugetlb=on,"
-			 "hugetlbsize=2M",
+			 (char *)object,
 			 "-machine",
 			 "memory-backend=mem0",
 			 NULL };
@@ -211,20 +212,60 @@ typedef struct Case {
 	const char *rw;
 	unsigned sample;
 	int scans, cold_age;
+	bool file; /* memory-backend-file on hugetlbfs, else a memfd */
 } Case;
+
+/* First hugetlbfs mount point, or NULL. */
+static char *hugetlbfs_mount(void)
+{
+	g_autofree char *mounts = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (!g_file_get_contents("/proc/mounts", &mounts, NULL, NULL))
+		return NULL;
+	lines = g_strsplit(mounts, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		g_auto(GStrv) f = g_strsplit(*l, " ", 4);
+
+		if (g_strv_length(f) >= 3 && !strcmp(f[2], "hugetlbfs"))
+			return g_strdup(f[1]);
+	}
+	return NULL;
+}
 
 static void test_case(gconstpointer data)
 {
 	const Case *c = data;
 	g_autofree char *append = g_strconcat(HOTCOLD, c->rw, NULL);
+	g_autofree char *mount = NULL, *path = NULL, *object = NULL;
 	double precision, recall;
 	const char *elf;
 	AgingStats as;
 	Rig r;
 
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
-	if (!rig_start(&r, elf, append, c->sample))
+	if (c->file) {
+		mount = hugetlbfs_mount();
+		if (!mount) {
+			g_test_skip("no hugetlbfs mount (scripts/setup-host.sh "
+				    "mounts one)");
+			return;
+		}
+		path = g_strdup_printf("%s/kvmage-test-%d", mount, getpid());
+		object = g_strdup_printf("memory-backend-file,id=mem0,size=96M,"
+					 "mem-path=%s,share=on",
+					 path);
+	} else {
+		object = g_strdup("memory-backend-memfd,id=mem0,size=96M,"
+				  "hugetlb=on,hugetlbsize=2M");
+	}
+	if (!rig_start(&r, elf, append, object, c->sample)) {
+		if (path)
+			unlink(path);
 		return;
+	}
+	if (path)
+		unlink(path); /* mapped: the pages live until unmapped */
 	g_assert_true(harness_wait_counter(&syncs, 1, 60000));
 	rig_scans(&r, c->scans);
 	rig_score(&r, c->cold_age, &precision, &recall);
@@ -247,6 +288,7 @@ static const Case cases[] = {
 	{ "write", 1, 6, 2 },
 	{ "read", 1, 6, 2 },
 	{ "mixed", 4, 12, 4 },
+	{ "mixed", 1, 6, 2, true },
 };
 
 int main(int argc, char **argv)
@@ -257,6 +299,8 @@ int main(int argc, char **argv)
 	g_test_add_data_func("/kvm/aging-uffd-huge/full-read", &cases[1],
 			     test_case);
 	g_test_add_data_func("/kvm/aging-uffd-huge/sampled-mixed", &cases[2],
+			     test_case);
+	g_test_add_data_func("/kvm/aging-uffd-huge/file-full-mixed", &cases[3],
 			     test_case);
 	return g_test_run();
 }
