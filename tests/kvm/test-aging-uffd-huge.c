@@ -13,6 +13,8 @@
  * every touch and, at the end, every page of the area (exit status 0).
  * sampled 4: 1 huge page in 4 re-armed per scan, a threshold of 4 scans.
  * The same full on a memory-backend-file on hugetlbfs with share=on.
+ * backend=auto picks uffd on a hugetlb memfd, and query-memory-aging says
+ * why uffd is unavailable on memdevs without a shared file.
  * Skips (with the reason) unless 48 huge pages of 2 MiB are free.
  */
 #include <stdlib.h>
@@ -22,10 +24,12 @@
 
 #include "accel/kvm.h"
 #include "accel/uffd-aging.h"
+#include "aging/aging-object.h"
 #include "aging/aging.h"
 #include "hw/machine.h"
 #include "hw/testdev.h"
 #include "harness.h"
+#include "qapi-commands.h"
 
 #define HP	  (2ULL << 20)
 #define GUEST_HP  48 /* 96 MiB */
@@ -291,6 +295,85 @@ static const Case cases[] = {
 	{ "mixed", 1, 6, 2, true },
 };
 
+/*
+ * -object memory-aging with backend=auto on @mem (a 32 MiB memdev): the
+ * backend in use, and uffd's availability and reason from the query.
+ */
+static MemoryAgingBackend auto_pick(const char *mem, char **uffd_reason)
+{
+	g_autofree char *memobj = g_strdup_printf("%s,id=mem0,size=32M", mem);
+	g_autoptr(GError) err = NULL;
+	MemoryAgingInfoList *info = NULL;
+	MemoryAgingBackendInfoList *bl;
+	MemoryAgingBackend used;
+	const char *elf = harness_guest("workload");
+	char *argv[] = { "kvmage",
+			 "-m",
+			 "32M",
+			 "-kernel",
+			 (char *)elf,
+			 "-serial",
+			 "none",
+			 "-object",
+			 memobj,
+			 "-object",
+			 "memory-aging,id=ag0,memdev=mem0,interval=1000",
+			 "-machine",
+			 "memory-backend=mem0",
+			 NULL };
+	VmConfig *cfg = options_parse(G_N_ELEMENTS(argv) - 1, argv, &err);
+	Machine *m;
+
+	g_assert_no_error(err);
+	*uffd_reason = NULL;
+	m = machine_create(cfg, NULL, &err);
+	g_assert_no_error(err);
+	if (!m) {
+		vm_config_free(cfg);
+		return MEMORY_AGING_BACKEND__MAX;
+	}
+	aging_objects_qmp_register(m->aging);
+	g_assert_true(qmp_query_memory_aging(false, 0, &info, &err));
+	g_assert_no_error(err);
+	g_assert_nonnull(info);
+	used = info->value->backend;
+	for (bl = info->value->backends; bl; bl = bl->next) {
+		if (bl->value->backend != MEMORY_AGING_BACKEND_UFFD)
+			continue;
+		g_assert_true(bl->value->available == !bl->value->reason);
+		*uffd_reason = g_strdup(bl->value->reason);
+	}
+	qapi_free_MemoryAgingInfoList(info);
+	machine_destroy(m);
+	vm_config_free(cfg);
+	return used;
+}
+
+static void test_auto(void)
+{
+	g_autofree char *why = NULL;
+	const char *elf;
+
+	HARNESS_GUEST_OR_SKIP(elf, "workload");
+	(void)elf;
+	if (hugepages_free() < 16) {
+		g_test_skip("fewer than 16 free 2 MiB huge pages");
+		return;
+	}
+	g_assert_cmpint(auto_pick("memory-backend-memfd,hugetlb=on,"
+				  "hugetlbsize=2M",
+				  &why),
+			==, MEMORY_AGING_BACKEND_UFFD);
+	g_assert_null(why);
+	g_assert_cmpint(auto_pick("memory-backend-memfd,share=off", &why), ==,
+			MEMORY_AGING_BACKEND_DIRTY_LOG);
+	g_assert_nonnull(strstr(why, "private memfd memory (share=off)"));
+	g_clear_pointer(&why, g_free);
+	g_assert_cmpint(auto_pick("memory-backend-ram,share=on", &why), ==,
+			MEMORY_AGING_BACKEND_DIRTY_LOG);
+	g_assert_nonnull(strstr(why, "need a file to map twice"));
+}
+
 int main(int argc, char **argv)
 {
 	harness_init(&argc, &argv);
@@ -302,5 +385,6 @@ int main(int argc, char **argv)
 			     test_case);
 	g_test_add_data_func("/kvm/aging-uffd-huge/file-full-mixed", &cases[3],
 			     test_case);
+	g_test_add_func("/kvm/aging-uffd-huge/auto", test_auto);
 	return g_test_run();
 }
