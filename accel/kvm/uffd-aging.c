@@ -193,6 +193,7 @@ void uffd_aging_stats(UffdAging *ua, UffdTrackStats *st)
 		uffd_track_stats(g_array_index(ua->banks, UffdAgingBank, i).t,
 				 &s);
 		st->faults += s.faults;
+		st->missing += s.missing;
 		st->eexist += s.eexist;
 		st->errors += s.errors;
 		st->handler_ns += s.handler_ns;

@@ -9,8 +9,13 @@
  * while the page cache keeps the data; the next touch, read or write, by
  * any thread or by KVM on a vCPU's behalf, raises a minor fault.  A
  * dedicated handler thread records the page in the accessed bitmap and
- * maps it back with UFFDIO_CONTINUE.  Private anonymous memory cannot be
- * registered this way (EINVAL) and is refused.
+ * maps it back with UFFDIO_CONTINUE.  The range is registered for MISSING
+ * faults too: the first touch of a page that is not in the file yet (never
+ * touched since the file was created, or hole-punched) is recorded the
+ * same way and filled with zeros (UFFDIO_ZEROPAGE; a huge page:
+ * UFFDIO_COPY of a zero page), as the kernel would have done, so a page
+ * first touched after a zap is not missed.  Private anonymous memory
+ * cannot be registered this way (EINVAL) and is refused.
  *
  * kvmage's own accesses to the bank must go through a second, unregistered
  * mapping of the same file (hostmem_map_alias()): those never fault and
@@ -45,7 +50,8 @@ typedef struct UffdTrack UffdTrack;
 #define UFFD_TRACK_NO_HANDLER (1u << 0)
 
 typedef struct UffdTrackStats {
-	uint64_t faults;      /* minor faults resolved */
+	uint64_t faults;      /* faults resolved, missing ones included */
+	uint64_t missing;     /* of which pages not in the file yet */
 	uint64_t eexist;      /* UFFDIO_CONTINUE found the page mapped */
 	uint64_t errors;      /* other resolution errors (thread woken) */
 	uint64_t handler_ns;  /* handler time, read to resolve */
