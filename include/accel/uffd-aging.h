@@ -19,9 +19,10 @@
  * and the core writes one age per huge page, counted at its size.
  *
  * Limits (refused with a message): private or anonymous banks (userfaultfd
- * MINOR mode needs shared memory).  A bank must have an alias (RamBank.host_alias, see system/ram.h): kvmage's own
- * accesses go through it, so they never fault and never count; the
- * trackers register and zap the guest mapping (RamBank.host).
+ * MINOR mode needs shared memory).  A bank must have an alias
+ * (RamBank.host_alias, see system/ram.h): kvmage's own accesses go
+ * through it, so they never fault and never count; the trackers register
+ * and zap the guest mapping (RamBank.host).
  *
  * Locking: uffd_aging_scan() runs on one thread at a time (the harvest
  * thread); it takes the Aging's lock with aging_scan_begin() and zaps

@@ -18,9 +18,10 @@
  * cannot be registered this way (EINVAL) and is refused.
  *
  * kvmage's own accesses to the bank must go through a second, unregistered
- * mapping of the same file (hostmem_map_alias()): those never fault and
- * never count.  Nothing may touch the registered mapping from the handler
- * thread (it would wait for itself).
+ * mapping of the same file (RamBank.host_alias, which ram_gpa_to_hva()
+ * returns; see system/ram.h): those never fault and never count.  Nothing
+ * may touch the registered mapping from the handler thread (it would wait
+ * for itself).
  *
  * Units: one bit per tracking page of @page_size bytes (4 KiB normally, a
  * huge page for hugetlbfs), bit i covering host + i * page_size.  On
@@ -52,7 +53,7 @@ typedef struct UffdTrack UffdTrack;
 typedef struct UffdTrackStats {
 	uint64_t faults;      /* faults resolved, missing ones included */
 	uint64_t missing;     /* of which pages not in the file yet */
-	uint64_t eexist;      /* UFFDIO_CONTINUE found the page mapped */
+	uint64_t eexist;      /* the page was there already (woken) */
 	uint64_t errors;      /* other resolution errors (thread woken) */
 	uint64_t handler_ns;  /* handler time, read to resolve */
 	uint64_t zapped;      /* pages zapped */

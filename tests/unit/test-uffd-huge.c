@@ -5,9 +5,9 @@
  * keeps their data; touching any 4 KiB of a zapped huge page raises one
  * fault that maps the whole huge page back, so further touches in it are
  * free; sampled zapping selects huge pages by index; a huge page not in
- * the file yet takes one missing fault, recorded and zero-filled.  Prints the fault
- * round trip per huge page.  Skips when userfaultfd or enough free huge
- * pages are missing (scripts/setup-host.sh reserves them).
+ * the file yet takes one missing fault, recorded and zero-filled.  Prints
+ * the fault round trip per huge page.  Skips when userfaultfd or enough
+ * free huge pages are missing (scripts/setup-host.sh reserves them).
  */
 #include <errno.h>
 #include <fcntl.h>
