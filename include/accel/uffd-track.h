@@ -14,8 +14,10 @@
  * touched since the file was created, or hole-punched) is recorded the
  * same way and filled with zeros (UFFDIO_ZEROPAGE; a huge page:
  * UFFDIO_COPY of a zero page), as the kernel would have done, so a page
- * first touched after a zap is not missed.  Private anonymous memory
- * cannot be registered this way (EINVAL) and is refused.
+ * first touched after a zap is not missed.  (Where the kernel would have
+ * failed the fault, e.g. out of memory, the fill fails too: the faulter
+ * is woken, faults again and @errors counts each try.)  Private anonymous
+ * memory cannot be registered this way (EINVAL) and is refused.
  *
  * kvmage's own accesses to the bank must go through a second, unregistered
  * mapping of the same file (RamBank.host_alias, which ram_gpa_to_hva()
