@@ -34,22 +34,24 @@ static void aging_object_free(AgingObject *o)
 
 /*
  * Why uffd cannot track @mem, or NULL if it can: userfaultfd MINOR faults
- * need shared memory, and the uffd aging does not take huge pages yet.
+ * need shared memory, and kvmage's own accesses need a file behind it to
+ * map an alias of (system/ram.h).  Huge pages (hugetlbfs) are fine.
  */
 const char *aging_uffd_why(const HostMemBackend *mem)
 {
-	if (mem->type == HOSTMEM_MEMFD && mem->hugetlb)
-		return "hugetlb memfd: huge-page banks are not supported yet";
-	if (mem->type == HOSTMEM_MEMFD)
+	if ((mem->type == HOSTMEM_MEMFD || mem->type == HOSTMEM_FILE) &&
+	    mem->share)
 		return NULL;
-	if (mem->type == HOSTMEM_FILE && mem->share)
-		return mem->page_size > 4096 ?
-			       "huge-page file: huge-page banks "
-			       "are not supported yet" :
-			       NULL;
+	if (mem->type == HOSTMEM_MEMFD)
+		return "private memfd memory (share=off): userfaultfd minor "
+		       "faults need shared memory (use share=on)";
 	if (mem->type == HOSTMEM_FILE)
 		return "private file memory (share=off): userfaultfd minor "
 		       "faults need shared memory (use share=on)";
+	if (mem->share)
+		return "anonymous shared RAM (memory-backend-ram): kvmage's "
+		       "own accesses need a file to map twice (use "
+		       "memory-backend-memfd)";
 	return "private RAM (memory-backend-ram): userfaultfd minor faults "
 	       "need shared memory (use memory-backend-memfd)";
 }

@@ -14,10 +14,18 @@
  * cold bytes below N scans from the cohort armed at the threshold, with
  * its statistical error (see include/aging/aging.h).
  *
+ * Huge-page banks (hugetlbfs): one tracking unit per huge page.  Tracking
+ * page i of a bank is aging unit i of the bank's range (both count from
+ * the bank's start in its page size), so the sample i % N == k zapped by
+ * a scan is the same set of units for the tracker and the aging core;
+ * the harvest is fed to the core as the first 4 KiB bit of each huge page
+ * and the core writes one age per huge page, counted at its size.
+ *
  * Limits (refused with a message): private or anonymous banks (userfaultfd
- * MINOR mode needs shared memory) and huge-page banks (not yet).
- * kvmage's own accesses through the guest mapping are counted as guest
- * accesses until they go through hostmem_map_alias().
+ * MINOR mode needs shared memory).  A bank must have an alias
+ * (RamBank.host_alias, see system/ram.h): kvmage's own accesses go
+ * through it, so they never fault and never count; the trackers register
+ * and zap the guest mapping (RamBank.host).
  *
  * Locking: uffd_aging_scan() runs on one thread at a time (the harvest
  * thread); it takes the Aging's lock with aging_scan_begin() and zaps

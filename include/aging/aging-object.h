@@ -6,7 +6,7 @@
  * memory-aging-set (qapi/aging.json, docs/system/aging.rst).
  *
  * Backends today: dirty-log for any RAM, uffd for shared memdevs (memfd,
- * share=on file) without huge pages; auto picks uffd where it can, else
+ * share=on file, hugetlbfs included); auto picks uffd where it can, else
  * dirty-log.  access-log fails with KVMMissingCap (no kernel has
  * KVM_CAP_ACCESS_LOG).  memory-aging-set switches between dirty-log and
  * uffd (and uffd modes) at run time, keeping the ages (aging/aging-qmp.c).
