@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The machine's side of QMP: run-state hooks (stop, cont, quit) and the
- * answers to query-name, query-kvm, query-cpus-fast, query-memdev and
- * query-memory-size-summary.  Registered by main once the machine exists.
+ * answers to query-name, query-kvm, query-cpus-fast, query-memdev,
+ * query-memory-size-summary, and the backends query-memory-residency
+ * reads.  Registered by main once the machine exists.
  *
  * Locking: every hook runs in the main thread (the monitor's context);
  * vCPU state is read through vcpu_*() accessors, which lock.
@@ -14,6 +15,7 @@
 #include "aging/aging-object.h"
 #include "hw/machine-qmp.h"
 #include "monitor/qmp-machine.h"
+#include "monitor/qmp-residency.h"
 #include "system/runstate.h"
 #include "util/error.h"
 
@@ -126,10 +128,22 @@ static const QmpMachineOps machine_qmp_ops = {
 	.memory = machine_qmp_memory,
 };
 
+static GPtrArray *machine_qmp_backends(void *opaque)
+{
+	Machine *m = opaque;
+
+	return m->backends;
+}
+
+static const QmpResidencyOps machine_residency_ops = {
+	.backends = machine_qmp_backends,
+};
+
 void machine_qmp_register(Machine *m)
 {
 	runstate_set_ops(&machine_runstate_ops, m);
 	qmp_machine_set_ops(&machine_qmp_ops, m);
+	qmp_residency_set_ops(&machine_residency_ops, m);
 	if (m->aging)
 		aging_objects_qmp_register(m->aging);
 }

@@ -7,8 +7,9 @@
 #  3. QMP: the same workload started paused (-S) with a QMP socket and page
 #     aging on its RAM (dirty-log backend, 100 ms scans), driven with
 #     kvmage-qmp: query-status, cont, query-cpus-fast, then after two seconds
-#     query-memory-aging (the 4 MiB hot set young, the rest cold), stop,
-#     quit.
+#     query-memory-aging (the 4 MiB hot set young, the rest cold) and
+#     query-memory-residency (the guest's 32 MiB of data and its image
+#     present, the rest of its 128 MiB never populated), stop, quit.
 # Later issues add page aging and reclaim to this same command.
 set -eu
 build=${1:-build}
@@ -62,6 +63,7 @@ for cmd in query-status cont query-status query-cpus-fast; do
 done
 sleep 2
 run "$qmp" "$sock" query-memory-aging cold-threshold-ms=1000
+run "$qmp" "$sock" query-memory-residency
 for cmd in stop query-status quit; do
 	run "$qmp" "$sock" $cmd
 done

@@ -600,9 +600,13 @@ static void cut_at(char *s, const char *pat)
 		*p = '\0';
 }
 
-/* kvmage's own commands (qapi/aging.json): QEMU has nothing to compare */
+/*
+ * kvmage's own commands (qapi/aging.json, qapi/residency.json): QEMU has
+ * nothing to compare
+ */
 static const char *const kvmage_only[] = { "query-memory-aging",
-					   "memory-aging-set", NULL };
+					   "memory-aging-set",
+					   "query-memory-residency", NULL };
 
 static void test_schema(void)
 {

@@ -406,8 +406,11 @@ static void test_schema(void)
 						"type")));
 		}
 	}
-	/* 14 QEMU commands + query-memory-aging, memory-aging-set */
-	g_assert_cmpuint(commands, ==, 16);
+	/*
+	 * 14 QEMU commands + query-memory-aging, memory-aging-set,
+	 * query-memory-residency
+	 */
+	g_assert_cmpuint(commands, ==, 17);
 	qmp_conn_free(c);
 }
 

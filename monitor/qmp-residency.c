@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * query-memory-residency: the residency of the memory backends the
+ * machine registers (include/monitor/qmp-residency.h), counted by
+ * reclaim/residency.c over each backend's own mapping (the guest's).
+ * Locking: main thread only.
+ */
+#include <string.h>
+
+#include "backends/hostmem.h"
+#include "monitor/qmp-residency.h"
+#include "qapi-commands.h"
+#include "reclaim/residency.h"
+#include "util/error.h"
+#include "util/size.h"
+
+static struct {
+	const QmpResidencyOps *ops;
+	void *opaque;
+} residency;
+
+void qmp_residency_set_ops(const QmpResidencyOps *ops, void *opaque)
+{
+	residency.ops = ops;
+	residency.opaque = opaque;
+}
+
+static GPtrArray *qmp_residency_backends(void)
+{
+	if (!residency.ops || !residency.ops->backends)
+		return NULL;
+	return residency.ops->backends(residency.opaque);
+}
+
+static HostMemBackend *qmp_residency_find(const char *id, GError **errp)
+{
+	GPtrArray *backends = qmp_residency_backends();
+
+	for (guint i = 0; backends && i < backends->len; i++) {
+		HostMemBackend *be = backends->pdata[i];
+
+		if (be->id && !strcmp(be->id, id))
+			return be;
+	}
+	g_set_error(errp, KVMAGE_ERROR, KVMAGE_ERROR_DEVICE_NOT_FOUND,
+		    "Memory backend '%s' not found", id);
+	return NULL;
+}
+
+/* Check @offset/@size against @be; fill in the defaults. */
+static bool qmp_residency_range(HostMemBackend *be, bool has_offset,
+				int64_t offset, bool has_size, int64_t size,
+				uint64_t *start, uint64_t *len, GError **errp)
+{
+	g_autofree char *ps = size_to_str(be->page_size);
+	g_autofree char *ms = size_to_str(be->size);
+
+	if (!has_offset)
+		offset = 0;
+	if (offset < 0 || (has_size && size <= 0)) {
+		error_setg(errp, "Parameter '%s' must be %s",
+			   offset < 0 ? "offset" : "size",
+			   offset < 0 ? "a positive number or zero" :
+					"a positive number");
+		return false;
+	}
+	if (offset % be->page_size || (has_size && size % be->page_size)) {
+		error_setg(errp,
+			   "Parameter '%s' must be a multiple of the page "
+			   "size %s of memdev '%s'",
+			   offset % be->page_size ? "offset" : "size", ps,
+			   be->id);
+		return false;
+	}
+	if ((uint64_t)offset >= be->size ||
+	    (has_size && (uint64_t)size > be->size - offset)) {
+		error_setg(errp,
+			   "Range at offset %" G_GINT64_FORMAT
+			   " of %" G_GINT64_FORMAT " bytes is outside "
+			   "memdev '%s' (size %s)",
+			   offset, has_size ? size : (int64_t)0, be->id, ms);
+		return false;
+	}
+	*start = offset;
+	*len = has_size ? (uint64_t)size : be->size - offset;
+	return true;
+}
+
+static MemoryResidencyInfo *qmp_residency_info(HostMemBackend *be,
+					       uint64_t start, uint64_t len,
+					       GError **errp)
+{
+	/* the whole backend as one bank: its mapping is the guest's */
+	RamBank bank = {
+		.type = RAM_BANK_RAM,
+		.size = be->size,
+		.host = be->host,
+		.backend = be,
+		.page_size = be->page_size,
+	};
+	MemoryResidencyInfo *info;
+	ResidencyCounts c;
+
+	if (!residency_count(&bank, start, len, &c, errp)) {
+		g_prefix_error(errp, "memdev '%s': ", be->id);
+		return NULL;
+	}
+	info = g_new0(MemoryResidencyInfo, 1);
+	info->memdev = g_strdup(be->id);
+	info->offset = start;
+	info->size = len;
+	info->page_size = be->page_size;
+	info->present = c.present;
+	info->swapped = c.swapped;
+	info->absent = c.absent;
+	info->best_effort = c.best_effort;
+	info->method = residency_method() == RESIDENCY_METHOD_PAGEMAP_SCAN ?
+			       MEMORY_RESIDENCY_METHOD_PAGEMAP_SCAN :
+			       MEMORY_RESIDENCY_METHOD_PAGEMAP;
+	return info;
+}
+
+static bool qmp_residency_append(MemoryResidencyInfoList ***tail,
+				 HostMemBackend *be, uint64_t start,
+				 uint64_t len, GError **errp)
+{
+	MemoryResidencyInfo *info = qmp_residency_info(be, start, len, errp);
+
+	if (!info)
+		return false;
+	**tail = g_new0(MemoryResidencyInfoList, 1);
+	(**tail)->value = info;
+	*tail = &(**tail)->next;
+	return true;
+}
+
+bool qmp_query_memory_residency(bool has_memdev, char *memdev, bool has_offset,
+				int64_t offset, bool has_size, int64_t size,
+				MemoryResidencyInfoList **ret, GError **errp)
+{
+	MemoryResidencyInfoList *head = NULL, **tail = &head;
+	GPtrArray *backends;
+	HostMemBackend *be;
+	uint64_t start, len;
+
+	*ret = NULL;
+	if (!has_memdev && (has_offset || has_size)) {
+		error_setg(errp, "Parameter '%s' needs 'memdev'",
+			   has_offset ? "offset" : "size");
+		return false;
+	}
+	if (has_memdev) {
+		be = qmp_residency_find(memdev, errp);
+		if (!be ||
+		    !qmp_residency_range(be, has_offset, offset, has_size, size,
+					 &start, &len, errp) ||
+		    !qmp_residency_append(&tail, be, start, len, errp))
+			return false;
+		*ret = head;
+		return true;
+	}
+	backends = qmp_residency_backends();
+	for (guint i = 0; backends && i < backends->len; i++) {
+		be = backends->pdata[i];
+		if (!qmp_residency_append(&tail, be, 0, be->size, errp)) {
+			qapi_free_MemoryResidencyInfoList(head);
+			return false;
+		}
+	}
+	*ret = head;
+	return true;
+}
