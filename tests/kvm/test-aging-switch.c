@@ -162,6 +162,7 @@ static void test_failed_build(void)
 	g_assert_no_error(err);
 	g_assert_nonnull(m->aging);
 	aging_objects_qmp_register(m->aging);
+	testdev_set_output(machine_device_state(m, "testdev"), stderr);
 	testdev_set_sync_hook(machine_device_state(m, "testdev"), on_sync,
 			      NULL);
 	g_atomic_int_set(&syncs, 0);

@@ -99,6 +99,7 @@ static void rig_start(Rig *r, const char *elf, const char *append,
 	g_assert_no_error(err);
 	r->ua = uffd_aging_new(r->a, &r->m->ram, NULL, sample, &err);
 	g_assert_no_error(err);
+	testdev_set_output(machine_device_state(r->m, "testdev"), stderr);
 	testdev_set_sync_hook(machine_device_state(r->m, "testdev"), on_sync,
 			      r);
 	g_atomic_int_set(&syncs, 0);

@@ -72,6 +72,7 @@ static bool rig_init(Rig *r)
 	g_assert_no_error(err);
 	r->m = machine_create(r->cfg, NULL, &err);
 	g_assert_no_error(err);
+	testdev_set_output(machine_device_state(r->m, "testdev"), stderr);
 	testdev_set_sync_hook(machine_device_state(r->m, "testdev"), on_sync,
 			      r);
 	return true;
