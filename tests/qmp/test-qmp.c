@@ -408,9 +408,9 @@ static void test_schema(void)
 	}
 	/*
 	 * 14 QEMU commands + query-memory-aging, memory-aging-set + the 7
-	 * job commands (query-jobs, job-*)
+	 * job commands (query-jobs, job-*) + memory-populate
 	 */
-	g_assert_cmpuint(commands, ==, 23);
+	g_assert_cmpuint(commands, ==, 24);
 	qmp_conn_free(c);
 }
 
