@@ -17,6 +17,8 @@
  * - the kernel without MADV_POPULATE_* (forced with the test-only
  *   KVMAGE_TEST_POPULATE_EINVAL=1): the job fails saying so;
  * - mode=read on a memfd memdev over a range: Rss grows by the range;
+ * - quit while a job runs: the job ends (aborting, concluded, null seen
+ *   by the client) and kvmage exits 0;
  * - after each, the guest still runs, and quit ends kvmage with status 0.
  * Skips without /dev/kvm.
  */
@@ -424,6 +426,29 @@ static void test_memfd_read_range(void)
 	vm_finish(p, c);
 }
 
+/* quit while a job runs: it is cancelled, kvmage exits 0 promptly */
+static void test_quit_while_running(void)
+{
+	QmpProc *p = vm_start("memory-backend-memfd");
+	QmpConn *c = qmp_conn_negotiated(p->sock);
+	gint64 t0;
+
+	json_node_unref(cmd_ok(c, "{'execute':'memory-populate','arguments':"
+				  "{'job-id':'q1','memdev':'ram0'}}"));
+	expect_events(c, "q1", "created running");
+	t0 = g_get_monotonic_time();
+	json_node_unref(cmd_ok(c, "{'execute':'quit'}"));
+	/* the job's end reaches clients before the monitor closes */
+	expect_events(c, "q1", "aborting concluded null");
+	g_assert_true(qmp_proc_wait(p, QMP_TIMEOUT_MS));
+	g_test_message("exited %" G_GINT64_FORMAT " ms after quit",
+		       (g_get_monotonic_time() - t0) / 1000);
+	g_assert_true(WIFEXITED(p->status));
+	g_assert_cmpint(WEXITSTATUS(p->status), ==, 0);
+	qmp_conn_free(c);
+	qmp_proc_free(p);
+}
+
 int main(int argc, char **argv)
 {
 	int status;
@@ -440,5 +465,7 @@ int main(int argc, char **argv)
 			test_no_kernel_support);
 	g_test_add_func("/qmp/populate/memfd-read-range",
 			test_memfd_read_range);
+	g_test_add_func("/qmp/populate/quit-while-running",
+			test_quit_while_running);
 	return g_test_run();
 }
