@@ -193,6 +193,12 @@ Job *populate_start(const char *job_id, const PopulateParams *pp, GError **errp)
 
 	if (!populate_range(pp, &start, &end, errp))
 		return NULL;
+	if (!populate_mapped_bytes(pp->ram, pp->backend, 0,
+				   pp->backend->size)) {
+		error_setg(errp, "memdev '%s' is not mapped as guest RAM",
+			   pp->backend->id);
+		return NULL;
+	}
 	if (!populate_mapped_bytes(pp->ram, pp->backend, start, end)) {
 		error_setg(errp,
 			   "memdev '%s' is not mapped as guest RAM in that "

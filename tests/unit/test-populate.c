@@ -169,6 +169,25 @@ static void test_unmapped(void)
 	fixture_free(&f);
 }
 
+/* A backend no bank maps at all (machine none) */
+static void test_no_bank(void)
+{
+	GError *err = NULL;
+	PopulateParams p;
+	Fixture f;
+
+	f.be = alloc_ok(HOSTMEM_RAM, "size=16M");
+	ram_list_init(&f.ram);
+	p = params(&f);
+	g_assert_null(populate_start("n", &p, &err));
+	g_assert_error(err, KVMAGE_ERROR, KVMAGE_ERROR_GENERIC);
+	g_assert_cmpstr(err->message, ==,
+			"memdev 'm' is not mapped as guest RAM");
+	g_clear_error(&err);
+	g_assert_null(job_find("n"));
+	fixture_free(&f);
+}
+
 static void check_refused(Fixture *f, bool has_off, int64_t off, bool has_size,
 			  int64_t size, const char *want)
 {
@@ -271,6 +290,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/populate/range-across-banks",
 			test_range_across_banks);
 	g_test_add_func("/populate/unmapped", test_unmapped);
+	g_test_add_func("/populate/no-bank", test_no_bank);
 	g_test_add_func("/populate/range-errors", test_range_errors);
 	g_test_add_func("/populate/no-kernel-support", test_no_kernel_support);
 	g_test_add_func("/populate/read-anon", test_read_anon);
