@@ -14,6 +14,7 @@
 #include "hw/machine.h"
 #include "hw/serial.h"
 #include "hw/testdev.h"
+#include "job/job.h"
 #include "hw/x86/boot.h"
 #include "util/error.h"
 #include "util/size.h"
@@ -293,6 +294,8 @@ void machine_destroy(Machine *m)
 
 	if (!m)
 		return;
+	/* Jobs work on guest RAM: they end before anything goes away. */
+	job_shutdown();
 	/* The harvest thread goes first, while vCPUs and memslots exist. */
 	aging_objects_stop(m->aging);
 	for (unsigned i = 0; i < m->nr_vcpus; i++)

@@ -10,6 +10,7 @@
 
 #include "hw/machine-qmp.h"
 #include "hw/machine.h"
+#include "job/job.h"
 #include "monitor/monitor.h"
 #include "system/options.h"
 #include "system/runstate.h"
@@ -123,6 +124,8 @@ static int main_run(VmConfig *cfg)
 	} else {
 		fprintf(stderr, "kvmage: %s\n", err->message);
 	}
+	/* Jobs end (cancelled) while clients can still see their events. */
+	job_shutdown();
 	/* Replies and the SHUTDOWN event reach clients first. */
 	monitor_cleanup(1000);
 	machine_destroy(st.m);

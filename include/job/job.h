@@ -51,7 +51,8 @@ typedef struct JobDriver {
 /*
  * Create a job named @id (must be unique among existing jobs, and a valid
  * QMP id) in status "created", then start its thread ("running").  Fails
- * with a GenericError on a duplicate or malformed id.  Main thread.
+ * with a GenericError on a duplicate or malformed id; @opaque then stays
+ * the caller's (drv->free is not called).  Main thread.
  */
 Job *job_start(const char *id, const JobDriver *drv, void *opaque,
 	       bool auto_finalize, bool auto_dismiss, GError **errp);

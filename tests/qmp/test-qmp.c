@@ -408,9 +408,10 @@ static void test_schema(void)
 	}
 	/*
 	 * 14 QEMU commands + query-memory-aging, memory-aging-set,
-	 * query-memory-residency
+	 * query-memory-residency + the 7 job commands (query-jobs, job-*)
+	 * + memory-populate
 	 */
-	g_assert_cmpuint(commands, ==, 17);
+	g_assert_cmpuint(commands, ==, 25);
 	qmp_conn_free(c);
 }
 
