@@ -4,6 +4,7 @@
  * age histogram and the harvest thread.  See include/aging/aging.h.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@
 #include "util/error.h"
 
 #define BITS_PER_LONG (8 * sizeof(unsigned long))
+#define AGING_NEVER   UINT64_MAX /* a phase not armed yet */
+#define AGING_Z95     1.96	 /* two-sided 95% normal quantile */
 
 typedef struct AgingRange {
 	uint64_t gpa;
@@ -33,7 +36,15 @@ struct Aging {
 	AgingCoverage coverage;
 	AgingCost last_cost;
 	uint64_t scan_core_ns, scan_written; /* of the scan in progress */
+	unsigned stride;    /* sampling stride; 1: every unit every scan */
+	uint64_t *armed_at; /* per phase: @now at its last arming */
 };
+
+/* An estimate of the bytes idle for at least @scans scans. */
+typedef struct AgingEstimate {
+	int cohort; /* phase it came from, -1: none */
+	uint64_t bytes, error, scans;
+} AgingEstimate;
 
 Aging *aging_new(const char *name, RamList *ram, HostMemBackend *backend,
 		 uint64_t interval_ms, const AgingCoverage *cov, GError **errp)
@@ -44,6 +55,7 @@ Aging *aging_new(const char *name, RamList *ram, HostMemBackend *backend,
 	a->name = g_strdup(name);
 	g_mutex_init(&a->lock);
 	a->interval_ms = interval_ms ? interval_ms : 1;
+	a->stride = 1;
 	a->coverage = *cov;
 	a->ranges = g_array_new(false, true, sizeof(AgingRange));
 	if (!ram)
@@ -67,6 +79,7 @@ void aging_free(Aging *a)
 	for (guint i = 0; i < a->ranges->len; i++)
 		g_free(g_array_index(a->ranges, AgingRange, i).last);
 	g_array_free(a->ranges, true);
+	g_free(a->armed_at);
 	g_mutex_clear(&a->lock);
 	g_free(a->name);
 	g_free(a);
@@ -77,6 +90,34 @@ void aging_set_interval(Aging *a, uint64_t interval_ms)
 	g_mutex_lock(&a->lock);
 	a->interval_ms = interval_ms ? interval_ms : 1;
 	g_mutex_unlock(&a->lock);
+}
+
+void aging_set_coverage(Aging *a, const AgingCoverage *cov)
+{
+	g_mutex_lock(&a->lock);
+	a->coverage = *cov;
+	g_mutex_unlock(&a->lock);
+}
+
+void aging_set_sample(Aging *a, unsigned stride, unsigned armed)
+{
+	g_mutex_lock(&a->lock);
+	g_clear_pointer(&a->armed_at, g_free);
+	a->stride = MAX(stride, 1);
+	if (a->stride > 1) {
+		a->armed_at = g_new(uint64_t, a->stride);
+		for (unsigned c = 0; c < a->stride; c++)
+			a->armed_at[c] = AGING_NEVER;
+		a->armed_at[armed % a->stride] = a->now;
+	}
+	g_mutex_unlock(&a->lock);
+}
+
+/* Lock held (between aging_scan_begin() and aging_scan_end()). */
+void aging_sample_armed(Aging *a, unsigned phase)
+{
+	if (a->stride > 1)
+		a->armed_at[phase % a->stride] = a->now;
 }
 
 const char *aging_name(Aging *a)
@@ -263,6 +304,128 @@ unsigned aging_hist_bin(uint64_t ms)
 	return bin;
 }
 
+/* Scans a threshold of @ms is: ceil(@ms / interval).  Lock held. */
+static uint64_t aging_ms_to_scans(const Aging *a, uint64_t ms)
+{
+	return ms / a->interval_ms + (ms % a->interval_ms != 0);
+}
+
+/*
+ * The youngest cohort armed at least @k scans ago, if 0 < @k < stride, or
+ * -1.  Its untouched units are idle for at least its arming age.  Lock
+ * held.
+ */
+static int aging_cohort(const Aging *a, uint64_t k)
+{
+	uint64_t best_age = UINT64_MAX;
+	int best = -1;
+
+	if (a->stride <= 1 || k == 0 || k >= a->stride)
+		return -1;
+	for (unsigned c = 0; c < a->stride; c++) {
+		uint64_t age = a->now - a->armed_at[c];
+
+		if (a->armed_at[c] == AGING_NEVER || age < k ||
+		    age >= best_age || age > AGING_AGE_MAX)
+			continue;
+		best = c;
+		best_age = age;
+	}
+	return best;
+}
+
+/*
+ * Scale cohort @c's untouched share to @total bytes, with the 95%
+ * half-width of a 1/stride sample without replacement.  Walks the
+ * cohort only (units / stride).  Lock held.
+ */
+static void aging_estimate(const Aging *a, int c, uint64_t total,
+			   AgingEstimate *e)
+{
+	uint64_t min_age = a->now - a->armed_at[c];
+	uint64_t n = 0, x = 0, nb = 0, xb = 0, units = 0;
+	double pt, var;
+
+	for (guint i = 0; i < a->ranges->len; i++) {
+		const AgingRange *r = &g_array_index(a->ranges, AgingRange, i);
+
+		units += r->nr_units;
+		for (uint64_t u = c; u < r->nr_units; u += a->stride) {
+			n++;
+			nb += r->page_size;
+			if (aging_age(a, r->last[u]) >= min_age) {
+				x++;
+				xb += r->page_size;
+			}
+		}
+	}
+	e->cohort = n ? c : -1;
+	if (!n)
+		return;
+	e->scans = min_age;
+	e->bytes = (uint64_t)llround((double)xb / nb * total);
+	pt = (x + 2.0) / (n + 4.0);
+	var = pt * (1 - pt) / n * MAX(1.0 - (double)n / units, 0.0);
+	e->error = (uint64_t)ceil(AGING_Z95 * sqrt(var) * total);
+}
+
+/* The estimate for @ms, reusing @prev if it is the same cohort. */
+static void aging_estimate_ms(const Aging *a, uint64_t ms, uint64_t total,
+			      const AgingEstimate *prev, AgingEstimate *e)
+{
+	int c = aging_cohort(a, aging_ms_to_scans(a, ms));
+
+	if (prev && c >= 0 && prev->cohort == c) {
+		*e = *prev;
+		return;
+	}
+	e->cohort = -1;
+	if (c >= 0)
+		aging_estimate(a, c, total, e);
+}
+
+/*
+ * Replace the histogram's cumulative counts ("idle >= bin edge") by the
+ * sampled estimates where a cohort answers the edge, keep them
+ * non-increasing, and difference them back into bins.  Lock held.
+ */
+static void aging_query_sampled(const Aging *a, AgingStats *st)
+{
+	uint64_t cum[AGING_HIST_BINS + 1] = { 0 };
+	uint64_t err[AGING_HIST_BINS + 1] = { 0 };
+	bool est[AGING_HIST_BINS + 1] = { false };
+	AgingEstimate e, prev = { .cohort = -1 };
+
+	for (int b = AGING_HIST_BINS - 1; b >= 0; b--)
+		cum[b] = cum[b + 1] + st->hist_bytes[b];
+	for (unsigned b = 1; b < AGING_HIST_BINS; b++) {
+		aging_estimate_ms(a, aging_hist_edge_ms(b), st->total_bytes,
+				  &prev, &e);
+		if (e.cohort < 0)
+			continue;
+		cum[b] = e.bytes;
+		err[b] = e.error;
+		est[b] = true;
+		prev = e;
+	}
+	for (unsigned b = 1; b < AGING_HIST_BINS; b++)
+		cum[b] = MIN(cum[b], cum[b - 1]);
+	for (unsigned b = 0; b < AGING_HIST_BINS; b++) {
+		st->hist_bytes[b] = cum[b] - cum[b + 1];
+		st->hist_estimated[b] = est[b] || est[b + 1];
+		st->hist_error[b] =
+			(uint64_t)ceil(sqrt((double)err[b] * err[b] +
+					    (double)err[b + 1] * err[b + 1]));
+	}
+	aging_estimate_ms(a, st->cold_ms, st->total_bytes, NULL, &e);
+	if (e.cohort >= 0) {
+		st->cold_bytes = e.bytes;
+		st->cold_estimated = true;
+		st->cold_error = e.error;
+		st->cold_scans = e.scans;
+	}
+}
+
 void aging_query(Aging *a, uint64_t cold_ms, AgingStats *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -288,6 +451,8 @@ void aging_query(Aging *a, uint64_t cold_ms, AgingStats *st)
 				st->cold_bytes += r->page_size;
 		}
 	}
+	if (a->stride > 1)
+		aging_query_sampled(a, st);
 	g_mutex_unlock(&a->lock);
 }
 

@@ -535,7 +535,8 @@ fail:
 	return false;
 }
 
-void *hostmem_map_alias(HostMemBackend *be, GError **errp)
+void *hostmem_map_alias(HostMemBackend *be, uint64_t offset, uint64_t len,
+			GError **errp)
 {
 	void *p;
 
@@ -548,7 +549,17 @@ void *hostmem_map_alias(HostMemBackend *be, GError **errp)
 			   be->allocated ? "" : ", not allocated");
 		return NULL;
 	}
-	p = mmap(NULL, be->size, PROT_READ | PROT_WRITE, MAP_SHARED, be->fd, 0);
+	if (!len || offset > be->size || len > be->size - offset ||
+	    offset % be->page_size || len % be->page_size) {
+		error_setg(errp,
+			   "alias of backend '%s': range [0x%" G_GINT64_MODIFIER
+			   "x, +0x%" G_GINT64_MODIFIER "x) is empty, outside "
+			   "it or not aligned to its pages",
+			   be->id, offset, len);
+		return NULL;
+	}
+	/* hugetlbfs: a shared mapping takes no second reservation. */
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, be->fd, offset);
 	if (p == MAP_FAILED) {
 		error_setg_errno(errp, errno,
 				 "unable to map an alias of backend '%s'",
@@ -558,11 +569,11 @@ void *hostmem_map_alias(HostMemBackend *be, GError **errp)
 	return p;
 }
 
-void hostmem_unmap_alias(HostMemBackend *be, void *alias)
+void hostmem_unmap_alias(void *alias, uint64_t len)
 {
-	/* Unmapping a mapping we made cannot fail. */
-	if (alias)
-		munmap(alias, be->size);
+	/* Unmapping a whole mapping we made cannot fail. */
+	if (alias && munmap(alias, len))
+		g_warning("hostmem: munmap of an alias: %s", g_strerror(errno));
 }
 
 void hostmem_free(HostMemBackend *be)

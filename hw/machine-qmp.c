@@ -9,11 +9,13 @@
  * vCPU state is read through vcpu_*() accessors, which lock.
  */
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "accel/kvm.h"
 #include "aging/aging-object.h"
 #include "hw/machine-qmp.h"
+#include "monitor/qmp-job.h"
 #include "monitor/qmp-machine.h"
 #include "monitor/qmp-residency.h"
 #include "reclaim/reclaim.h"
@@ -140,11 +142,31 @@ static const QmpResidencyOps machine_residency_ops = {
 	.backends = machine_qmp_backends,
 };
 
+static HostMemBackend *machine_qmp_memdev(void *opaque, const char *id,
+					  RamList **ram)
+{
+	Machine *m = opaque;
+
+	*ram = &m->ram;
+	for (guint i = 0; i < m->backends->len; i++) {
+		HostMemBackend *be = g_ptr_array_index(m->backends, i);
+
+		if (!strcmp(be->id, id))
+			return be;
+	}
+	return NULL;
+}
+
+static const QmpJobOps machine_job_ops = {
+	.memdev = machine_qmp_memdev,
+};
+
 void machine_qmp_register(Machine *m)
 {
 	runstate_set_ops(&machine_runstate_ops, m);
 	qmp_machine_set_ops(&machine_qmp_ops, m);
 	qmp_residency_set_ops(&machine_residency_ops, m);
+	qmp_job_set_ops(&machine_job_ops, m);
 	if (m->aging)
 		aging_objects_qmp_register(m->aging);
 	reclaim_setup(&m->ram, m->aging);

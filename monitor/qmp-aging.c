@@ -37,14 +37,28 @@ bool qmp_query_memory_aging(bool has_cold_threshold_ms,
 
 bool qmp_memory_aging_set(char *id, bool has_enable, bool enable,
 			  bool has_interval, int64_t interval, bool has_backend,
-			  MemoryAgingBackend backend, GError **errp)
+			  MemoryAgingBackend backend, bool has_mode,
+			  MemoryAgingMode mode, bool has_sample, int64_t sample,
+			  GError **errp)
 {
+	const QmpAgingSet req = {
+		.id = id,
+		.has_enable = has_enable,
+		.enable = enable,
+		.has_interval = has_interval,
+		.interval = interval,
+		.has_backend = has_backend,
+		.backend = backend,
+		.has_mode = has_mode,
+		.mode = mode,
+		.has_sample = has_sample,
+		.sample = sample,
+	};
+
 	if (!aging.ops) {
 		g_set_error(errp, KVMAGE_ERROR, KVMAGE_ERROR_DEVICE_NOT_FOUND,
 			    "Memory aging object '%s' not found", id);
 		return false;
 	}
-	return aging.ops->set(aging.opaque, id, has_enable, enable,
-			      has_interval, interval, has_backend, backend,
-			      errp);
+	return aging.ops->set(aging.opaque, &req, errp);
 }

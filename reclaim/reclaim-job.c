@@ -30,7 +30,6 @@ typedef struct ReclaimLast {
 
 typedef struct ReclaimMemdev {
 	HostMemBackend *be;
-	void *alias;  /* shared memdevs: mapped at the first job (main) */
 	GMutex lock;  /* protects the fields below */
 	char *job_id; /* the running reclaim job, or NULL */
 	bool has_last;
@@ -57,7 +56,6 @@ static void reclaim_memdev_free(gpointer p)
 {
 	ReclaimMemdev *md = p;
 
-	hostmem_unmap_alias(md->be, md->alias);
 	g_free(md->job_id);
 	g_free(md->last.job_id);
 	g_free(md->last.error);
@@ -320,18 +318,12 @@ bool reclaim_start(const char *job_id, const char *memdev, bool has_min_age,
 	if (advice == MEMORY_RECLAIM_ADVICE_PAGEOUT && !dry_run &&
 	    !reclaim_check_swap(md, errp))
 		return false;
-	if (md->be->fd >= 0 && md->be->share && md->be->page_size <= 4096 &&
-	    !md->alias) {
-		md->alias = hostmem_map_alias(md->be, errp);
-		if (!md->alias)
-			return false;
-	}
 	if (!reclaim_claim(md, job_id, errp))
 		return false;
 	rj = g_new0(ReclaimJob, 1);
 	rj->md = md;
-	rj->t = (ReclaimTarget){ md->be->id, rs.ram, md->be, reclaim_aging(md),
-				 md->alias };
+	rj->t = (ReclaimTarget){ md->be->id, rs.ram, md->be,
+				 reclaim_aging(md) };
 	rj->p.min_age_ms = has_min_age ? min_age_ms : 0;
 	rj->p.target_bytes = has_target ? target_bytes : 0;
 	rj->p.advice = advice == MEMORY_RECLAIM_ADVICE_COLD ? MADV_COLD :

@@ -238,10 +238,11 @@ static void reclaim_account(ReclaimCtx *c, RamBank **banks)
 }
 
 /*
- * Shared memdevs: drop the guest mapping's entries, map the pages once
- * through the alias, advise them there (see ReclaimTarget.alias).  The
- * requests keep their guest addresses for the accounting; each gets the
- * first error of its three steps.
+ * Shared memdevs: drop the guest view's entries, map the pages once in
+ * the bank's alias, advise them there (see reclaim.h).  Requests of banks
+ * without an alias are advised directly (the first two steps are empty).
+ * The requests keep their guest addresses for the accounting; each gets
+ * the first error of its three steps.
  */
 static int reclaim_submit_shared(ReclaimCtx *c, RamBank **banks, GError **errp)
 {
@@ -251,12 +252,15 @@ static int reclaim_submit_shared(ReclaimCtx *c, RamBank **banks, GError **errp)
 
 	for (guint i = 0; i < n; i++) {
 		MadviseReq *r = &g_array_index(c->reqs, MadviseReq, i);
-		char *alias = (char *)c->t->alias + banks[i]->backend_offset +
-			      ((char *)r->addr - (char *)banks[i]->host);
+		char *alias = banks[i]->host_alias;
+		size_t len = alias ? r->len : 0;
 
-		steps[i] = (MadviseReq){ r->addr, r->len, MADV_DONTNEED };
-		steps[n + i] =
-			(MadviseReq){ alias, r->len, MADV_POPULATE_READ };
+		if (alias)
+			alias += (char *)r->addr - (char *)banks[i]->host;
+		else
+			alias = r->addr;
+		steps[i] = (MadviseReq){ r->addr, len, MADV_DONTNEED };
+		steps[n + i] = (MadviseReq){ alias, len, MADV_POPULATE_READ };
 		steps[2 * n + i] = (MadviseReq){ alias, r->len, r->advice };
 	}
 	for (guint k = 0; k < 3; k++) {
@@ -278,8 +282,10 @@ static int reclaim_submit(ReclaimCtx *c, RamBank **banks, GError **errp)
 {
 	if (!c->reqs->len)
 		return 0;
-	if (c->t->alias)
-		return reclaim_submit_shared(c, banks, errp);
+	for (guint i = 0; i < c->reqs->len; i++) {
+		if (banks[i]->host_alias)
+			return reclaim_submit_shared(c, banks, errp);
+	}
 	return madvise_ring_submit(c->ring, (MadviseReq *)c->reqs->data,
 				   c->reqs->len, errp);
 }

@@ -7,7 +7,7 @@
  *
  * Locking: the list is built by the main thread before vCPUs start and is
  * read-only while they run; ram_bank_find() and ram_gpa_to_hva() take no
- * lock (see system/ram.h).
+ * lock (see system/ram.h, which also says which view of a bank to use).
  */
 #include <stdint.h>
 #include <unistd.h>
@@ -37,13 +37,19 @@ void ram_list_init(RamList *list)
 	list->ram_top = 0;
 }
 
+static void ram_bank_free(RamBank *b)
+{
+	hostmem_unmap_alias(b->host_alias, b->size);
+	g_free(b);
+}
+
 void ram_list_destroy(RamList *list)
 {
 	RamBank *b, *next;
 
 	for (b = list->head; b; b = next) {
 		next = b->next;
-		g_free(b);
+		ram_bank_free(b);
 	}
 	ram_list_init(list);
 }
@@ -138,6 +144,14 @@ RamBank *ram_bank_add(RamList *list, RamBankType type, uint64_t gpa,
 		return NULL;
 
 	b = g_new0(RamBank, 1);
+	if (backend && backend->share && backend->fd >= 0) {
+		b->host_alias =
+			hostmem_map_alias(backend, backend_offset, size, errp);
+		if (!b->host_alias) {
+			g_free(b);
+			return NULL;
+		}
+	}
 	b->type = type;
 	b->gpa = gpa;
 	b->size = size;
@@ -178,7 +192,7 @@ static void ram_bank_remove(RamList *list, RamBank *bank)
 	ram_for_each_bank(list, b)
 		if (b->type == RAM_BANK_RAM)
 			list->ram_top = b->gpa + b->size;
-	g_free(bank);
+	ram_bank_free(bank);
 }
 
 RamBank *ram_bank_find(RamList *list, uint64_t gpa)
@@ -205,7 +219,7 @@ void *ram_gpa_to_hva(RamList *list, uint64_t gpa, uint64_t len)
 	/* off < b->size, so the subtraction cannot wrap */
 	if (len > b->size - off)
 		return NULL;
-	return (uint8_t *)b->host + off;
+	return (uint8_t *)(b->host_alias ? b->host_alias : b->host) + off;
 }
 
 bool ram_layout_x86(RamList *list, HostMemBackend *backend, GError **errp)

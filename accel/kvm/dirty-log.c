@@ -422,6 +422,25 @@ static void dirty_log_aging_feed(void *opaque, const DirtyLogSlotInfo *si,
 	aging_update(opaque, si->gpa, bitmap, si->npages);
 }
 
+/* Consume without feeding: dirty_log_client_consume() clears the bits. */
+static void dirty_log_aging_drop(void *opaque, const DirtyLogSlotInfo *si,
+				 const unsigned long *bitmap)
+{
+	(void)opaque;
+	(void)si;
+	(void)bitmap;
+}
+
+bool dirty_log_aging_rebase(DirtyLogAging *da, GError **errp)
+{
+	if (!dirty_log_sync(da->dl, NULL, errp))
+		return false;
+	for (unsigned i = 0; i < dirty_log_nr_slots(da->dl); i++)
+		dirty_log_client_consume(da->client, i, dirty_log_aging_drop,
+					 NULL);
+	return true;
+}
+
 bool dirty_log_aging_scan(void *opaque, unsigned ticks, GError **errp)
 {
 	DirtyLogAging *da = opaque;

@@ -20,9 +20,10 @@ typedef struct UffdAgingBank {
 struct UffdAging {
 	Aging *a;
 	unsigned sample;
-	unsigned phase;	     /* sample zapped by the last scan */
-	GArray *banks;	     /* UffdAgingBank */
-	unsigned long *bits; /* harvest buffer, largest bank */
+	unsigned phase;	      /* sample zapped by the last scan */
+	GArray *banks;	      /* UffdAgingBank */
+	unsigned long *units; /* harvest buffer: a bit per tracking page */
+	unsigned long *bits;  /* the same in 4 KiB pages (huge-page banks) */
 };
 
 const AgingCoverage uffd_aging_full_coverage = {
@@ -39,8 +40,11 @@ AgingCoverage uffd_aging_coverage(unsigned sample)
 
 	if (sample > 1) {
 		c.sampled = 1.0 / sample;
-		c.note = "sampled: each page is re-armed every 1/sampled "
-			 "scans, so ages have that resolution";
+		c.note = "sampled: 1 page in 1/sampled-fraction is re-armed "
+			 "per scan; cold bytes and histogram below that many "
+			 "intervals are estimated from one sample "
+			 "(+- cold-bytes-error, error-bytes, 95%), above it "
+			 "they come from per-page ages of that resolution";
 	}
 	return c;
 }
@@ -61,10 +65,13 @@ static bool uffd_aging_add(UffdAging *ua, RamBank *b, uint64_t *maxpages,
 
 	name = g_strdup_printf("%s@0x%" G_GINT64_MODIFIER "x",
 			       b->backend ? b->backend->id : "ram", b->gpa);
-	if (b->page_size != 4096) {
+	/* kvmage's own accesses must not fault: they need the alias. */
+	if (!b->host_alias) {
 		error_setg(errp,
-			   "uffd aging of '%s': huge-page banks are not "
-			   "supported yet",
+			   "uffd access tracking needs shared memory with a "
+			   "file behind it (memory-backend-memfd, or "
+			   "memory-backend-file with share=on): '%s' has no "
+			   "alias for kvmage's own accesses",
 			   name);
 		return false;
 	}
@@ -72,8 +79,42 @@ static bool uffd_aging_add(UffdAging *ua, RamBank *b, uint64_t *maxpages,
 	if (!ub.t)
 		return false;
 	g_array_append_val(ua->banks, ub);
-	*maxpages = MAX(*maxpages, b->size / b->page_size);
+	*maxpages = MAX(*maxpages, b->size >> AGING_PAGE_SHIFT);
 	return uffd_track_zap(ub.t, ua->sample, 0, errp);
+}
+
+/*
+ * Feed the harvest of @ub into the aging core, whose bitmaps count 4 KiB
+ * pages: tracking page i of a huge-page bank becomes the first 4 KiB bit
+ * of its huge page (the core writes one age per huge page).  O(words of
+ * the 4 KiB bitmap + set bits).  Harvest thread, Aging lock held.
+ */
+static void uffd_aging_feed(UffdAging *ua, UffdAgingBank *ub)
+{
+	uint64_t n = uffd_track_npages(ub->t), w, nw;
+	unsigned shift =
+		__builtin_ctzll(ub->bank->page_size) - AGING_PAGE_SHIFT;
+
+	uffd_track_harvest(ub->t, ua->units);
+	if (!shift) {
+		aging_update(ua->a, ub->bank->gpa, ua->units, n);
+		return;
+	}
+	nw = ((n << shift) + BITS_PER_LONG - 1) / BITS_PER_LONG;
+	memset(ua->bits, 0, nw * sizeof(*ua->bits));
+	for (w = 0; w < (n + BITS_PER_LONG - 1) / BITS_PER_LONG; w++) {
+		unsigned long word = ua->units[w];
+
+		while (word) {
+			uint64_t i = w * BITS_PER_LONG + __builtin_ctzl(word);
+			uint64_t bit = i << shift;
+
+			word &= word - 1;
+			ua->bits[bit / BITS_PER_LONG] |=
+				1UL << (bit % BITS_PER_LONG);
+		}
+	}
+	aging_update(ua->a, ub->bank->gpa, ua->bits, n << shift);
 }
 
 UffdAging *uffd_aging_new(Aging *a, RamList *ram, HostMemBackend *backend,
@@ -95,18 +136,46 @@ UffdAging *uffd_aging_new(Aging *a, RamList *ram, HostMemBackend *backend,
 			return NULL;
 		}
 	}
+	/* Sized for the largest bank in 4 KiB pages, which bounds both. */
+	ua->units = g_new0(unsigned long,
+			   (maxpages + BITS_PER_LONG - 1) / BITS_PER_LONG);
 	ua->bits = g_new0(unsigned long,
 			  (maxpages + BITS_PER_LONG - 1) / BITS_PER_LONG);
+	/* Tracker page i of a bank is unit i of the Aging's range for it. */
+	aging_set_sample(a, ua->sample, 0);
 	return ua;
+}
+
+bool uffd_aging_set_sample(UffdAging *ua, unsigned sample, GError **errp)
+{
+	sample = sample ? sample : 1;
+	/*
+	 * Arm phase 0 of the new sample now, as uffd_aging_new() does.  On
+	 * failure the pages zapped so far are only armed early: their next
+	 * touch is a real access, recorded like any other.
+	 */
+	for (guint i = 0; i < ua->banks->len; i++) {
+		UffdAgingBank *ub = &g_array_index(ua->banks, UffdAgingBank, i);
+
+		if (!uffd_track_zap(ub->t, sample, 0, errp))
+			return false;
+	}
+	ua->sample = sample;
+	ua->phase = 0;
+	aging_set_sample(ua->a, sample, 0);
+	return true;
 }
 
 void uffd_aging_free(UffdAging *ua)
 {
 	if (!ua)
 		return;
+	/* The Aging may outlive us (another backend may feed it). */
+	aging_set_sample(ua->a, 1, 0);
 	for (guint i = 0; i < ua->banks->len; i++)
 		uffd_track_free(g_array_index(ua->banks, UffdAgingBank, i).t);
 	g_array_free(ua->banks, true);
+	g_free(ua->units);
 	g_free(ua->bits);
 	g_free(ua);
 }
@@ -125,10 +194,8 @@ bool uffd_aging_scan(void *opaque, unsigned ticks, GError **errp)
 	for (guint i = 0; i < ua->banks->len; i++) {
 		UffdAgingBank *ub = &g_array_index(ua->banks, UffdAgingBank, i);
 
-		uffd_track_harvest(ub->t, ua->bits);
-		aging_update(ua->a, ub->bank->gpa, ua->bits,
-			     uffd_track_npages(ub->t));
-		cost.pages += uffd_track_npages(ub->t);
+		uffd_aging_feed(ua, ub);
+		cost.pages += ub->bank->size >> AGING_PAGE_SHIFT;
 	}
 	ua->phase = (ua->phase + 1) % ua->sample;
 	zap0 = uffd_aging_now_ns();
@@ -138,6 +205,9 @@ bool uffd_aging_scan(void *opaque, unsigned ticks, GError **errp)
 		ok = uffd_track_zap(ub->t, ua->sample, ua->phase, errp);
 	}
 	zap_ns = uffd_aging_now_ns() - zap0;
+	/* A failed zap keeps the phase's earlier arming: still true. */
+	if (ok)
+		aging_sample_armed(ua->a, ua->phase);
 	cost.kernel_ns = zap_ns;
 	cost.user_ns = uffd_aging_now_ns() - t0 - zap_ns;
 	aging_scan_end(ua->a, &cost);
@@ -153,6 +223,7 @@ void uffd_aging_stats(UffdAging *ua, UffdTrackStats *st)
 		uffd_track_stats(g_array_index(ua->banks, UffdAgingBank, i).t,
 				 &s);
 		st->faults += s.faults;
+		st->missing += s.missing;
 		st->eexist += s.eexist;
 		st->errors += s.errors;
 		st->handler_ns += s.handler_ns;

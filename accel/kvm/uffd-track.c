@@ -32,10 +32,11 @@ struct UffdTrack {
 	int uffd;
 	int stopfd; /* eventfd: tells the handler to return */
 	int pidfd;  /* this process, for process_madvise; -1: madvise */
+	void *zero; /* huge pages: a read-only zero page to UFFDIO_COPY */
 	GThread *handler;
 	unsigned long *accessed; /* atomic bits, see the header */
 	/* counters: atomic, handler and scanning thread */
-	uint64_t faults, eexist, errors, handler_ns;
+	uint64_t faults, missing, eexist, errors, handler_ns;
 	/* scanning thread only */
 	uint64_t zapped, zap_calls, zap_ns;
 };
@@ -53,13 +54,40 @@ static void uffd_track_count(uint64_t *ctr, uint64_t n)
 	__atomic_fetch_add(ctr, n, __ATOMIC_RELAXED);
 }
 
-/* Handler thread: mark the page and map it back; wake the faulter always. */
-static void uffd_track_resolve(UffdTrack *t, uint64_t addr)
+/*
+ * Handler thread: fill a page missing from the file with zeros, which is
+ * what the kernel would have done without us: UFFDIO_ZEROPAGE, or for a
+ * huge page UFFDIO_COPY of a zero page (hugetlbfs has no ZEROPAGE).
+ */
+static int uffd_track_fill(UffdTrack *t, uint64_t start)
 {
+	if (!t->zero) {
+		struct uffdio_zeropage zp = {
+			.range = { .start = start, .len = t->page_size },
+		};
+
+		return ioctl(t->uffd, UFFDIO_ZEROPAGE, &zp);
+	} else {
+		struct uffdio_copy cp = {
+			.dst = start,
+			.src = (uintptr_t)t->zero,
+			.len = t->page_size,
+		};
+
+		return ioctl(t->uffd, UFFDIO_COPY, &cp);
+	}
+}
+
+/* Handler thread: mark the page and map it back; wake the faulter always. */
+static void uffd_track_resolve(UffdTrack *t, const struct uffd_msg *msg)
+{
+	uint64_t addr = msg->arg.pagefault.address;
 	uint64_t i = (addr - (uintptr_t)t->host) / t->page_size;
+	bool minor = msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_MINOR;
 	struct uffdio_continue cont = { 0 };
 	struct uffdio_range wake;
 	unsigned tries;
+	int ret;
 
 	if (i >= t->npages) {
 		uffd_track_count(&t->errors, 1);
@@ -70,18 +98,22 @@ static void uffd_track_resolve(UffdTrack *t, uint64_t addr)
 	cont.range.start = (uintptr_t)t->host + i * t->page_size;
 	cont.range.len = t->page_size;
 	for (tries = 0; tries < UFFD_TRACK_RETRY; tries++) {
-		if (!ioctl(t->uffd, UFFDIO_CONTINUE, &cont)) {
+		ret = minor ? ioctl(t->uffd, UFFDIO_CONTINUE, &cont) :
+			      uffd_track_fill(t, cont.range.start);
+		if (!ret) {
 			uffd_track_count(&t->faults, 1);
+			if (!minor)
+				uffd_track_count(&t->missing, 1);
 			return;
 		}
 		if (errno != EAGAIN)
 			break;
 	}
 	/*
-	 * EEXIST: another fault on the page mapped it first, but this
-	 * waiter may not have been woken.  Anything else: wake the faulter
-	 * so that it retries (a page gone from the page cache then takes an
-	 * ordinary, unregistered missing fault).
+	 * EEXIST: another fault on the page mapped it first, or (missing)
+	 * kvmage's alias put the page in the file meanwhile, but this waiter
+	 * may not have been woken.  Anything else: wake the faulter so that
+	 * it retries (it then takes the fault the page now calls for).
 	 */
 	uffd_track_count(errno == EEXIST ? &t->eexist : &t->errors, 1);
 	wake = cont.range;
@@ -121,8 +153,7 @@ static gpointer uffd_track_handler(gpointer opaque)
 		t0 = uffd_track_now_ns();
 		for (k = 0; k < n / (ssize_t)sizeof(msg[0]); k++) {
 			if (msg[k].event == UFFD_EVENT_PAGEFAULT)
-				uffd_track_resolve(t,
-						   msg[k].arg.pagefault.address);
+				uffd_track_resolve(t, &msg[k]);
 		}
 		uffd_track_count(&t->handler_ns, uffd_track_now_ns() - t0);
 	}
@@ -132,8 +163,10 @@ static bool uffd_track_open(UffdTrack *t, GError **errp)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 
-	api.features = t->page_size > 4096 ? UFFD_FEATURE_MINOR_HUGETLBFS :
-					     UFFD_FEATURE_MINOR_SHMEM;
+	api.features = t->zero ? UFFD_FEATURE_MINOR_HUGETLBFS |
+					 UFFD_FEATURE_MISSING_HUGETLBFS :
+				 UFFD_FEATURE_MINOR_SHMEM |
+					 UFFD_FEATURE_MISSING_SHMEM;
 	t->uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (t->uffd < 0) {
 		error_setg_errno(errp, errno,
@@ -144,8 +177,8 @@ static bool uffd_track_open(UffdTrack *t, GError **errp)
 	}
 	if (ioctl(t->uffd, UFFDIO_API, &api)) {
 		error_setg_errno(errp, errno,
-				 "userfaultfd of '%s' lacks MINOR faults on "
-				 "shared memory",
+				 "userfaultfd of '%s' lacks MINOR and MISSING "
+				 "faults on shared memory",
 				 t->name);
 		return false;
 	}
@@ -156,11 +189,14 @@ static bool uffd_track_register(UffdTrack *t, GError **errp)
 {
 	struct uffdio_register reg = {
 		.range = { .start = (uintptr_t)t->host, .len = t->size },
-		.mode = UFFDIO_REGISTER_MODE_MINOR,
+		.mode = UFFDIO_REGISTER_MODE_MINOR |
+			UFFDIO_REGISTER_MODE_MISSING,
 	};
+	uint64_t need = 1ULL << _UFFDIO_CONTINUE |
+			1ULL << (t->zero ? _UFFDIO_COPY : _UFFDIO_ZEROPAGE);
 
 	if (!ioctl(t->uffd, UFFDIO_REGISTER, &reg)) {
-		if (reg.ioctls & (1ULL << _UFFDIO_CONTINUE))
+		if ((reg.ioctls & need) == need)
 			return true;
 		error_setg(errp,
 			   "userfaultfd cannot resolve minor faults "
@@ -198,6 +234,17 @@ UffdTrack *uffd_track_new(const char *name, void *host, uint64_t size,
 		goto fail;
 	}
 	t->npages = size / page_size;
+	if (page_size > (uint64_t)sysconf(_SC_PAGESIZE)) {
+		/* Never written: reads as zeros, costs no memory. */
+		t->zero = mmap(NULL, page_size, PROT_READ,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (t->zero == MAP_FAILED) {
+			t->zero = NULL;
+			error_setg_errno(errp, errno, "zero page for '%s'",
+					 name);
+			goto fail;
+		}
+	}
 	t->accessed = g_new0(unsigned long,
 			     (t->npages + BITS_PER_LONG - 1) / BITS_PER_LONG);
 	if (!uffd_track_open(t, errp) || !uffd_track_register(t, errp))
@@ -236,6 +283,8 @@ void uffd_track_free(UffdTrack *t)
 		close(t->stopfd);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
+	if (t->zero)
+		munmap(t->zero, t->page_size);
 	g_free(t->accessed);
 	g_free(t->name);
 	g_free(t);
@@ -331,6 +380,7 @@ uint64_t uffd_track_harvest(UffdTrack *t, unsigned long *out)
 void uffd_track_stats(UffdTrack *t, UffdTrackStats *st)
 {
 	st->faults = __atomic_load_n(&t->faults, __ATOMIC_RELAXED);
+	st->missing = __atomic_load_n(&t->missing, __ATOMIC_RELAXED);
 	st->eexist = __atomic_load_n(&t->eexist, __ATOMIC_RELAXED);
 	st->errors = __atomic_load_n(&t->errors, __ATOMIC_RELAXED);
 	st->handler_ns = __atomic_load_n(&t->handler_ns, __ATOMIC_RELAXED);

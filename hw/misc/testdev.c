@@ -36,7 +36,8 @@
 typedef struct TestdevState {
 	Machine *m;
 	bool log_ucall;	    /* -d ucall; read-only after init */
-	bool stdout_failed; /* under stdout's FILE lock */
+	FILE *out;	    /* stdout, or what testdev_set_output() set */
+	bool stdout_failed; /* under out's FILE lock */
 
 	GMutex lock; /* protects the fields below */
 	uint64_t sync_count;
@@ -74,16 +75,20 @@ static void testdev_one_line(char *buf)
 static void testdev_stdout(TestdevState *s, const char *prefix,
 			   const char *text, const char *suffix)
 {
-	flockfile(stdout);
-	fputs(prefix, stdout);
-	fputs(text, stdout);
-	fputs(suffix, stdout);
-	if (fflush(stdout) == EOF && !s->stdout_failed) {
+	FILE *out = s->out;
+
+	flockfile(out);
+	fputs(prefix, out);
+	fputs(text, out);
+	fputs(suffix, out);
+	if (fflush(out) == EOF && !s->stdout_failed) {
 		s->stdout_failed = true;
-		fprintf(stderr, "kvmage: testdev: write to stdout failed: %s\n",
+		fprintf(stderr,
+			"kvmage: testdev: write of guest output failed: "
+			"%s\n",
 			g_strerror(errno));
 	}
-	funlockfile(stdout);
+	funlockfile(out);
 }
 
 /* Takes s->lock to count; calls the hook without it. */
@@ -278,6 +283,7 @@ bool testdev_init(Machine *m, void **state, GError **errp)
 	TestdevState *s = g_new0(TestdevState, 1);
 
 	s->m = m;
+	s->out = stdout;
 	s->log_ucall = options_debug_enabled(m->cfg, "ucall");
 	g_mutex_init(&s->lock);
 	if (!iobus_register(m->pio, UCALL_PORT, 4, &testdev_ucall_pio_ops, s,
@@ -321,4 +327,12 @@ void testdev_set_sync_hook(void *state, TestdevSyncFn fn, void *opaque)
 	s->sync_fn = fn;
 	s->sync_opaque = opaque;
 	g_mutex_unlock(&s->lock);
+}
+
+/* Main thread, before the vCPUs run: they read s->out unlocked. */
+void testdev_set_output(void *state, FILE *out)
+{
+	TestdevState *s = state;
+
+	s->out = out;
 }

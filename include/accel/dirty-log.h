@@ -115,6 +115,15 @@ extern const AgingCoverage dirty_log_coverage;
 
 typedef struct DirtyLogAging DirtyLogAging;
 DirtyLogAging *dirty_log_aging_new(DirtyLog *dl, Aging *a);
+/*
+ * For an Aging that already holds ages (a backend switch): harvest now
+ * and drop this client's bits, which say "unknown history" (all set) or
+ * hold writes from before the switch, so that its next scan reports only
+ * writes from now on.  Other clients get their bits as from any harvest.
+ * Not while this client's scan runs (its harvest thread stopped).
+ */
+bool dirty_log_aging_rebase(DirtyLogAging *da, GError **errp);
+/* Detach from the harvester (which goes on for its other clients). */
 void dirty_log_aging_free(DirtyLogAging *da);
 /* One scan (an AgingScanFn: pass to aging_start()). */
 bool dirty_log_aging_scan(void *opaque, unsigned ticks, GError **errp);

@@ -9,12 +9,23 @@
  * sample N > 1 ("sampled") zaps the pages i % N == k at scan k: a page is
  * re-armed every N scans, so a page in use is seen at least every N scans
  * and ages have a resolution of N scans (a hot page's age stays below N,
- * an idle page's age grows without bound).
+ * an idle page's age grows without bound).  Each arming is reported to
+ * the core (aging_set_sample(), aging_sample_armed()), which estimates
+ * cold bytes below N scans from the cohort armed at the threshold, with
+ * its statistical error (see include/aging/aging.h).
+ *
+ * Huge-page banks (hugetlbfs): one tracking unit per huge page.  Tracking
+ * page i of a bank is aging unit i of the bank's range (both count from
+ * the bank's start in its page size), so the sample i % N == k zapped by
+ * a scan is the same set of units for the tracker and the aging core;
+ * the harvest is fed to the core as the first 4 KiB bit of each huge page
+ * and the core writes one age per huge page, counted at its size.
  *
  * Limits (refused with a message): private or anonymous banks (userfaultfd
- * MINOR mode needs shared memory) and huge-page banks (not yet).
- * kvmage's own accesses through the guest mapping are counted as guest
- * accesses until they go through hostmem_map_alias().
+ * MINOR mode needs shared memory).  A bank must have an alias
+ * (RamBank.host_alias, see system/ram.h): kvmage's own accesses go
+ * through it, so they never fault and never count; the trackers register
+ * and zap the guest mapping (RamBank.host).
  *
  * Locking: uffd_aging_scan() runs on one thread at a time (the harvest
  * thread); it takes the Aging's lock with aging_scan_begin() and zaps
@@ -46,6 +57,13 @@ typedef struct UffdAging UffdAging;
  */
 UffdAging *uffd_aging_new(Aging *a, RamList *ram, HostMemBackend *backend,
 			  unsigned sample, GError **errp);
+/*
+ * Switch to 1 page in @sample (1: full): arms the new sample's first
+ * phase now and tells the core (aging_set_sample()); pages the old sample
+ * armed stay armed until touched.  On a zap failure the old sample goes
+ * on.  Only while no scan runs (the harvest thread stopped; main thread).
+ */
+bool uffd_aging_set_sample(UffdAging *ua, unsigned sample, GError **errp);
 /* Stops the handlers and unregisters; blocked vCPUs are released. */
 void uffd_aging_free(UffdAging *ua);
 /* One scan (an AgingScanFn: pass to aging_start()). */

@@ -6,14 +6,17 @@
  * memory-aging-set (qapi/aging.json, docs/system/aging.rst).
  *
  * Backends today: dirty-log for any RAM, uffd for shared memdevs (memfd,
- * share=on file) without huge pages; auto picks uffd where it can, else
+ * share=on file, hugetlbfs included); auto picks uffd where it can, else
  * dirty-log.  access-log fails with KVMMissingCap (no kernel has
- * KVM_CAP_ACCESS_LOG).  One memory-aging object per VM for now: the
- * VM's single dirty-log harvester is synced by one harvest thread.
+ * KVM_CAP_ACCESS_LOG).  memory-aging-set switches between dirty-log and
+ * uffd (and uffd modes) at run time, keeping the ages (aging/aging-qmp.c).
+ * One memory-aging object per VM for now: the VM's single dirty-log
+ * harvester is synced by one harvest thread.
  *
  * Locking: everything here runs in the main thread (machine creation,
  * start, teardown and QMP hooks); the harvest thread only runs the
- * backend's scan function, which locks what it shares.
+ * backend's scan function, which locks what it shares.  Backend state is
+ * changed or freed only after the harvest thread has been joined.
  */
 #ifndef AGING_AGING_OBJECT_H
 #define AGING_AGING_OBJECT_H

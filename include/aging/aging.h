@@ -30,6 +30,25 @@
  * [0, 100 ms), bin k (1..14) is [100 * 2^(k-1), 100 * 2^k) ms, bin 15 is
  * [1638400 ms, infinity), which also holds saturated ages.
  *
+ * Sampling (aging_set_sample()): a backend that re-arms only the units
+ * u % stride == phase of every range at each scan (uffd sampled) sees a
+ * unit's first touch after its arming, and nothing else.  A unit's age
+ * then has a resolution of stride scans, but the cohort armed exactly K
+ * scans ago (K < stride) answers "idle for at least K scans?" exactly for
+ * each of its units: yes iff no access was reported since its arming
+ * (age >= K).  aging_query() answers a threshold of K scans (K =
+ * ceil(ms / interval)), 0 < K < stride, from that cohort, a systematic
+ * 1/stride sample: it scales the cohort's idle fraction to the memdev and
+ * states a 95% confidence half-width (binomial standard error with the
+ * finite-population correction; the variance uses (x + 2) / (n + 4)
+ * rather than x / n so that an all-hot or all-cold cohort still states a
+ * non-zero error).  When no cohort has been armed K scans ago yet, or K
+ * >= stride, the per-page ages answer (no error stated).  After skipped
+ * scans the youngest cohort armed at least K scans ago answers (a
+ * slightly higher threshold: it can only under-count cold bytes).  The
+ * unit index u counts from the start of each range, which must be the
+ * backend's bank (the tracker's page index).
+ *
  * Locking: an Aging has one mutex.  aging_scan_begin() takes it (trylock:
  * a contended scan is skipped and counted, never waited for),
  * aging_update() runs with it held and aging_scan_end() drops it.  The
@@ -74,8 +93,14 @@ typedef struct AgingStats {
 	uint64_t skipped; /* scans skipped because the state was busy */
 	uint64_t total_bytes;
 	uint64_t hist_bytes[AGING_HIST_BINS];
+	/* Sampled: the bin is an estimate, +- this (95%) */
+	bool hist_estimated[AGING_HIST_BINS];
+	uint64_t hist_error[AGING_HIST_BINS];
 	uint64_t cold_ms; /* threshold asked for */
 	uint64_t cold_bytes;
+	bool cold_estimated; /* from a sampled cohort, +- cold_error */
+	uint64_t cold_error; /* 95% half-width in bytes */
+	uint64_t cold_scans; /* estimated: the cohort's arming age in scans */
 	AgingCost last_cost;
 	AgingCoverage coverage;
 } AgingStats;
@@ -97,6 +122,21 @@ const char *aging_name(Aging *a);
  * Takes the lock (waits for a scan in progress, which is bounded).
  */
 void aging_set_interval(Aging *a, uint64_t interval_ms);
+/*
+ * Replace the coverage reported by aging_query() (a backend switch: the
+ * ages are kept, what the new backend sees is stated).  Takes the lock.
+ */
+void aging_set_coverage(Aging *a, const AgingCoverage *cov);
+
+/*
+ * The backend re-arms the units u % @stride == phase of each range at each
+ * scan and has just armed phase @armed (outside a scan; e.g. at set-up).
+ * @stride <= 1: no sampling (the default), ages answer every query.
+ * Forgets earlier armings.  Takes the lock.
+ */
+void aging_set_sample(Aging *a, unsigned stride, unsigned armed);
+/* Between scan begin and end: phase @phase was armed in this scan. */
+void aging_sample_armed(Aging *a, unsigned phase);
 
 /* Add one range explicitly (aging_new() adds the banks); pure. */
 bool aging_add_range(Aging *a, uint64_t gpa, uint64_t size, uint64_t page_size,

@@ -61,16 +61,21 @@ bool hostmem_alloc(HostMemBackend *be, GError **errp);
 void hostmem_free(HostMemBackend *be);
 
 /*
- * A second read/write MAP_SHARED mapping of the whole file behind an
- * allocated shared backend (memfd, or file with share=on), for kvmage's
- * own accesses to guest RAM when the guest mapping (be->host) is watched,
- * e.g. registered with userfaultfd: accesses through the alias never
- * fault into the watcher.  Anonymous or private backends have no such
- * alias and fail with a message naming the backend.  Unmap with
- * hostmem_unmap_alias() before hostmem_free().  Main thread.
+ * A second read/write MAP_SHARED mapping of [@offset, @offset + @len) of
+ * the file behind an allocated shared backend (memfd, or file with
+ * share=on), for kvmage's own accesses to guest RAM when the guest
+ * mapping (be->host) is watched, e.g. registered with userfaultfd:
+ * accesses through the alias never fault into the watcher.  @offset and
+ * @len must be multiples of be->page_size (huge pages: whole ones).  It
+ * costs address space, not memory (the page cache is shared; hugetlbfs
+ * takes no second reservation).  Anonymous or private backends have no
+ * such alias and fail with a message naming the backend.  Unmap with
+ * hostmem_unmap_alias(@alias, @len) before hostmem_free().  Main thread.
+ * system/ram.c maps one per RAM bank of a shared backend.
  */
-void *hostmem_map_alias(HostMemBackend *be, GError **errp);
-void hostmem_unmap_alias(HostMemBackend *be, void *alias);
+void *hostmem_map_alias(HostMemBackend *be, uint64_t offset, uint64_t len,
+			GError **errp);
+void hostmem_unmap_alias(void *alias, uint64_t len);
 
 /*
  * Preallocate [host, host+len): MADV_POPULATE_WRITE split across @threads

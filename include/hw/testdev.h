@@ -2,6 +2,8 @@
 #ifndef HW_TESTDEV_H
 #define HW_TESTDEV_H
 
+#include <stdio.h>
+
 #include "hw/machine.h"
 #include "kvmage/guest-abi.h"
 
@@ -19,5 +21,11 @@ void testdev_exit(Machine *m, void *state);
  */
 typedef void (*TestdevSyncFn)(void *opaque, const struct ucall *uc);
 void testdev_set_sync_hook(void *state, TestdevSyncFn fn, void *opaque);
+
+/*
+ * Send guest text (PRINTF, REPORT) to @out instead of stdout, e.g. stderr
+ * in in-process tests whose stdout carries TAP.  Before the vCPUs run.
+ */
+void testdev_set_output(void *state, FILE *out);
 
 #endif

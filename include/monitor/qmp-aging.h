@@ -14,12 +14,21 @@
 
 #include "qapi-types.h"
 
+/* The members of memory-aging-set, as the client gave them. */
+typedef struct QmpAgingSet {
+	const char *id;
+	bool has_enable, has_interval, has_backend, has_mode, has_sample;
+	bool enable;
+	int64_t interval;
+	MemoryAgingBackend backend;
+	MemoryAgingMode mode;
+	int64_t sample;
+} QmpAgingSet;
+
 typedef struct QmpAgingOps {
 	bool (*query)(void *opaque, bool has_cold_ms, int64_t cold_ms,
 		      MemoryAgingInfoList **ret, GError **errp);
-	bool (*set)(void *opaque, const char *id, bool has_enable, bool enable,
-		    bool has_interval, int64_t interval, bool has_backend,
-		    MemoryAgingBackend backend, GError **errp);
+	bool (*set)(void *opaque, const QmpAgingSet *req, GError **errp);
 } QmpAgingOps;
 
 void qmp_aging_set_ops(const QmpAgingOps *ops, void *opaque);

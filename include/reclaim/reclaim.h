@@ -21,6 +21,15 @@
  * A dry run plans and measures the residency of the plan, and changes
  * nothing.
  *
+ * Shared memdevs (memfd, file share=on): MADV_PAGEOUT only pages out a
+ * page mapped exactly once, through the advised range's page-table
+ * entries, and the uffd aging keeps zapping the guest view's entries.
+ * So shared pages are advised through the bank's alias (host_alias,
+ * include/system/ram.h): MADV_DONTNEED on the guest range (entries only,
+ * the page cache keeps the data), MADV_POPULATE_READ on the alias range
+ * (maps those pages there once; only pages present are advised, so
+ * nothing is swapped in), then the advice on the alias range.
+ *
  * Refaults: pages a pageout advised are watched until the guest touches
  * them again (seen by the aging: accessed after the reclaim; or by
  * residency: confirmed in swap after the job, present again later).
@@ -84,18 +93,6 @@ typedef struct ReclaimTarget {
 	RamList *ram; /* read-only while vCPUs run */
 	HostMemBackend *be;
 	Aging *a;
-	/*
-	 * Shared memdevs: a second mapping of the whole file
-	 * (hostmem_map_alias()), or NULL.  MADV_PAGEOUT only pages out
-	 * pages mapped exactly once, through the range's page-table
-	 * entries; the uffd aging keeps zapping the guest mapping's
-	 * entries, so there shared pages are advised through the alias:
-	 * MADV_DONTNEED on the guest range (drops entries, keeps the page
-	 * cache), MADV_POPULATE_READ on the alias range (maps those pages
-	 * once; nothing is swapped in: only present pages are advised),
-	 * then the advice on the alias range.
-	 */
-	void *alias;
 } ReclaimTarget;
 
 typedef struct ReclaimParams {

@@ -5,6 +5,33 @@
  * Guest-physical addresses become host pointers only through
  * ram_gpa_to_hva(), which checks bounds and overflow.
  *
+ * Two views of a bank.  @host is the guest's mapping: what KVM maps into
+ * the guest and what watchers of guest accesses act on.  @host_alias is a
+ * second, unregistered mapping of the same file, mapped by ram_bank_add()
+ * for banks of shared backends (memfd, file with share=on) and unmapped
+ * with the bank; private and anonymous banks have none (NULL), and no
+ * watcher that needs one (userfaultfd) can be used on them.
+ *
+ * The rule:
+ *  - @host, and only for what must act on the guest's own page tables:
+ *    KVM memslots (kvm_ram_register, the dirty log), userfaultfd
+ *    registration and zapping (uffd-track), preallocation (it populates
+ *    the guest's page tables; it runs before any watcher), and madvise
+ *    of the guest's view (merge, dump, reclaim's pageout/cold).
+ *  - ram_gpa_to_hva() for everything kvmage itself reads or writes:
+ *    devices (ucall arguments), the loader and boot setup, migration,
+ *    reclaim's verification, any handler thread.  It returns the alias
+ *    when there is one, so those accesses never raise a userfault, never
+ *    count as guest accesses, and cannot wait on the thread that
+ *    resolves faults (the handler touching @host would wait for itself).
+ *    Do not pick a view by thread id: KVM may fault guest pages in from
+ *    kworker threads (async page faults).
+ *  - The alias's page-table entries are the VMM's own: reclaim that wants
+ *    a page out of memory must zap it in both views (MADV_DONTNEED on a
+ *    shared mapping keeps the data), or the alias keeps it mapped.
+ * The alias costs address space (a second @size), not memory: both views
+ * share the page cache (hugetlbfs: the same huge pages, one reservation).
+ *
  * Locking: the list is built before vCPUs start and is read-only while
  * they run; lookups need no lock.
  */
@@ -27,7 +54,8 @@ typedef struct RamBank {
 	RamBankType type;
 	uint64_t gpa;		 /* guest-physical start */
 	uint64_t size;		 /* bytes */
-	void *host;		 /* host address of gpa */
+	void *host;		 /* guest mapping of gpa (see above) */
+	void *host_alias;	 /* kvmage's alias of gpa, or NULL */
 	HostMemBackend *backend; /* NULL for RESERVED */
 	uint64_t backend_offset; /* offset of host inside the backend */
 	uint64_t page_size;	 /* host page size backing it */
@@ -47,9 +75,14 @@ typedef struct RamList {
 	for ((b) = (list)->head; (b); (b) = (b)->next)
 
 void ram_list_init(RamList *list);
-void ram_list_destroy(RamList *list); /* frees banks, not their backends */
+/* Frees banks and unmaps their aliases, not their backends. */
+void ram_list_destroy(RamList *list);
 
-/* Add a bank, kept sorted by gpa; fails on overlap, zero size or wrap. */
+/*
+ * Add a bank, kept sorted by gpa; fails on overlap, zero size or wrap.
+ * A RAM or device bank of a shared backend gets its alias mapped here;
+ * failing to map it fails the add.  Main thread.
+ */
 RamBank *ram_bank_add(RamList *list, RamBankType type, uint64_t gpa,
 		      uint64_t size, HostMemBackend *backend,
 		      uint64_t backend_offset, GError **errp);
@@ -57,7 +90,10 @@ RamBank *ram_bank_add(RamList *list, RamBankType type, uint64_t gpa,
 /* Bank containing @gpa, or NULL. */
 RamBank *ram_bank_find(RamList *list, uint64_t gpa);
 
-/* Host pointer for [gpa, gpa+len) if it lies inside one RAM bank, else NULL. */
+/*
+ * kvmage's pointer for [gpa, gpa+len) if it lies inside one bank with
+ * memory, else NULL: in the alias when the bank has one, else in @host.
+ */
 void *ram_gpa_to_hva(RamList *list, uint64_t gpa, uint64_t len);
 
 /*

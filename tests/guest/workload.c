@@ -14,11 +14,15 @@
  *                          then a uniform page in it; so the hottest pages
  *                          are at the start of the area
  *                 phases:  the hot set moves to the next hot-sized region
- *                          every `phase` passes (wrapping around)
+ *                          every `phase` passes (wrapping around); with
+ *                          phase=0 the host moves it: each pass touches
+ *                          region (control word % regions), the control
+ *                          word (a uint64_t, 0 at start, its gpa in SYNC
+ *                          0) being read once at the start of the pass
  *                 scan:    each pass sweeps the whole area in order
  *   rw=read|write|mixed   mixed writes every other touch
  *   passes=N      (default 8); 0 runs until kvmage stops the VM
- *   phase=N       passes per phase (default 4)
+ *   phase=N       passes per phase (default 4; 0: moved by the host)
  *   touches=N     touches per uniform/zipf pass (default: pages in area)
  *   seed=N        PRNG seed (default 1)
  *   verify=on|off (default on)
@@ -62,8 +66,9 @@
  * the copy back.  A page lost or zeroed is caught at its next touch or by
  * the final sweep.
  *
- * Progress: GUEST_SYNC(1, data gpa, size, hot bytes, generation table gpa,
- * pages) after the fill, GUEST_SYNC(2 + pass, pass, pages touched so far,
+ * Progress: with pattern=phases phase=0 only, GUEST_SYNC(0, control word
+ * gpa) first; GUEST_SYNC(1, data gpa, size, hot bytes, generation table
+ * gpa, pages) after the fill, GUEST_SYNC(2 + pass, pass, pages touched so far,
  * cycles of the pass) after each pass (passes count from 0; touches of
  * the fill and of the final sweep are not counted).  At the end:
  * GUEST_REPORT "pages_touched= ns_per_touch= max_gap_ns= max_gap_cycles=
@@ -119,6 +124,7 @@ struct workload {
 	uint64_t phase;
 	uint64_t touches;
 	uint64_t zipf_buckets;
+	uint64_t region;    /* phases: hot region of the current pass */
 	uint64_t inject;    /* page to clobber, UINT64_MAX: none */
 	uint64_t sweep_gap; /* cycles of a pause that asks for a sweep */
 	uint64_t last_tsc;  /* end of the previous pass */
@@ -135,6 +141,8 @@ struct workload {
 };
 
 static volatile uint64_t wl_sink;
+/* phases with phase=0: the hot region, written by the host */
+static volatile uint64_t wl_control;
 
 static unsigned int wl_lookup(const char *key, const char *const *names,
 			      unsigned int n, unsigned int def)
@@ -169,7 +177,8 @@ static void wl_configure(struct workload *w)
 	GUEST_ASSERT_MSG(w->nr_pages > 0, "size=%lu is below a page", size);
 	GUEST_ASSERT_MSG(w->hot_pages > 0 && w->hot_pages <= w->nr_pages,
 			 "hot=%lu must be 1 page..size", hot);
-	GUEST_ASSERT_MSG(w->phase > 0, "phase must be > 0");
+	GUEST_ASSERT_MSG(w->phase > 0 || w->pattern == WL_PHASES,
+			 "phase=0 is for pattern=phases only");
 	GUEST_ASSERT_MSG(!w->final || w->verify, "final=on needs verify=on");
 	w->inject = arg_get_u64("inject", UINT64_MAX);
 	w->sweep_gap = arg_get_u64("sweep_gap", 0);
@@ -265,7 +274,7 @@ static inline void wl_touch(struct workload *w, uint64_t page, bool write,
 		w->sink += READ_ONCE(p[0]);
 }
 
-static inline uint64_t wl_pick(struct workload *w, uint64_t pass, uint64_t i)
+static inline uint64_t wl_pick(struct workload *w, uint64_t i)
 {
 	uint64_t k, lo, hi;
 
@@ -280,8 +289,7 @@ static inline uint64_t wl_pick(struct workload *w, uint64_t pass, uint64_t i)
 			hi = w->nr_pages;
 		return lo + rng_below(&w->rng, hi - lo);
 	case WL_PHASES:
-		k = w->nr_pages / w->hot_pages;
-		return (pass / w->phase) % k * w->hot_pages + i;
+		return w->region * w->hot_pages + i;
 	default: /* hotcold, scan */
 		return i;
 	}
@@ -331,12 +339,20 @@ static void wl_sweep(struct workload *w, uint64_t pass)
 static uint64_t wl_pass(struct workload *w, uint64_t pass)
 {
 	uint64_t n = wl_pass_len(w);
-	uint64_t start = rdtsc(), prev = start, now, gap, page;
-	uint64_t pause = w->last_tsc ? start - w->last_tsc : 0;
+	uint64_t start, prev, now, gap, page, pause;
+	uint64_t regions = w->nr_pages / w->hot_pages;
 	bool write;
 
+	if (w->pattern == WL_PHASES)
+		w->region =
+			(w->phase ? pass / w->phase : READ_ONCE(wl_control)) %
+			regions;
+	start = rdtsc();
+	prev = start;
+	pause = w->last_tsc ? start - w->last_tsc : 0;
+
 	for (uint64_t i = 0; i < n; i++) {
-		page = wl_pick(w, pass, i);
+		page = wl_pick(w, i);
 		write = w->rw == WL_WRITE ||
 			(w->rw == WL_MIXED && ((i + pass) & 1));
 		wl_touch(w, page, write, pass);
@@ -379,12 +395,12 @@ static void wl_report(struct workload *w, uint64_t passes)
 	GUEST_REPORT("pages_touched=%lu ns_per_touch=%s max_gap_ns=%s "
 		     "max_gap_cycles=%lu corrupt=%lu passes=%lu "
 		     "cycles_per_touch=%s fill_pages=%lu fill_ns=%s "
-		     "tsc_khz=%lu verified_pages=%lu sweeps=%lu",
+		     "tsc_khz=%lu sweeps=%lu verified_pages=%lu",
 		     w->touched,
 		     fmt_ns_per(ns, sizeof(ns), w->cycles, w->touched), gap_ns,
 		     w->max_gap, w->corrupt, passes,
 		     fmt_ratio(cyc, sizeof(cyc), w->cycles, w->touched),
-		     w->nr_pages, fill_ns, tsc_khz(), w->verified, w->sweeps);
+		     w->nr_pages, fill_ns, tsc_khz(), w->sweeps, w->verified);
 }
 
 int guest_main(void)
@@ -398,6 +414,8 @@ int guest_main(void)
 		     w.nr_pages, (void *)w.data, w.hot_pages,
 		     wl_pattern_names[w.pattern], wl_rw_names[w.rw], w.passes,
 		     w.verify ? "on" : "off", w.final ? "on" : "off");
+	if (w.pattern == WL_PHASES && !w.phase)
+		GUEST_SYNC_ARGS(0, (uintptr_t)&wl_control);
 	wl_fill(&w);
 	GUEST_SYNC_ARGS(1, (uintptr_t)w.data, w.nr_pages * PAGE_SIZE,
 			w.hot_pages * PAGE_SIZE,

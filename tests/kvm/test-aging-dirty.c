@@ -76,6 +76,7 @@ static bool rig_start(Rig *r, const char *elf, const char *append,
 			 &dirty_log_coverage, &err);
 	g_assert_no_error(err);
 	r->da = dirty_log_aging_new(r->dl, r->a);
+	testdev_set_output(machine_device_state(r->m, "testdev"), stderr);
 	testdev_set_sync_hook(machine_device_state(r->m, "testdev"), hook, r);
 	g_atomic_int_set(&syncs, 0);
 	data_gpa = data_size = hot_size = 0;

@@ -11,7 +11,19 @@
  * (sample 4): a hot page is re-armed every 4 scans, so its age stays
  * below 4 while the cold set's grows: with a threshold of 4 scans the same
  * >= 99% must hold.  A private RAM bank is refused.
+ *
+ * sampled estimate (default sample 64, 192 MiB memfd, 128 MiB data, 32
+ * MiB hot): with a threshold of K = 5 scans, after K + 2 scans the cold
+ * bytes are an estimate from the 1/64 of the pages armed K scans ago;
+ * they must be within 5% of the ground truth (the memdev minus the hot
+ * set) and the truth within the stated error (+ SLACK for the pages the
+ * guest keeps touching besides the hot set: code, stack, ucall page).
+ * Phase change: pattern=phases with phase=0, the test moves the hot set
+ * through the workload's control word; the old set must still count as
+ * hot for K scans after the move (it was touched after the arming of the
+ * answering cohort) and as cold from scan K + 1 on, the new set at once.
  */
+#include <math.h>
 #include <string.h>
 #include <glib.h>
 
@@ -23,18 +35,25 @@
 #include "harness.h"
 
 #define PG	4096ULL
+#define MiB	(1ULL << 20)
 #define IVAL_MS 100
 #define HOTCOLD "size=64M hot=4M pattern=hotcold passes=0 rw="
+#define EST_K	5	  /* sampled estimate: threshold in scans */
+#define SLACK	(1 * MiB) /* guest pages touched besides the hot set */
 
-static gint syncs;
+static gint syncs, filled;
 static uint64_t data_gpa, data_size, hot_size; /* from SYNC 1 */
+static uint64_t control_gpa;		       /* from SYNC 0 */
 
 static void on_sync(void *opaque, const struct ucall *uc)
 {
+	if (uc->args[0] == 0)
+		control_gpa = uc->args[1];
 	if (uc->args[0] == 1) {
 		data_gpa = uc->args[1];
 		data_size = uc->args[2];
 		hot_size = uc->args[3];
+		g_atomic_int_set(&filled, 1);
 	}
 	g_atomic_int_inc(&syncs);
 }
@@ -46,12 +65,15 @@ typedef struct Rig {
 	UffdAging *ua;
 } Rig;
 
+/* @mem: RAM size, also of the memfd backing it */
 static void rig_start(Rig *r, const char *elf, const char *append,
-		      const char *object, unsigned sample)
+		      const char *mem, unsigned sample)
 {
+	g_autofree char *object =
+		g_strdup_printf("memory-backend-memfd,id=mem0,size=%s", mem);
 	char *argv[] = { "kvmage",
 			 "-m",
-			 "96M",
+			 (char *)mem,
 			 "-smp",
 			 "1",
 			 "-kernel",
@@ -77,10 +99,12 @@ static void rig_start(Rig *r, const char *elf, const char *append,
 	g_assert_no_error(err);
 	r->ua = uffd_aging_new(r->a, &r->m->ram, NULL, sample, &err);
 	g_assert_no_error(err);
+	testdev_set_output(machine_device_state(r->m, "testdev"), stderr);
 	testdev_set_sync_hook(machine_device_state(r->m, "testdev"), on_sync,
 			      r);
 	g_atomic_int_set(&syncs, 0);
-	data_gpa = data_size = hot_size = 0;
+	g_atomic_int_set(&filled, 0);
+	data_gpa = data_size = hot_size = control_gpa = 0;
 	g_assert_true(machine_start(r->m, &err));
 	g_assert_no_error(err);
 }
@@ -171,9 +195,8 @@ static void test_case(gconstpointer data)
 	Rig r;
 
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
-	rig_start(&r, elf, append, "memory-backend-memfd,id=mem0,size=96M",
-		  c->sample);
-	g_assert_true(harness_wait_counter(&syncs, 1, 60000));
+	rig_start(&r, elf, append, "96M", c->sample);
+	g_assert_true(harness_wait_counter(&filled, 1, 60000));
 	rig_scans(&r, c->scans);
 	rig_score(&r, c->cold_age, &precision, &recall);
 	g_test_message("%s, sample %u: precision %.4f recall %.4f", c->rw,
@@ -187,6 +210,114 @@ static void test_case(gconstpointer data)
 	g_assert_cmpfloat(as.coverage.sampled, ==, 1.0 / c->sample);
 	/* The cold data area is in the cold bytes. */
 	g_assert_cmpuint(as.cold_bytes, >=, 60ULL << 20);
+	rig_stop(&r);
+}
+
+/* Write @val to the guest's uint64_t at @gpa (the workload's control). */
+static void rig_poke(Rig *r, uint64_t gpa, uint64_t val)
+{
+	for (RamBank *b = r->m->ram.head; b; b = b->next) {
+		if (b->type == RAM_BANK_RAM && gpa >= b->gpa &&
+		    gpa - b->gpa < b->size) {
+			__atomic_store_n((uint64_t *)((char *)b->host + gpa -
+						      b->gpa),
+					 val, __ATOMIC_SEQ_CST);
+			return;
+		}
+	}
+	g_assert_not_reached();
+}
+
+/*
+ * The sampled estimate of the bytes idle for EST_K scans against the
+ * ground truth @truth: within 5% of it, and the truth inside the stated
+ * error (SLACK more below: the few other pages the guest keeps touching
+ * count as hot, which the truth ignores).
+ */
+static void check_estimate(Rig *r, uint64_t truth, const char *what)
+{
+	AgingStats as;
+	double dev;
+
+	aging_query(r->a, EST_K * IVAL_MS, &as);
+	dev = (double)as.cold_bytes - (double)truth;
+	g_test_message("%s: scans %" G_GUINT64_FORMAT
+		       ", cold estimate %.2f MiB +- %.2f MiB (95%%), truth "
+		       "%.2f MiB, off by %+.2f MiB (%+.2f%%)",
+		       what, as.scans, (double)as.cold_bytes / MiB,
+		       (double)as.cold_error / MiB, (double)truth / MiB,
+		       dev / MiB, 100 * dev / truth);
+	g_assert_true(as.cold_estimated);
+	g_assert_cmpuint(as.cold_scans, ==, EST_K);
+	g_assert_cmpuint(as.cold_error, >, 0);
+	g_assert_cmpfloat(fabs(dev), <=, 0.05 * truth);
+	g_assert_cmpfloat(dev, <=, (double)as.cold_error);
+	g_assert_cmpfloat(-dev, <=, (double)as.cold_error + SLACK);
+}
+
+/* Default sample (64): cold bytes estimated after EST_K + 2 scans. */
+static void test_estimate(void)
+{
+	const char *append = "size=128M hot=32M pattern=hotcold passes=0 "
+			     "rw=read";
+	const char *elf;
+	AgingStats as;
+	Rig r;
+
+	HARNESS_GUEST_OR_SKIP(elf, "workload");
+	rig_start(&r, elf, append, "192M", 64);
+	g_assert_true(harness_wait_counter(&filled, 1, 60000));
+	g_assert_cmpuint(hot_size, ==, 32 * MiB);
+	rig_scans(&r, EST_K - 1);
+	/* no cohort armed EST_K scans ago yet: from ages, not estimated */
+	aging_query(r.a, EST_K * IVAL_MS, &as);
+	g_assert_false(as.cold_estimated);
+	rig_scans(&r, 3);
+	check_estimate(&r, as.total_bytes - hot_size, "hotcold");
+	rig_stop(&r);
+}
+
+/*
+ * The hot set moves (phase=0: by the host) after EST_K + 2 scans: for
+ * scans 1..EST_K after the move both sets count as hot, from EST_K + 1
+ * only the new one.
+ */
+static void test_phase_change(void)
+{
+	const char *append = "size=128M hot=32M pattern=phases phase=0 "
+			     "passes=0 rw=mixed";
+	g_autofree char *what = NULL;
+	const char *elf;
+	AgingStats as;
+	Rig r;
+
+	HARNESS_GUEST_OR_SKIP(elf, "workload");
+	rig_start(&r, elf, append, "192M", 64);
+	g_assert_true(harness_wait_counter(&filled, 1, 60000));
+	g_assert_cmpuint(control_gpa, !=, 0);
+	rig_scans(&r, EST_K + 2);
+	aging_query(r.a, 0, &as);
+	check_estimate(&r, as.total_bytes - hot_size, "before the move");
+	/*
+	 * A whole pass over the old set after the last scan's arming, then
+	 * region 1; the next scan waits for a whole pass there.  So the old
+	 * set's last touches lie between that scan and the next.
+	 */
+	g_assert_true(harness_wait_counter(&syncs, g_atomic_int_get(&syncs) + 2,
+					   60000));
+	rig_poke(&r, control_gpa, 1);
+	for (int j = 1; j <= EST_K + 2; j++) {
+		bool old_hot = j <= EST_K;
+
+		rig_scans(&r, 1);
+		g_free(what);
+		what = g_strdup_printf("scan %d after the move (%s)", j,
+				       old_hot ? "old set still hot" :
+						 "old set cold");
+		check_estimate(&r,
+			       as.total_bytes - (old_hot ? 2 : 1) * hot_size,
+			       what);
+	}
 	rig_stop(&r);
 }
 
@@ -230,6 +361,9 @@ int main(int argc, char **argv)
 	g_test_add_data_func("/kvm/aging-uffd/full-read", &cases[1], test_case);
 	g_test_add_data_func("/kvm/aging-uffd/sampled-read", &cases[2],
 			     test_case);
+	g_test_add_func("/kvm/aging-uffd/sampled-estimate", test_estimate);
+	g_test_add_func("/kvm/aging-uffd/sampled-phase-change",
+			test_phase_change);
 	g_test_add_func("/kvm/aging-uffd/private", test_private);
 	return g_test_run();
 }

@@ -36,6 +36,7 @@ static Machine *start_workload(const char *elf, bool paused, VmConfig **cfgp)
 	g_assert_no_error(err);
 	m = machine_create(cfg, NULL, &err);
 	g_assert_no_error(err);
+	testdev_set_output(machine_device_state(m, "testdev"), stderr);
 	testdev_set_sync_hook(machine_device_state(m, "testdev"), on_sync,
 			      NULL);
 	g_atomic_int_set(&syncs, 0);

@@ -638,13 +638,16 @@ static void mask_enum(char *s, const char *pat)
 }
 
 /*
- * kvmage's own commands (qapi/aging.json, qapi/residency.json,
- * qapi/reclaim.json): QEMU has nothing to compare
+ * kvmage's own commands (aging, residency, populate, reclaim): not in
+ * QEMU
  */
-static const char *const kvmage_only[] = {
-	"query-memory-aging", "memory-aging-set",     "query-memory-residency",
-	"memory-reclaim",     "query-memory-reclaim", NULL
-};
+static const char *const kvmage_only[] = { "query-memory-aging",
+					   "memory-aging-set",
+					   "query-memory-residency",
+					   "memory-populate",
+					   "memory-reclaim",
+					   "query-memory-reclaim",
+					   NULL };
 
 static void test_schema(void)
 {

@@ -408,10 +408,10 @@ static void test_schema(void)
 	}
 	/*
 	 * 14 QEMU commands + query-memory-aging, memory-aging-set,
-	 * query-memory-residency + the 7 job commands (query-jobs, job-*) +
-	 * memory-reclaim, query-memory-reclaim
+	 * query-memory-residency + the 7 job commands (query-jobs, job-*)
+	 * + memory-populate + memory-reclaim, query-memory-reclaim
 	 */
-	g_assert_cmpuint(commands, ==, 26);
+	g_assert_cmpuint(commands, ==, 27);
 	qmp_conn_free(c);
 }
 

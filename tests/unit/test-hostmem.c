@@ -307,7 +307,7 @@ static void test_map_alias(void)
 	volatile uint32_t *a = be->host, *b;
 	GError *err = NULL;
 
-	b = hostmem_map_alias(be, &err);
+	b = hostmem_map_alias(be, 0, be->size, &err);
 	g_assert_no_error(err);
 	g_assert_nonnull(b);
 	g_assert_true(b != a);
@@ -315,11 +315,23 @@ static void test_map_alias(void)
 	g_assert_cmphex(b[4096], ==, 0x1234);
 	b[(1 << 20) - 1] = 0x5678; /* last word */
 	g_assert_cmphex(a[(1 << 20) - 1], ==, 0x5678);
-	hostmem_unmap_alias(be, (void *)b);
+	hostmem_unmap_alias((void *)b, be->size);
+	/* a range: its first byte is the backend's byte at @offset */
+	a[MiB / 4] = 0xabcd;
+	b = hostmem_map_alias(be, 1 * MiB, 2 * MiB, &err);
+	g_assert_no_error(err);
+	g_assert_cmphex(b[0], ==, 0xabcd);
+	hostmem_unmap_alias((void *)b, 2 * MiB);
+	g_assert_null(hostmem_map_alias(be, 4096 + 1, 4096, &err));
+	g_assert_nonnull(strstr(err->message, "not aligned"));
+	g_clear_error(&err);
+	g_assert_null(hostmem_map_alias(be, 2 * MiB, 4 * MiB, &err));
+	g_assert_nonnull(strstr(err->message, "outside"));
+	g_clear_error(&err);
 	hostmem_free(be);
 
 	be = alloc_ok(HOSTMEM_RAM, "size=4M,share=on");
-	g_assert_null(hostmem_map_alias(be, &err));
+	g_assert_null(hostmem_map_alias(be, 0, be->size, &err));
 	g_assert_cmpstr(err->message, ==,
 			"backend 'm' (memory-backend-ram) has no shared file "
 			"to map twice: use memory-backend-memfd or "
@@ -328,7 +340,7 @@ static void test_map_alias(void)
 	hostmem_free(be);
 
 	be = alloc_ok(HOSTMEM_MEMFD, "size=4M,share=off");
-	g_assert_null(hostmem_map_alias(be, &err));
+	g_assert_null(hostmem_map_alias(be, 0, be->size, &err));
 	g_assert_nonnull(err);
 	g_clear_error(&err);
 	hostmem_free(be);

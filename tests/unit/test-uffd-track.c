@@ -3,7 +3,8 @@
  * userfaultfd MINOR-fault access tracking on a memfd: a "guest" thread
  * touches pages through the registered mapping, the test reads and checks
  * data through an unregistered alias.  Asserts exactly which pages are
- * reported accessed, full and sampled zapping, the refusal of private
+ * reported accessed, full and sampled zapping, missing pages (holes)
+ * recorded and zero-filled, the refusal of private
  * anonymous memory, teardown with a blocked faulter, and prints the costs.
  * Skips when userfaultfd is not available to this process.
  */
@@ -370,6 +371,75 @@ static void test_harvest_race(void)
 	bank_fini(&b);
 }
 
+/*
+ * Stats once the handler has counted @faults faults (it counts after the
+ * faulter was woken, so a read right after a touch may lag); at most 1 s.
+ */
+static void stats_settled(Bank *b, uint64_t faults, UffdTrackStats *st)
+{
+	for (int i = 0; i < 1000; i++) {
+		uffd_track_stats(b->t, st);
+		if (st->faults >= faults)
+			return;
+		g_usleep(1000);
+	}
+}
+
+/*
+ * Pages not in the file yet raise missing faults: recorded like minor
+ * ones and filled with zeros; a page kvmage wrote through the alias is
+ * there already (a minor fault).  After a zap every page is minor.
+ */
+static void test_missing(void)
+{
+	bool some[NPAGES], none[NPAGES] = { 0 };
+	UffdTrackStats st;
+	GError *err = NULL;
+	Bank b;
+	unsigned i, nsome = 0;
+
+	if (!uffd_usable())
+		return;
+	b.fd = memfd_create("uffd-holes", MFD_CLOEXEC);
+	g_assert_cmpint(b.fd, >=, 0);
+	g_assert_cmpint(ftruncate(b.fd, NPAGES * PAGE), ==, 0);
+	b.guest = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       b.fd, 0);
+	b.alias = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       b.fd, 0);
+	g_assert_true(b.guest != MAP_FAILED && b.alias != MAP_FAILED);
+	b.t = uffd_track_new("holes", b.guest, NPAGES * PAGE, PAGE, 0, &err);
+	g_assert_no_error(err);
+	b.alias[7 * PAGE + 7] = 0x77; /* page 7 exists, the rest are holes */
+	for (i = 0; i < NPAGES; i++) {
+		some[i] = i % 5 == 2;
+		nsome += some[i];
+	}
+	touch(&b, some, false); /* reads: zeros */
+	expect(&b, some);
+	stats_settled(&b, nsome, &st);
+	g_assert_cmpuint(st.missing, ==, nsome - 1); /* page 7: minor */
+	g_assert_cmpuint(st.faults, ==, nsome);
+	g_assert_cmpuint(st.errors, ==, 0);
+	/* mapped now (writable): writing them is not a fault */
+	touch(&b, some, true);
+	expect(&b, none);
+	for (i = 0; i < NPAGES; i++) {
+		uint8_t want = i == 7 ? 0x77 : 0;
+
+		if (some[i])
+			g_assert_cmpuint(b.alias[i * PAGE + 7], ==, want);
+	}
+	/* in the file now: after a zap, faults are minor */
+	zap(&b, 1, 0);
+	touch(&b, some, false);
+	expect(&b, some);
+	stats_settled(&b, 2 * nsome, &st);
+	g_assert_cmpuint(st.missing, ==, nsome - 1);
+	g_assert_cmpuint(st.faults, ==, 2 * nsome);
+	bank_fini(&b);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -379,5 +449,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/uffd-track/teardown", test_teardown);
 	g_test_add_func("/uffd-track/contended", test_contended);
 	g_test_add_func("/uffd-track/harvest-race", test_harvest_race);
+	g_test_add_func("/uffd-track/missing", test_missing);
 	return g_test_run();
 }

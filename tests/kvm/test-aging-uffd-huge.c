@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Aging fed by userfaultfd MINOR-fault tracking on a hugetlb memfd guest
+ * (2 MiB pages), in process, against the workload guest's ground truth:
+ * pattern=hotcold touches the first 8 MiB of a 64 MiB data area (2 MiB
+ * aligned) every pass and the rest only in the fill.  The unit is the
+ * huge page: one is hot if any of its 4 KiB pages is in the hot set, so
+ * the hot set is a whole number of huge pages.  Scans are driven by
+ * passes (at least one whole pass between two scans).
+ *
+ * full: per-huge-page precision and recall of "hot" (age < 2 scans) >=
+ * 99%; ages are counted once per huge page at 2 MiB; the guest verifies
+ * every touch and, at the end, every page of the area (exit status 0).
+ * sampled 4: 1 huge page in 4 re-armed per scan, a threshold of 4 scans.
+ * The same full on a memory-backend-file on hugetlbfs with share=on.
+ * backend=auto picks uffd on a hugetlb memfd, and query-memory-aging says
+ * why uffd is unavailable on memdevs without a shared file.
+ * Skips (with the reason) unless 48 huge pages of 2 MiB are free.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib.h>
+
+#include "accel/kvm.h"
+#include "accel/uffd-aging.h"
+#include "aging/aging-object.h"
+#include "aging/aging.h"
+#include "hw/machine.h"
+#include "hw/testdev.h"
+#include "harness.h"
+#include "qapi-commands.h"
+
+#define HP	  (2ULL << 20)
+#define GUEST_HP  48 /* 96 MiB */
+#define IVAL_MS	  100
+#define DATA_SIZE (64ULL << 20)
+#define HOT_SIZE  (8ULL << 20)
+/* Enough passes for the scans (2 per scan), few enough to end quickly. */
+#define HOTCOLD	  "size=64M hot=8M pattern=hotcold passes=3000 final=on rw="
+
+static gint syncs;
+static uint64_t data_gpa, data_size, hot_size; /* from SYNC 1 */
+
+static void on_sync(void *opaque, const struct ucall *uc)
+{
+	if (uc->args[0] == 1) {
+		data_gpa = uc->args[1];
+		data_size = uc->args[2];
+		hot_size = uc->args[3];
+	}
+	g_atomic_int_inc(&syncs);
+}
+
+static unsigned long hugepages_free(void)
+{
+	g_autofree char *info = NULL;
+	const char *p;
+
+	if (!g_file_get_contents("/proc/meminfo", &info, NULL, NULL))
+		return 0;
+	p = strstr(info, "HugePages_Free:");
+	return p ? strtoul(p + strlen("HugePages_Free:"), NULL, 10) : 0;
+}
+
+typedef struct Rig {
+	VmConfig *cfg;
+	Machine *m;
+	Aging *a;
+	UffdAging *ua;
+} Rig;
+
+/* False (test skipped) when the huge pages cannot be had. */
+static bool rig_start(Rig *r, const char *elf, const char *append,
+		      const char *object, unsigned sample)
+{
+	char *argv[] = { "kvmage",
+			 "-m",
+			 "96M",
+			 "-smp",
+			 "1",
+			 "-kernel",
+			 (char *)elf,
+			 "-append",
+			 (char *)append,
+			 "-serial",
+			 "none",
+			 "-object",
+			 (char *)object,
+			 "-machine",
+			 "memory-backend=mem0",
+			 NULL };
+	g_autoptr(GError) err = NULL;
+	AgingCoverage cov = uffd_aging_coverage(sample);
+
+	memset(r, 0, sizeof(*r));
+	if (hugepages_free() < GUEST_HP) {
+		g_test_skip("fewer than 48 free 2 MiB huge pages "
+			    "(scripts/setup-host.sh reserves 64)");
+		return false;
+	}
+	r->cfg = options_parse(G_N_ELEMENTS(argv) - 1, argv, &err);
+	g_assert_no_error(err);
+	r->m = machine_create(r->cfg, NULL, &err);
+	if (!r->m && strstr(err->message, "huge pages")) {
+		/* taken by another process since the check */
+		g_test_skip(err->message);
+		vm_config_free(r->cfg);
+		return false;
+	}
+	g_assert_no_error(err);
+	g_assert_cmpuint(r->m->ram.head->page_size, ==, HP);
+	r->a = aging_new("mem0", &r->m->ram, NULL, IVAL_MS, &cov, &err);
+	g_assert_no_error(err);
+	r->ua = uffd_aging_new(r->a, &r->m->ram, NULL, sample, &err);
+	g_assert_no_error(err);
+	testdev_set_output(machine_device_state(r->m, "testdev"), stderr);
+	testdev_set_sync_hook(machine_device_state(r->m, "testdev"), on_sync,
+			      r);
+	g_atomic_int_set(&syncs, 0);
+	data_gpa = data_size = hot_size = 0;
+	g_assert_true(machine_start(r->m, &err));
+	g_assert_no_error(err);
+	return true;
+}
+
+static void rig_stop(Rig *r)
+{
+	vcpu_pause_all(r->m);
+	uffd_aging_free(r->ua);
+	aging_free(r->a);
+	machine_destroy(r->m);
+	vm_config_free(r->cfg);
+}
+
+/* @n scans, each after at least one whole pass. */
+static void rig_scans(Rig *r, int n)
+{
+	g_autoptr(GError) err = NULL;
+	UffdTrackStats st, prev;
+	AgingStats as;
+
+	uffd_aging_stats(r->ua, &prev);
+	for (int i = 0; i < n; i++) {
+		int now = g_atomic_int_get(&syncs);
+
+		g_assert_true(harness_wait_counter(&syncs, now + 2, 60000));
+		g_assert_true(uffd_aging_scan(r->ua, 1, &err));
+		g_assert_no_error(err);
+		aging_query(r->a, 0, &as);
+		uffd_aging_stats(r->ua, &st);
+		g_test_message("scan %d: %" G_GUINT64_FORMAT
+			       " faults (%.1f us handler each), %" G_GUINT64_FORMAT
+			       " huge pages zapped in %.1f us, %" G_GUINT64_FORMAT
+			       " ages written",
+			       i, st.faults - prev.faults,
+			       (double)(st.handler_ns - prev.handler_ns) / 1e3 /
+				       MAX(st.faults - prev.faults, 1),
+			       st.zapped - prev.zapped,
+			       (double)as.last_cost.kernel_ns / 1e3,
+			       as.last_cost.written);
+		g_assert_cmpuint(st.errors, ==, 0);
+		/* 4 KiB pages covered, one age per touched huge page */
+		g_assert_cmpuint(as.last_cost.pages, ==, 96 * 256);
+		g_assert_cmpuint(as.last_cost.written, <=, GUEST_HP);
+		prev = st;
+	}
+}
+
+/* Per-huge-page precision and recall of "hot" = age < @cold_age. */
+static void rig_score(Rig *r, int cold_age, double *precision, double *recall)
+{
+	uint64_t tp = 0, fp = 0, fn = 0, tn = 0;
+
+	g_assert_cmpuint(data_size, ==, DATA_SIZE);
+	g_assert_cmpuint(hot_size, ==, HOT_SIZE);
+	g_assert_cmpuint(data_gpa % HP, ==, 0);
+	for (uint64_t off = 0; off < data_size; off += HP) {
+		int age = aging_page_age(r->a, data_gpa + off);
+		bool hot = off < hot_size, said_hot;
+
+		/* every 4 KiB page of a huge page has its age */
+		g_assert_cmpint(aging_page_age(r->a,
+					       data_gpa + off + HP - 4096),
+				==, age);
+		g_assert_cmpint(age, >=, 0);
+		said_hot = age < cold_age;
+		tp += hot && said_hot;
+		fp += !hot && said_hot;
+		fn += hot && !said_hot;
+		tn += !hot && !said_hot;
+	}
+	g_test_message("hot huge pages: tp %" G_GUINT64_FORMAT
+		       " fp %" G_GUINT64_FORMAT " fn %" G_GUINT64_FORMAT
+		       " tn %" G_GUINT64_FORMAT,
+		       tp, fp, fn, tn);
+	*precision = (double)tp / MAX(tp + fp, 1);
+	*recall = (double)tp / MAX(tp + fn, 1);
+}
+
+/* The guest ends its passes with a sweep of every page: exit 0. */
+static void rig_wait_verified(Rig *r)
+{
+	const char *reason;
+	int status = -1;
+
+	for (int i = 0; i < 1200 && !machine_shutdown_requested(r->m); i++)
+		g_usleep(50 * 1000);
+	g_assert_true(machine_shutdown_requested(r->m));
+	reason = machine_shutdown_status(r->m, &status);
+	g_test_message("guest ended: status %d (%s)", status,
+		       reason ? reason : "");
+	g_assert_cmpint(status, ==, 0);
+}
+
+typedef struct Case {
+	const char *rw;
+	unsigned sample;
+	int scans, cold_age;
+	bool file; /* memory-backend-file on hugetlbfs, else a memfd */
+} Case;
+
+/* First hugetlbfs mount point, or NULL. */
+static char *hugetlbfs_mount(void)
+{
+	g_autofree char *mounts = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (!g_file_get_contents("/proc/mounts", &mounts, NULL, NULL))
+		return NULL;
+	lines = g_strsplit(mounts, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		g_auto(GStrv) f = g_strsplit(*l, " ", 4);
+
+		if (g_strv_length(f) >= 3 && !strcmp(f[2], "hugetlbfs"))
+			return g_strdup(f[1]);
+	}
+	return NULL;
+}
+
+static void test_case(gconstpointer data)
+{
+	const Case *c = data;
+	g_autofree char *append = g_strconcat(HOTCOLD, c->rw, NULL);
+	g_autofree char *mount = NULL, *path = NULL, *object = NULL;
+	double precision, recall;
+	const char *elf;
+	AgingStats as;
+	Rig r;
+
+	HARNESS_GUEST_OR_SKIP(elf, "workload");
+	if (c->file) {
+		mount = hugetlbfs_mount();
+		if (!mount) {
+			g_test_skip("no hugetlbfs mount (scripts/setup-host.sh "
+				    "mounts one)");
+			return;
+		}
+		path = g_strdup_printf("%s/kvmage-test-%d", mount, getpid());
+		object = g_strdup_printf("memory-backend-file,id=mem0,size=96M,"
+					 "mem-path=%s,share=on",
+					 path);
+	} else {
+		object = g_strdup("memory-backend-memfd,id=mem0,size=96M,"
+				  "hugetlb=on,hugetlbsize=2M");
+	}
+	if (!rig_start(&r, elf, append, object, c->sample)) {
+		if (path)
+			unlink(path);
+		return;
+	}
+	if (path)
+		unlink(path); /* mapped: the pages live until unmapped */
+	g_assert_true(harness_wait_counter(&syncs, 1, 60000));
+	rig_scans(&r, c->scans);
+	rig_score(&r, c->cold_age, &precision, &recall);
+	g_test_message("%s, sample %u: precision %.4f recall %.4f", c->rw,
+		       c->sample, precision, recall);
+	g_assert_cmpfloat(precision, >=, 0.99);
+	g_assert_cmpfloat(recall, >=, 0.99);
+	aging_query(r.a, c->cold_age * IVAL_MS, &as);
+	g_assert_cmpuint(as.scans, ==, c->scans);
+	g_assert_cmpuint(as.total_bytes, ==, 96ULL << 20);
+	g_assert_true(as.coverage.reads && as.coverage.writes);
+	/* the cold data area, in whole huge pages */
+	g_assert_cmpuint(as.cold_bytes % HP, ==, 0);
+	g_assert_cmpuint(as.cold_bytes, >=, DATA_SIZE - HOT_SIZE);
+	rig_wait_verified(&r);
+	rig_stop(&r);
+}
+
+static const Case cases[] = {
+	{ "write", 1, 6, 2 },
+	{ "read", 1, 6, 2 },
+	{ "mixed", 4, 12, 4 },
+	{ "mixed", 1, 6, 2, true },
+};
+
+/*
+ * -object memory-aging with backend=auto on @mem (a 32 MiB memdev): the
+ * backend in use, and uffd's availability and reason from the query.
+ */
+static MemoryAgingBackend auto_pick(const char *mem, char **uffd_reason)
+{
+	g_autofree char *memobj = g_strdup_printf("%s,id=mem0,size=32M", mem);
+	g_autoptr(GError) err = NULL;
+	MemoryAgingInfoList *info = NULL;
+	MemoryAgingBackendInfoList *bl;
+	MemoryAgingBackend used;
+	const char *elf = harness_guest("workload");
+	char *argv[] = { "kvmage",
+			 "-m",
+			 "32M",
+			 "-kernel",
+			 (char *)elf,
+			 "-serial",
+			 "none",
+			 "-object",
+			 memobj,
+			 "-object",
+			 "memory-aging,id=ag0,memdev=mem0,interval=1000",
+			 "-machine",
+			 "memory-backend=mem0",
+			 NULL };
+	VmConfig *cfg = options_parse(G_N_ELEMENTS(argv) - 1, argv, &err);
+	Machine *m;
+
+	g_assert_no_error(err);
+	*uffd_reason = NULL;
+	m = machine_create(cfg, NULL, &err);
+	g_assert_no_error(err);
+	if (!m) {
+		vm_config_free(cfg);
+		return MEMORY_AGING_BACKEND__MAX;
+	}
+	aging_objects_qmp_register(m->aging);
+	g_assert_true(qmp_query_memory_aging(false, 0, &info, &err));
+	g_assert_no_error(err);
+	g_assert_nonnull(info);
+	used = info->value->backend;
+	for (bl = info->value->backends; bl; bl = bl->next) {
+		if (bl->value->backend != MEMORY_AGING_BACKEND_UFFD)
+			continue;
+		g_assert_true(bl->value->available == !bl->value->reason);
+		*uffd_reason = g_strdup(bl->value->reason);
+	}
+	qapi_free_MemoryAgingInfoList(info);
+	machine_destroy(m);
+	vm_config_free(cfg);
+	return used;
+}
+
+static void test_auto(void)
+{
+	g_autofree char *why = NULL;
+	const char *elf;
+
+	HARNESS_GUEST_OR_SKIP(elf, "workload");
+	(void)elf;
+	if (hugepages_free() < 16) {
+		g_test_skip("fewer than 16 free 2 MiB huge pages");
+		return;
+	}
+	g_assert_cmpint(auto_pick("memory-backend-memfd,hugetlb=on,"
+				  "hugetlbsize=2M",
+				  &why),
+			==, MEMORY_AGING_BACKEND_UFFD);
+	g_assert_null(why);
+	g_assert_cmpint(auto_pick("memory-backend-memfd,share=off", &why), ==,
+			MEMORY_AGING_BACKEND_DIRTY_LOG);
+	g_assert_nonnull(strstr(why, "private memfd memory (share=off)"));
+	g_clear_pointer(&why, g_free);
+	g_assert_cmpint(auto_pick("memory-backend-ram,share=on", &why), ==,
+			MEMORY_AGING_BACKEND_DIRTY_LOG);
+	g_assert_nonnull(strstr(why, "need a file to map twice"));
+}
+
+int main(int argc, char **argv)
+{
+	harness_init(&argc, &argv);
+	g_test_add_data_func("/kvm/aging-uffd-huge/full-write", &cases[0],
+			     test_case);
+	g_test_add_data_func("/kvm/aging-uffd-huge/full-read", &cases[1],
+			     test_case);
+	g_test_add_data_func("/kvm/aging-uffd-huge/sampled-mixed", &cases[2],
+			     test_case);
+	g_test_add_data_func("/kvm/aging-uffd-huge/file-full-mixed", &cases[3],
+			     test_case);
+	g_test_add_func("/kvm/aging-uffd-huge/auto", test_auto);
+	return g_test_run();
+}
