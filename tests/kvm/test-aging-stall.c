@@ -38,8 +38,11 @@
  * aging runs had a 1.1-4 ms gap, the harvest thread competing with the
  * vCPU thread for a CPU.  With one core kept busy by a spin loop the best
  * dirty-log run was 0.7-0.9 ms above the baseline: the margin is thin on
- * a loaded host.)  A run with aging also checks over QMP that scans
- * really happened.
+ * a loaded host.  A uffd fault needs the handler thread on a CPU while
+ * the vCPU waits, so uffd runs suffer more from a loaded host: at load
+ * average 5, best of 6 failed the 3 ms bound once, by 0.9 ms, with every
+ * run of either kind seeing 4-8 ms preemptions.)  A run with aging also
+ * checks over QMP that scans really happened.
  */
 #include <errno.h>
 #include <poll.h>
@@ -53,9 +56,10 @@
 
 #include "harness.h"
 
-#define ROUNDS	   3
-#define MAX_ROUNDS 6
-#define MS	   1000000 /* ns */
+#define ROUNDS	    3
+#define MAX_ROUNDS  6
+#define FULL_ROUNDS 2
+#define MS	    1000000 /* ns */
 
 /*
  * A sanitizer build slows kvmage's harvest and handler threads several
@@ -303,29 +307,46 @@ static void test_uffd_sampled(void)
 }
 
 /*
- * Reported, not bounded: one run of each kind.  Guest time lost per scan
- * = (ns_per_touch with - without) * pages touched / scans, the scans
- * counted from the wall time of the run less the fill (start-up and the
- * final sweep included, so the estimate errs low).
+ * Reported, not bounded: FULL_ROUNDS rounds of each kind, interleaved,
+ * the smallest of each figure kept (noise only adds).  Guest time lost
+ * per scan = (ns_per_touch with - without) * pages touched / scans, the
+ * scans counted from the wall time of the run less the fill (start-up
+ * and the final sweep included, so the estimate errs low).
  */
 static void test_uffd_full(void)
 {
-	StallRun run[2];
+	gint64 gap[2] = { G_MAXINT64, G_MAXINT64 };
+	double nspt[2] = { G_MAXDOUBLE, G_MAXDOUBLE };
 	double lost_ms, scans;
+	StallRun run, full = { 0 };
 	const char *elf;
 
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
-	if (!stall_run(elf, &base_memfd_short, &run[0]) ||
-	    !stall_run(elf, &uffd_full, &run[1]))
-		return;
-	lost_ms = (run[1].nspt - run[0].nspt) * run[1].touched / 1e6;
-	scans = run[1].seconds * 1000 / uffd_full.ival_ms;
-	g_test_message("uffd full, interval %d ms, %d hot pages: max gap "
-		       "%" G_GINT64_FORMAT " ns (baseline %" G_GINT64_FORMAT
-		       " ns); guest time lost %.1f ms over ~%.0f scans, "
-		       "~%.1f ms per scan (%.1f us per hot page)",
-		       uffd_full.ival_ms, HOT_PAGES, run[1].gap, run[0].gap,
-		       lost_ms, scans, lost_ms / scans,
+	for (int i = 0; i < FULL_ROUNDS; i++) {
+		for (int k = 0; k < 2; k++) {
+			bool with = (i + k) % 2;
+
+			if (!stall_run(elf,
+				       with ? &uffd_full : &base_memfd_short,
+				       &run))
+				return;
+			gap[with] = MIN(gap[with], run.gap);
+			nspt[with] = MIN(nspt[with], run.nspt);
+			if (with)
+				full = run;
+		}
+	}
+	lost_ms = (nspt[1] - nspt[0]) * full.touched / 1e6;
+	scans = full.seconds * 1000 / uffd_full.ival_ms;
+	g_test_message("uffd full, interval %d ms, %d hot pages, best of %d: "
+		       "max gap %" G_GINT64_FORMAT
+		       " ns (baseline %" G_GINT64_FORMAT
+		       " ns, +%" G_GINT64_FORMAT " ns); ns per touch %.1f "
+		       "(baseline %.1f): guest time lost %.1f ms over ~%.0f "
+		       "scans, ~%.1f ms per scan (%.1f us per hot page)",
+		       uffd_full.ival_ms, HOT_PAGES, FULL_ROUNDS, gap[1],
+		       gap[0], gap[1] - gap[0], nspt[1], nspt[0], lost_ms,
+		       scans, lost_ms / scans,
 		       lost_ms / scans * 1e3 / HOT_PAGES);
 }
 
