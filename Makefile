@@ -53,9 +53,11 @@ check-asan: $(ASAN_BUILD)/build.ninja
 	$(SANITIZER_ENV) $(MESON) test -C $(ASAN_BUILD) --print-errorlogs \
 		$(ASAN_TESTFLAGS) $(TESTFLAGS)
 
+# Every benchmark (prealloc, aging, residency, populate, reclaim; minutes
+# each), or some: make bench BENCH="aging residency".
+BENCH ?=
 bench: all
-	@test -x $(BUILD)/bench/prealloc || { echo "make bench: $(BUILD)/bench/prealloc was not built" >&2; exit 1; }
-	$(BUILD)/bench/prealloc
+	$(MESON) test -C $(BUILD) --benchmark --verbose $(BENCH)
 
 install: all
 	$(MESON) install -C $(BUILD)
@@ -79,7 +81,7 @@ help:
 	@echo "make demo         build, then run the demo guests (scripts/demo.sh)"
 	@echo "make check        build, then run the test suites"
 	@echo "make check-asan   build in $(ASAN_BUILD)/ with ASan+UBSan ($(ASAN_CC)) and run the suites"
-	@echo "make bench        build, then run bench/prealloc"
+	@echo "make bench        build, then run the benchmarks (BENCH=\"aging ...\" for some)"
 	@echo "make format       clang-format all C files in place"
 	@echo "make format-check list formatting differences, fail if any"
 	@echo "make install      install under the configured prefix"
