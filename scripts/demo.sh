@@ -9,8 +9,14 @@
 #     kvmage-qmp: query-status, cont, query-cpus-fast, then after two seconds
 #     query-memory-aging (the 4 MiB hot set young, the rest cold) and
 #     query-memory-residency (the guest's 32 MiB of data and its image
-#     present, the rest of its 128 MiB never populated), stop, quit.
-# Later issues add page aging and reclaim to this same command.
+#     present, the rest of its 128 MiB never populated).
+#  4. Reclaim: memory-reclaim of what has been idle for 1 s, as a job
+#     (query-jobs while it runs), its result (query-memory-reclaim) and
+#     residency afterwards: the cold data in swap, the hot set in memory.
+#     Then stop, wait, cont: the guest sweeps and verifies every page, so
+#     the reclaimed pages come back and are counted as refaults.  Without
+#     swap on the host the reclaim is a dry run and the demo says so.
+#  5. stop, quit.
 set -eu
 build=${1:-build}
 kvmage="$build/kvmage"
@@ -52,7 +58,8 @@ set -- -S -m 128M -smp 2 -name demo -serial none \
 	-machine memory-backend=mem \
 	-object memory-aging,id=age0,memdev=mem,interval=100 \
 	-qmp "unix:$sock,server=on,wait=off" \
-	-kernel "$guests/workload.elf" -append "size=32M hot=4M passes=0"
+	-kernel "$guests/workload.elf" \
+	-append "size=32M hot=4M passes=0 sweep_gap=500"
 printf '$ %s' "$kvmage"; printf ' %s' "$@"; printf ' &\n'
 "$kvmage" "$@" &
 vm=$!
@@ -64,6 +71,29 @@ done
 sleep 2
 run "$qmp" "$sock" query-memory-aging cold-threshold-ms=1000
 run "$qmp" "$sock" query-memory-residency
+
+# 4. Reclaim what has been idle for a second.
+if awk '/^SwapTotal:/ { exit !($2 > 0) }' /proc/meminfo; then
+	dry=false
+else
+	echo "(the host has no swap: a dry run; scripts/setup-host.sh sets up zram)"
+	dry=true
+fi
+run "$qmp" "$sock" memory-reclaim job-id=reclaim0 min-age-ms=1000 \
+	dry-run=$dry
+run "$qmp" "$sock" query-jobs
+i=0
+while [ "$("$qmp" "$sock" query-jobs)" != "[]" ] && [ $i -lt 200 ]; do
+	sleep 0.05; i=$((i + 1))
+done
+run "$qmp" "$sock" query-memory-reclaim
+run "$qmp" "$sock" query-memory-residency
+# The guest sweeps every page after a pause of 500 ms: refaults.
+run "$qmp" "$sock" stop
+sleep 0.6
+run "$qmp" "$sock" cont
+sleep 1
+run "$qmp" "$sock" query-memory-reclaim
 for cmd in stop query-status quit; do
 	run "$qmp" "$sock" $cmd
 done

@@ -362,13 +362,22 @@ static void test_by_age(QmpConn *c)
 	g_assert_cmpint(get_int(r, "skipped-raced-bytes"), <=, 64 * 1024);
 }
 
-/* stop, wait, cont: the guest sweeps (verifies) every page. */
-static void test_sweep_refaults(QmpConn *c)
+/*
+ * stop, wait, cont: the guest sweeps (verifies) every page, so the cold
+ * set comes back and its refaults are counted.  @shared: a memfd aged by
+ * uffd, whose guest mapping the aging keeps unmapping: the platform's
+ * DAMON pages such unmapped shared pages out again at once (seen in full
+ * suite runs: 25-30 MiB of the 60 MiB within seconds), so there only
+ * "every cold page is populated (present or in swap)" can be asserted,
+ * not "present".  Private RAM must be all present again.
+ */
+static void test_sweep_refaults(QmpConn *c, bool shared)
 {
 	gint64 end, cold[2], refault = 0;
 	g_autoptr(JsonNode) info = NULL;
 	g_autofree char *txt = NULL;
 	JsonObject *o;
+	bool back;
 
 	cmd_ok(c, "{'execute':'stop'}");
 	g_usleep(1300 * 1000);
@@ -381,15 +390,22 @@ static void test_sweep_refaults(QmpConn *c)
 		o = json_node_get_object(info);
 		refault = get_int(o, "refault-bytes");
 		residency(c, DATA + HOT, COLD, cold);
-		if ((refault >= COLD - SLACK_DAMON && cold[0] == COLD) ||
+		back = shared ? cold[0] + cold[1] == COLD : cold[0] == COLD;
+		if ((refault >= COLD - SLACK_DAMON && back) ||
 		    g_get_monotonic_time() > end)
 			break;
 		g_usleep(50000);
 	}
 	txt = json_to_string(info, FALSE);
 	g_test_message("refaults: %s", txt);
-	/* the sweep checked every cold page: they are all back */
-	g_assert_cmpint(cold[0], ==, COLD);
+	g_test_message("cold set after the sweep: %" G_GINT64_FORMAT
+		       " present, %" G_GINT64_FORMAT " swapped",
+		       cold[0], cold[1]);
+	/* the sweep checked every cold page: they all came back */
+	if (shared)
+		g_assert_cmpint(cold[0] + cold[1], ==, COLD);
+	else
+		g_assert_cmpint(cold[0], ==, COLD);
 	g_assert_cmpint(refault, >=, COLD - SLACK_DAMON);
 	g_assert_cmpint(get_int(o, "refault-bytes-last-minute"), >=,
 			COLD - SLACK_DAMON);
@@ -408,7 +424,7 @@ static void test_reclaim(void)
 	test_target(c);
 	test_busy_cancel(c);
 	test_by_age(c);
-	test_sweep_refaults(c);
+	test_sweep_refaults(c, false);
 	/* the guest is still running: no page was found corrupted */
 	cmd_ok(c, "{'execute':'query-status'}");
 	vm_quit(p, c);
@@ -488,7 +504,7 @@ static void test_memfd_uffd(void)
 	g_assert_cmpint(hot[0], ==, HOT);
 	g_assert_cmpint(cold[1], >=, COLD * 95 / 100);
 	g_assert_cmpint(get_int(r, "swapped-bytes"), >=, COLD * 9 / 10);
-	test_sweep_refaults(c);
+	test_sweep_refaults(c, true);
 	cmd_ok(c, "{'execute':'query-status'}");
 	vm_quit(p, c);
 }
