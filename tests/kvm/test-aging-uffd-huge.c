@@ -29,6 +29,7 @@
 #include "hw/machine.h"
 #include "hw/testdev.h"
 #include "harness.h"
+#include "../hugepage-util.h"
 #include "qapi-commands.h"
 
 #define HP	  (2ULL << 20)
@@ -50,17 +51,6 @@ static void on_sync(void *opaque, const struct ucall *uc)
 		hot_size = uc->args[3];
 	}
 	g_atomic_int_inc(&syncs);
-}
-
-static unsigned long hugepages_free(void)
-{
-	g_autofree char *info = NULL;
-	const char *p;
-
-	if (!g_file_get_contents("/proc/meminfo", &info, NULL, NULL))
-		return 0;
-	p = strstr(info, "HugePages_Free:");
-	return p ? strtoul(p + strlen("HugePages_Free:"), NULL, 10) : 0;
 }
 
 typedef struct Rig {
@@ -94,11 +84,8 @@ static bool rig_start(Rig *r, const char *elf, const char *append,
 	AgingCoverage cov = uffd_aging_coverage(sample);
 
 	memset(r, 0, sizeof(*r));
-	if (hugepages_free() < GUEST_HP) {
-		g_test_skip("fewer than 48 free 2 MiB huge pages "
-			    "(scripts/setup-host.sh reserves 64)");
+	if (!hugepages_or_skip(GUEST_HP))
 		return false;
-	}
 	r->cfg = options_parse(G_N_ELEMENTS(argv) - 1, argv, &err);
 	g_assert_no_error(err);
 	r->m = machine_create(r->cfg, NULL, &err);
@@ -220,24 +207,6 @@ typedef struct Case {
 	bool file; /* memory-backend-file on hugetlbfs, else a memfd */
 } Case;
 
-/* First hugetlbfs mount point, or NULL. */
-static char *hugetlbfs_mount(void)
-{
-	g_autofree char *mounts = NULL;
-	g_auto(GStrv) lines = NULL;
-
-	if (!g_file_get_contents("/proc/mounts", &mounts, NULL, NULL))
-		return NULL;
-	lines = g_strsplit(mounts, "\n", -1);
-	for (char **l = lines; *l; l++) {
-		g_auto(GStrv) f = g_strsplit(*l, " ", 4);
-
-		if (g_strv_length(f) >= 3 && !strcmp(f[2], "hugetlbfs"))
-			return g_strdup(f[1]);
-	}
-	return NULL;
-}
-
 static void test_case(gconstpointer data)
 {
 	const Case *c = data;
@@ -357,10 +326,8 @@ static void test_auto(void)
 
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
 	(void)elf;
-	if (hugepages_free() < 16) {
-		g_test_skip("fewer than 16 free 2 MiB huge pages");
+	if (!hugepages_or_skip(16))
 		return;
-	}
 	g_assert_cmpint(auto_pick("memory-backend-memfd,hugetlb=on,"
 				  "hugetlbsize=2M",
 				  &why),

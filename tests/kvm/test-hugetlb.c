@@ -12,38 +12,10 @@
 #include <glib.h>
 
 #include "harness.h"
+#include "../hugepage-util.h"
 
 #define GUEST_MIB 64
 #define HUGE_MIB  2
-
-static unsigned long hugepages_free(void)
-{
-	g_autofree char *info = NULL;
-	const char *p;
-
-	if (!g_file_get_contents("/proc/meminfo", &info, NULL, NULL))
-		return 0;
-	p = strstr(info, "HugePages_Free:");
-	return p ? strtoul(p + strlen("HugePages_Free:"), NULL, 10) : 0;
-}
-
-/* First hugetlbfs mount point, or NULL. */
-static char *hugetlbfs_mount(void)
-{
-	g_autofree char *mounts = NULL;
-	g_auto(GStrv) lines = NULL;
-
-	if (!g_file_get_contents("/proc/mounts", &mounts, NULL, NULL))
-		return NULL;
-	lines = g_strsplit(mounts, "\n", -1);
-	for (char **l = lines; *l; l++) {
-		g_auto(GStrv) f = g_strsplit(*l, " ", 4);
-
-		if (g_strv_length(f) >= 3 && !strcmp(f[2], "hugetlbfs"))
-			return g_strdup(f[1]);
-	}
-	return NULL;
-}
 
 static void run_workload(const char *object)
 {
@@ -66,10 +38,8 @@ static void test_memfd(gconstpointer data)
 {
 	g_autofree char *object = NULL;
 
-	if (hugepages_free() < GUEST_MIB / HUGE_MIB) {
-		g_test_skip("fewer than 32 free 2 MiB huge pages on this host");
+	if (!hugepages_or_skip(GUEST_MIB / HUGE_MIB))
 		return;
-	}
 	object = g_strdup_printf("memory-backend-memfd,id=mem0,size=%dM,"
 				 "hugetlb=on,hugetlbsize=2M,prealloc=%s",
 				 GUEST_MIB, data ? "on" : "off");
@@ -81,11 +51,12 @@ static void test_file(gconstpointer data)
 	g_autofree char *mnt = hugetlbfs_mount();
 	g_autofree char *object = NULL;
 
-	if (!mnt || hugepages_free() < GUEST_MIB / HUGE_MIB) {
-		g_test_skip(mnt ? "fewer than 32 free 2 MiB huge pages" :
-				  "no hugetlbfs mounted on this host");
+	if (!mnt) {
+		g_test_skip("no hugetlbfs mounted on this host");
 		return;
 	}
+	if (!hugepages_or_skip(GUEST_MIB / HUGE_MIB))
+		return;
 	object = g_strdup_printf("memory-backend-file,id=mem0,size=%dM,"
 				 "mem-path=%s,share=on,prealloc=%s",
 				 GUEST_MIB, mnt, data ? "on" : "off");

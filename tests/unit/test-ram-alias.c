@@ -14,6 +14,7 @@
 #include "backends/hostmem.h"
 #include "system/ram.h"
 #include "hostmem-util.h"
+#include "../hugepage-util.h"
 
 static bool mapped(void *p)
 {
@@ -73,25 +74,12 @@ static void test_memfd(void)
 	hostmem_free(be);
 }
 
-static unsigned long hugepages_free(void)
-{
-	g_autofree char *info = NULL;
-	const char *p;
-
-	if (!g_file_get_contents("/proc/meminfo", &info, NULL, NULL))
-		return 0;
-	p = strstr(info, "HugePages_Free:");
-	return p ? strtoul(p + strlen("HugePages_Free:"), NULL, 10) : 0;
-}
-
 static void test_hugetlb(void)
 {
 	HostMemBackend *be;
 
-	if (hugepages_free() < 4) {
-		g_test_skip("fewer than 4 free 2 MiB huge pages");
+	if (!hugepages_or_skip(4))
 		return;
-	}
 	be = alloc_ok(HOSTMEM_MEMFD, "size=8M,hugetlb=on,hugetlbsize=2M");
 	g_assert_cmpuint(be->page_size, ==, 2 * MiB);
 	check_shared(be);

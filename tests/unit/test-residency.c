@@ -21,6 +21,7 @@
 
 #include "backends/hostmem.h"
 #include "hostmem-util.h"
+#include "../hugepage-util.h"
 #include "reclaim/residency.h"
 #include "../swap-util.h"
 #include "util/error.h"
@@ -469,18 +470,6 @@ static void test_banks(void)
 	hostmem_free(be);
 }
 
-static uint64_t free_huge_pages(void)
-{
-	g_autofree char *text = NULL;
-	const char *p;
-
-	if (!g_file_get_contents("/proc/meminfo", &text, NULL, NULL))
-		return 0;
-	p = strstr(text, "HugePages_Free:");
-	return p ? g_ascii_strtoull(p + strlen("HugePages_Free:"), NULL, 10) :
-		   0;
-}
-
 /* Hugetlb memfd: whole 2 MiB pages, aligned ranges only. */
 static void test_hugetlb(void)
 {
@@ -490,11 +479,8 @@ static void test_hugetlb(void)
 	GError *err = NULL;
 	unsigned long p[64], s[64];
 
-	if (free_huge_pages() < 4) {
-		g_test_skip("fewer than 4 free huge pages: run "
-			    "scripts/setup-host.sh as root");
+	if (!hugepages_or_skip(4))
 		return;
-	}
 	be = alloc_ok(HOSTMEM_MEMFD, "size=8M,hugetlb=on");
 	b = bank_of(be);
 	g_assert_cmpuint(be->page_size, ==, 2 * MiB);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "accel/uffd-track.h"
+#include "../hugepage-util.h"
 #include "util/error.h"
 
 #define HPAGE	(2u << 20)
@@ -45,17 +46,6 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static unsigned long hugepages_free(void)
-{
-	g_autofree char *info = NULL;
-	const char *p;
-
-	if (!g_file_get_contents("/proc/meminfo", &info, NULL, NULL))
-		return 0;
-	p = strstr(info, "HugePages_Free:");
-	return p ? strtoul(p + strlen("HugePages_Free:"), NULL, 10) : 0;
-}
-
 /* The byte every 4 KiB page @k of the bank holds. */
 static uint8_t pattern(unsigned k)
 {
@@ -75,10 +65,8 @@ static bool bank_init_fill(Bank *b, bool fill)
 		return false;
 	}
 	close(fd);
-	if (hugepages_free() < NHUGE) {
-		g_test_skip("fewer than 8 free 2 MiB huge pages");
+	if (!hugepages_or_skip(NHUGE))
 		return false;
-	}
 	b->fd = memfd_create("uffd-huge",
 			     MFD_CLOEXEC | MFD_HUGETLB | MFD_HUGE_2MB);
 	g_assert_cmpint(b->fd, >=, 0);
