@@ -22,6 +22,7 @@
 #include "aging/aging.h"
 #include "hw/machine.h"
 #include "hw/testdev.h"
+#include "aging-rig.h"
 #include "harness.h"
 
 #define PG	 4096ULL
@@ -30,17 +31,11 @@
 #define IVAL_MS	 100
 #define HOTCOLD	 "size=64M hot=4M pattern=hotcold passes=0 rw="
 
-static gint syncs;
-static uint64_t data_gpa, data_size, hot_size; /* from SYNC 1 */
+static RigWorkload wl;
 
 static void on_sync(void *opaque, const struct ucall *uc)
 {
-	if (uc->args[0] == 1) {
-		data_gpa = uc->args[1];
-		data_size = uc->args[2];
-		hot_size = uc->args[3];
-	}
-	g_atomic_int_inc(&syncs);
+	rig_workload_sync(&wl, uc);
 }
 
 typedef struct Rig {
@@ -61,25 +56,19 @@ static bool rig_start(Rig *r, const char *elf, const char *append,
 	g_autoptr(GError) err = NULL;
 
 	memset(r, 0, sizeof(*r));
-	r->cfg = options_parse(G_N_ELEMENTS(argv) - 1, argv, &err);
-	g_assert_no_error(err);
-	r->m = machine_create(r->cfg, NULL, &err);
+	r->m = rig_machine_new(argv, hook, r, &r->cfg, &err);
 	g_assert_no_error(err);
 	r->dl = dirty_log_new(r->m->kvm, &r->m->ram, &err);
 	if (!r->dl) {
 		g_test_skip(err->message);
-		machine_destroy(r->m);
-		vm_config_free(r->cfg);
+		rig_machine_free(r->m, r->cfg);
 		return false;
 	}
 	r->a = aging_new("pc.ram", &r->m->ram, NULL, IVAL_MS,
 			 &dirty_log_coverage, &err);
 	g_assert_no_error(err);
 	r->da = dirty_log_aging_new(r->dl, r->a);
-	testdev_set_output(machine_device_state(r->m, "testdev"), stderr);
-	testdev_set_sync_hook(machine_device_state(r->m, "testdev"), hook, r);
-	g_atomic_int_set(&syncs, 0);
-	data_gpa = data_size = hot_size = 0;
+	rig_workload_reset(&wl);
 	g_assert_true(machine_start(r->m, &err));
 	g_assert_no_error(err);
 	return true;
@@ -91,8 +80,7 @@ static void rig_stop(Rig *r)
 	dirty_log_aging_free(r->da);
 	aging_free(r->a);
 	dirty_log_free(r->dl);
-	machine_destroy(r->m);
-	vm_config_free(r->cfg);
+	rig_machine_free(r->m, r->cfg);
 }
 
 /* @n scans, each after at least one whole pass; prints the costs. */
@@ -103,9 +91,9 @@ static void rig_scans(Rig *r, int n)
 	AgingStats as;
 
 	for (int i = 0; i < n; i++) {
-		int now = g_atomic_int_get(&syncs);
+		int now = g_atomic_int_get(&wl.syncs);
 
-		g_assert_true(harness_wait_counter(&syncs, now + 2, 20000));
+		g_assert_true(harness_wait_counter(&wl.syncs, now + 2, 20000));
 		g_assert_true(dirty_log_aging_scan(r->da, 1, &err));
 		g_assert_no_error(err);
 		dirty_log_aging_last(r->da, &st);
@@ -136,12 +124,12 @@ static Score rig_score(Rig *r)
 {
 	Score s = { 0 };
 
-	g_assert_cmpuint(data_gpa, ==, 0x800000);
-	g_assert_cmpuint(data_size, ==, 64ULL << 20);
-	g_assert_cmpuint(hot_size, ==, 4ULL << 20);
-	for (uint64_t off = 0; off < data_size; off += PG) {
-		int age = aging_page_age(r->a, data_gpa + off);
-		bool hot = off < hot_size, said_hot;
+	g_assert_cmpuint(wl.data_gpa, ==, 0x800000);
+	g_assert_cmpuint(wl.data_size, ==, 64ULL << 20);
+	g_assert_cmpuint(wl.hot_size, ==, 4ULL << 20);
+	for (uint64_t off = 0; off < wl.data_size; off += PG) {
+		int age = aging_page_age(r->a, wl.data_gpa + off);
+		bool hot = off < wl.hot_size, said_hot;
 
 		g_assert_cmpint(age, >=, 0);
 		said_hot = age < COLD_AGE;
@@ -162,12 +150,12 @@ static void count_bits(void *opaque, const DirtyLogSlotInfo *si,
 {
 	uint64_t *seen = opaque;
 
-	for (uint64_t off = 0; off < data_size; off += PG) {
-		uint64_t page = (data_gpa + off - si->gpa) / PG;
+	for (uint64_t off = 0; off < wl.data_size; off += PG) {
+		uint64_t page = (wl.data_gpa + off - si->gpa) / PG;
 
-		if (data_gpa + off >= si->gpa && page < si->npages &&
+		if (wl.data_gpa + off >= si->gpa && page < si->npages &&
 		    (bm[page / 64] >> (page % 64) & 1))
-			seen[off >= hot_size]++;
+			seen[off >= wl.hot_size]++;
 	}
 }
 
@@ -187,12 +175,12 @@ static void test_write(void)
 	if (!rig_start(&r, elf, HOTCOLD "write", on_sync))
 		return;
 	mig = dirty_log_client_add(r.dl, "migration");
-	g_assert_true(harness_wait_counter(&syncs, 1, 20000));
+	g_assert_true(harness_wait_counter(&wl.syncs, 1, 20000));
 	rig_scans(&r, 1);
 	/* Migration takes its initial all-ones (and the fill) now. */
 	for (unsigned i = 0; i < dirty_log_nr_slots(r.dl); i++)
 		dirty_log_client_consume(mig, i, count_bits, seen);
-	g_assert_cmpuint(seen[0] + seen[1], ==, data_size / PG);
+	g_assert_cmpuint(seen[0] + seen[1], ==, wl.data_size / PG);
 	rig_scans(&r, SCANS - 1);
 
 	s = rig_score(&r);
@@ -215,7 +203,7 @@ static void test_write(void)
 	seen[0] = seen[1] = 0;
 	for (unsigned i = 0; i < dirty_log_nr_slots(r.dl); i++)
 		dirty_log_client_consume(mig, i, count_bits, seen);
-	g_assert_cmpuint(seen[0], ==, hot_size / PG);
+	g_assert_cmpuint(seen[0], ==, wl.hot_size / PG);
 	g_assert_cmpuint(seen[1], ==, 0);
 	dirty_log_client_remove(mig);
 
@@ -225,8 +213,8 @@ static void test_write(void)
 	g_assert_no_error(err);
 	g_usleep(1000 * 1000);
 	g_assert_cmpuint(aging_stop(t), >=, 10);
-	g_assert_cmpint(aging_page_age(r.a, data_gpa), <=, 2);
-	g_assert_cmpint(aging_page_age(r.a, data_gpa + hot_size), >=,
+	g_assert_cmpint(aging_page_age(r.a, wl.data_gpa), <=, 2);
+	g_assert_cmpint(aging_page_age(r.a, wl.data_gpa + wl.hot_size), >=,
 			SCANS + 10);
 	rig_stop(&r);
 }
@@ -241,16 +229,16 @@ static void test_read(void)
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
 	if (!rig_start(&r, elf, HOTCOLD "read", on_sync))
 		return;
-	g_assert_true(harness_wait_counter(&syncs, 1, 20000));
+	g_assert_true(harness_wait_counter(&wl.syncs, 1, 20000));
 	rig_scans(&r, SCANS);
 
-	for (uint64_t off = 0; off < hot_size; off += PG)
-		hot_cold += aging_page_age(r.a, data_gpa + off) >= COLD_AGE;
+	for (uint64_t off = 0; off < wl.hot_size; off += PG)
+		hot_cold += aging_page_age(r.a, wl.data_gpa + off) >= COLD_AGE;
 	g_test_message("reads: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
 		       " read-hot pages look cold",
-		       hot_cold, (uint64_t)(hot_size / PG));
+		       hot_cold, (uint64_t)(wl.hot_size / PG));
 	/* Read-only hot pages look cold, and the reply says why. */
-	g_assert_cmpuint(hot_cold, >=, (hot_size / PG) * 99 / 100);
+	g_assert_cmpuint(hot_cold, >=, (wl.hot_size / PG) * 99 / 100);
 	aging_query(r.a, COLD_AGE * IVAL_MS, &as);
 	g_assert_false(as.coverage.reads);
 	g_assert_true(as.coverage.writes);
@@ -279,7 +267,7 @@ static PhaseRun phase_run;
 
 static uint64_t phase_region(uint64_t pass)
 {
-	return pass / PHASE % (data_size / hot_size);
+	return pass / PHASE % (wl.data_size / wl.hot_size);
 }
 
 static void phase_eval(Rig *r, uint64_t pass)
@@ -287,10 +275,11 @@ static void phase_eval(Rig *r, uint64_t pass)
 	uint64_t tp = 0, fp = 0, fn = 0;
 	uint64_t now = phase_region(pass), prev = phase_region(pass - 1);
 
-	for (uint64_t off = 0; off < data_size; off += PG) {
-		uint64_t region = off / hot_size;
+	for (uint64_t off = 0; off < wl.data_size; off += PG) {
+		uint64_t region = off / wl.hot_size;
 		bool hot = region == now || region == prev;
-		bool said_hot = aging_page_age(r->a, data_gpa + off) < COLD_AGE;
+		bool said_hot = aging_page_age(r->a, wl.data_gpa + off) <
+				COLD_AGE;
 
 		tp += hot && said_hot;
 		fp += !hot && said_hot;
@@ -332,7 +321,7 @@ static void test_phases(void)
 		       "size=64M hot=4M pattern=phases phase=" G_STRINGIFY(
 			       PHASE) " passes=0 rw=write", on_sync_scan))
 		return;
-	g_assert_true(harness_wait_counter(&syncs, PHASE_SCANS + 1, 20000));
+	g_assert_true(harness_wait_counter(&wl.syncs, PHASE_SCANS + 1, 20000));
 	vcpu_pause_all(r.m);
 	g_test_message("phases: %d scans, %d evaluated, worst precision %.4f "
 		       "recall %.4f",

@@ -26,6 +26,7 @@
 #include "hw/testdev.h"
 #include "qapi-commands.h"
 #include "util/error.h"
+#include "aging-rig.h"
 #include "harness.h"
 
 #define MiB	  (1024 * 1024ULL)
@@ -34,13 +35,12 @@
 #define COLD_DATA (60 * MiB)
 #define SLACK	  (1 * MiB)
 
-static gint syncs;
+static RigWorkload wl;
 
 static void on_sync(void *opaque, const struct ucall *uc)
 {
 	(void)opaque;
-	(void)uc;
-	g_atomic_int_inc(&syncs);
+	rig_workload_sync(&wl, uc);
 }
 
 /* The single object's state, cold threshold 200 ms (4 intervals). */
@@ -156,19 +156,14 @@ static void test_failed_build(void)
 
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
 	argv[4] = (char *)elf;
-	cfg = options_parse(G_N_ELEMENTS(argv) - 1, argv, &err);
-	g_assert_no_error(err);
-	m = machine_create(cfg, NULL, &err);
+	m = rig_machine_new(argv, on_sync, NULL, &cfg, &err);
 	g_assert_no_error(err);
 	g_assert_nonnull(m->aging);
 	aging_objects_qmp_register(m->aging);
-	testdev_set_output(machine_device_state(m, "testdev"), stderr);
-	testdev_set_sync_hook(machine_device_state(m, "testdev"), on_sync,
-			      NULL);
-	g_atomic_int_set(&syncs, 0);
+	rig_workload_reset(&wl);
 	g_assert_true(machine_start(m, &err));
 	g_assert_no_error(err);
-	g_assert_true(harness_wait_counter(&syncs, 2, 60000));
+	g_assert_true(harness_wait_counter(&wl.syncs, 2, 60000));
 
 	info = wait_settled();
 	g_assert_true(settled(info));
@@ -217,14 +212,13 @@ static void test_failed_build(void)
 	g_assert_cmpint(after->backend, ==, MEMORY_AGING_BACKEND_DIRTY_LOG);
 	qapi_free_MemoryAgingInfo(after);
 	/* the guest, verifying every touch, is still at it */
-	s0 = g_atomic_int_get(&syncs);
-	g_assert_true(harness_wait_counter(&syncs, s0 + 10, 60000));
+	s0 = g_atomic_int_get(&wl.syncs);
+	g_assert_true(harness_wait_counter(&wl.syncs, s0 + 10, 60000));
 	g_assert_false(machine_shutdown_requested(m));
 
 	qapi_free_MemoryAgingInfo(info);
 	vcpu_pause_all(m);
-	machine_destroy(m);
-	vm_config_free(cfg);
+	rig_machine_free(m, cfg);
 }
 
 int main(int argc, char **argv)

@@ -28,6 +28,7 @@
 #include "aging/aging.h"
 #include "hw/machine.h"
 #include "hw/testdev.h"
+#include "aging-rig.h"
 #include "harness.h"
 #include "../hugepage-util.h"
 #include "qapi-commands.h"
@@ -40,17 +41,11 @@
 /* Enough passes for the scans (2 per scan), few enough to end quickly. */
 #define HOTCOLD	  "size=64M hot=8M pattern=hotcold passes=3000 final=on rw="
 
-static gint syncs;
-static uint64_t data_gpa, data_size, hot_size; /* from SYNC 1 */
+static RigWorkload wl;
 
 static void on_sync(void *opaque, const struct ucall *uc)
 {
-	if (uc->args[0] == 1) {
-		data_gpa = uc->args[1];
-		data_size = uc->args[2];
-		hot_size = uc->args[3];
-	}
-	g_atomic_int_inc(&syncs);
+	rig_workload_sync(&wl, uc);
 }
 
 typedef struct Rig {
@@ -86,13 +81,10 @@ static bool rig_start(Rig *r, const char *elf, const char *append,
 	memset(r, 0, sizeof(*r));
 	if (!hugepages_or_skip(GUEST_HP))
 		return false;
-	r->cfg = options_parse(G_N_ELEMENTS(argv) - 1, argv, &err);
-	g_assert_no_error(err);
-	r->m = machine_create(r->cfg, NULL, &err);
+	r->m = rig_machine_new(argv, on_sync, r, &r->cfg, &err);
 	if (!r->m && strstr(err->message, "huge pages")) {
 		/* taken by another process since the check */
 		g_test_skip(err->message);
-		vm_config_free(r->cfg);
 		return false;
 	}
 	g_assert_no_error(err);
@@ -101,11 +93,7 @@ static bool rig_start(Rig *r, const char *elf, const char *append,
 	g_assert_no_error(err);
 	r->ua = uffd_aging_new(r->a, &r->m->ram, NULL, sample, &err);
 	g_assert_no_error(err);
-	testdev_set_output(machine_device_state(r->m, "testdev"), stderr);
-	testdev_set_sync_hook(machine_device_state(r->m, "testdev"), on_sync,
-			      r);
-	g_atomic_int_set(&syncs, 0);
-	data_gpa = data_size = hot_size = 0;
+	rig_workload_reset(&wl);
 	g_assert_true(machine_start(r->m, &err));
 	g_assert_no_error(err);
 	return true;
@@ -116,8 +104,7 @@ static void rig_stop(Rig *r)
 	vcpu_pause_all(r->m);
 	uffd_aging_free(r->ua);
 	aging_free(r->a);
-	machine_destroy(r->m);
-	vm_config_free(r->cfg);
+	rig_machine_free(r->m, r->cfg);
 }
 
 /* @n scans, each after at least one whole pass. */
@@ -129,9 +116,9 @@ static void rig_scans(Rig *r, int n)
 
 	uffd_aging_stats(r->ua, &prev);
 	for (int i = 0; i < n; i++) {
-		int now = g_atomic_int_get(&syncs);
+		int now = g_atomic_int_get(&wl.syncs);
 
-		g_assert_true(harness_wait_counter(&syncs, now + 2, 60000));
+		g_assert_true(harness_wait_counter(&wl.syncs, now + 2, 60000));
 		g_assert_true(uffd_aging_scan(r->ua, 1, &err));
 		g_assert_no_error(err);
 		aging_query(r->a, 0, &as);
@@ -159,16 +146,16 @@ static void rig_score(Rig *r, int cold_age, double *precision, double *recall)
 {
 	uint64_t tp = 0, fp = 0, fn = 0, tn = 0;
 
-	g_assert_cmpuint(data_size, ==, DATA_SIZE);
-	g_assert_cmpuint(hot_size, ==, HOT_SIZE);
-	g_assert_cmpuint(data_gpa % HP, ==, 0);
-	for (uint64_t off = 0; off < data_size; off += HP) {
-		int age = aging_page_age(r->a, data_gpa + off);
-		bool hot = off < hot_size, said_hot;
+	g_assert_cmpuint(wl.data_size, ==, DATA_SIZE);
+	g_assert_cmpuint(wl.hot_size, ==, HOT_SIZE);
+	g_assert_cmpuint(wl.data_gpa % HP, ==, 0);
+	for (uint64_t off = 0; off < wl.data_size; off += HP) {
+		int age = aging_page_age(r->a, wl.data_gpa + off);
+		bool hot = off < wl.hot_size, said_hot;
 
 		/* every 4 KiB page of a huge page has its age */
 		g_assert_cmpint(aging_page_age(r->a,
-					       data_gpa + off + HP - 4096),
+					       wl.data_gpa + off + HP - 4096),
 				==, age);
 		g_assert_cmpint(age, >=, 0);
 		said_hot = age < cold_age;
@@ -240,7 +227,7 @@ static void test_case(gconstpointer data)
 	}
 	if (path)
 		unlink(path); /* mapped: the pages live until unmapped */
-	g_assert_true(harness_wait_counter(&syncs, 1, 60000));
+	g_assert_true(harness_wait_counter(&wl.syncs, 1, 60000));
 	rig_scans(&r, c->scans);
 	rig_score(&r, c->cold_age, &precision, &recall);
 	g_test_message("%s, sample %u: precision %.4f recall %.4f", c->rw,
@@ -291,17 +278,14 @@ static MemoryAgingBackend auto_pick(const char *mem, char **uffd_reason)
 			 "-machine",
 			 "memory-backend=mem0",
 			 NULL };
-	VmConfig *cfg = options_parse(G_N_ELEMENTS(argv) - 1, argv, &err);
+	VmConfig *cfg;
 	Machine *m;
 
-	g_assert_no_error(err);
 	*uffd_reason = NULL;
-	m = machine_create(cfg, NULL, &err);
+	m = rig_machine_new(argv, NULL, NULL, &cfg, &err);
 	g_assert_no_error(err);
-	if (!m) {
-		vm_config_free(cfg);
+	if (!m)
 		return MEMORY_AGING_BACKEND__MAX;
-	}
 	aging_objects_qmp_register(m->aging);
 	g_assert_true(qmp_query_memory_aging(false, 0, &info, &err));
 	g_assert_no_error(err);
@@ -314,8 +298,7 @@ static MemoryAgingBackend auto_pick(const char *mem, char **uffd_reason)
 		*uffd_reason = g_strdup(bl->value->reason);
 	}
 	qapi_free_MemoryAgingInfoList(info);
-	machine_destroy(m);
-	vm_config_free(cfg);
+	rig_machine_free(m, cfg);
 	return used;
 }
 

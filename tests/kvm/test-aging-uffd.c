@@ -32,6 +32,7 @@
 #include "aging/aging.h"
 #include "hw/machine.h"
 #include "hw/testdev.h"
+#include "aging-rig.h"
 #include "harness.h"
 
 #define PG	4096ULL
@@ -41,21 +42,11 @@
 #define EST_K	5	  /* sampled estimate: threshold in scans */
 #define SLACK	(1 * MiB) /* guest pages touched besides the hot set */
 
-static gint syncs, filled;
-static uint64_t data_gpa, data_size, hot_size; /* from SYNC 1 */
-static uint64_t control_gpa;		       /* from SYNC 0 */
+static RigWorkload wl;
 
 static void on_sync(void *opaque, const struct ucall *uc)
 {
-	if (uc->args[0] == 0)
-		control_gpa = uc->args[1];
-	if (uc->args[0] == 1) {
-		data_gpa = uc->args[1];
-		data_size = uc->args[2];
-		hot_size = uc->args[3];
-		g_atomic_int_set(&filled, 1);
-	}
-	g_atomic_int_inc(&syncs);
+	rig_workload_sync(&wl, uc);
 }
 
 typedef struct Rig {
@@ -91,20 +82,13 @@ static void rig_start(Rig *r, const char *elf, const char *append,
 	AgingCoverage cov = uffd_aging_coverage(sample);
 
 	memset(r, 0, sizeof(*r));
-	r->cfg = options_parse(G_N_ELEMENTS(argv) - 1, argv, &err);
-	g_assert_no_error(err);
-	r->m = machine_create(r->cfg, NULL, &err);
+	r->m = rig_machine_new(argv, on_sync, r, &r->cfg, &err);
 	g_assert_no_error(err);
 	r->a = aging_new("mem0", &r->m->ram, NULL, IVAL_MS, &cov, &err);
 	g_assert_no_error(err);
 	r->ua = uffd_aging_new(r->a, &r->m->ram, NULL, sample, &err);
 	g_assert_no_error(err);
-	testdev_set_output(machine_device_state(r->m, "testdev"), stderr);
-	testdev_set_sync_hook(machine_device_state(r->m, "testdev"), on_sync,
-			      r);
-	g_atomic_int_set(&syncs, 0);
-	g_atomic_int_set(&filled, 0);
-	data_gpa = data_size = hot_size = control_gpa = 0;
+	rig_workload_reset(&wl);
 	g_assert_true(machine_start(r->m, &err));
 	g_assert_no_error(err);
 }
@@ -114,8 +98,7 @@ static void rig_stop(Rig *r)
 	vcpu_pause_all(r->m);
 	uffd_aging_free(r->ua);
 	aging_free(r->a);
-	machine_destroy(r->m);
-	vm_config_free(r->cfg);
+	rig_machine_free(r->m, r->cfg);
 }
 
 /* @n scans, each after at least one whole pass; prints the costs. */
@@ -127,9 +110,9 @@ static void rig_scans(Rig *r, int n)
 
 	uffd_aging_stats(r->ua, &prev);
 	for (int i = 0; i < n; i++) {
-		int now = g_atomic_int_get(&syncs);
+		int now = g_atomic_int_get(&wl.syncs);
 
-		g_assert_true(harness_wait_counter(&syncs, now + 2, 60000));
+		g_assert_true(harness_wait_counter(&wl.syncs, now + 2, 60000));
 		g_assert_true(uffd_aging_scan(r->ua, 1, &err));
 		g_assert_no_error(err);
 		aging_query(r->a, 0, &as);
@@ -159,11 +142,11 @@ static void rig_score(Rig *r, int cold_age, double *precision, double *recall)
 {
 	uint64_t tp = 0, fp = 0, fn = 0, tn = 0;
 
-	g_assert_cmpuint(data_size, ==, 64ULL << 20);
-	g_assert_cmpuint(hot_size, ==, 4ULL << 20);
-	for (uint64_t off = 0; off < data_size; off += PG) {
-		int age = aging_page_age(r->a, data_gpa + off);
-		bool hot = off < hot_size, said_hot;
+	g_assert_cmpuint(wl.data_size, ==, 64ULL << 20);
+	g_assert_cmpuint(wl.hot_size, ==, 4ULL << 20);
+	for (uint64_t off = 0; off < wl.data_size; off += PG) {
+		int age = aging_page_age(r->a, wl.data_gpa + off);
+		bool hot = off < wl.hot_size, said_hot;
 
 		g_assert_cmpint(age, >=, 0);
 		said_hot = age < cold_age;
@@ -196,7 +179,7 @@ static void test_case(gconstpointer data)
 
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
 	rig_start(&r, elf, append, "96M", c->sample);
-	g_assert_true(harness_wait_counter(&filled, 1, 60000));
+	g_assert_true(harness_wait_counter(&wl.filled, 1, 60000));
 	rig_scans(&r, c->scans);
 	rig_score(&r, c->cold_age, &precision, &recall);
 	g_test_message("%s, sample %u: precision %.4f recall %.4f", c->rw,
@@ -266,14 +249,14 @@ static void test_estimate(void)
 
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
 	rig_start(&r, elf, append, "192M", 64);
-	g_assert_true(harness_wait_counter(&filled, 1, 60000));
-	g_assert_cmpuint(hot_size, ==, 32 * MiB);
+	g_assert_true(harness_wait_counter(&wl.filled, 1, 60000));
+	g_assert_cmpuint(wl.hot_size, ==, 32 * MiB);
 	rig_scans(&r, EST_K - 1);
 	/* no cohort armed EST_K scans ago yet: from ages, not estimated */
 	aging_query(r.a, EST_K * IVAL_MS, &as);
 	g_assert_false(as.cold_estimated);
 	rig_scans(&r, 3);
-	check_estimate(&r, as.total_bytes - hot_size, "hotcold");
+	check_estimate(&r, as.total_bytes - wl.hot_size, "hotcold");
 	rig_stop(&r);
 }
 
@@ -293,19 +276,20 @@ static void test_phase_change(void)
 
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
 	rig_start(&r, elf, append, "192M", 64);
-	g_assert_true(harness_wait_counter(&filled, 1, 60000));
-	g_assert_cmpuint(control_gpa, !=, 0);
+	g_assert_true(harness_wait_counter(&wl.filled, 1, 60000));
+	g_assert_cmpuint(wl.control_gpa, !=, 0);
 	rig_scans(&r, EST_K + 2);
 	aging_query(r.a, 0, &as);
-	check_estimate(&r, as.total_bytes - hot_size, "before the move");
+	check_estimate(&r, as.total_bytes - wl.hot_size, "before the move");
 	/*
 	 * A whole pass over the old set after the last scan's arming, then
 	 * region 1; the next scan waits for a whole pass there.  So the old
 	 * set's last touches lie between that scan and the next.
 	 */
-	g_assert_true(harness_wait_counter(&syncs, g_atomic_int_get(&syncs) + 2,
+	g_assert_true(harness_wait_counter(&wl.syncs,
+					   g_atomic_int_get(&wl.syncs) + 2,
 					   60000));
-	rig_poke(&r, control_gpa, 1);
+	rig_poke(&r, wl.control_gpa, 1);
 	for (int j = 1; j <= EST_K + 2; j++) {
 		bool old_hot = j <= EST_K;
 
@@ -315,7 +299,7 @@ static void test_phase_change(void)
 				       old_hot ? "old set still hot" :
 						 "old set cold");
 		check_estimate(&r,
-			       as.total_bytes - (old_hot ? 2 : 1) * hot_size,
+			       as.total_bytes - (old_hot ? 2 : 1) * wl.hot_size,
 			       what);
 	}
 	rig_stop(&r);
@@ -334,17 +318,14 @@ static void test_private(void)
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
 	char *argv[] = { "kvmage",    "-m",	 "16M",	 "-kernel",
 			 (char *)elf, "-serial", "none", NULL };
-	cfg = options_parse(G_N_ELEMENTS(argv) - 1, argv, &err);
-	g_assert_no_error(err);
-	m = machine_create(cfg, NULL, &err);
+	m = rig_machine_new(argv, NULL, NULL, &cfg, &err);
 	g_assert_no_error(err);
 	a = aging_new("ram", &m->ram, NULL, IVAL_MS, &cov, &err);
 	g_assert_no_error(err);
 	g_assert_null(uffd_aging_new(a, &m->ram, NULL, 1, &err));
 	g_assert_nonnull(strstr(err->message, "needs shared memory"));
 	aging_free(a);
-	machine_destroy(m);
-	vm_config_free(cfg);
+	rig_machine_free(m, cfg);
 }
 
 static const Case cases[] = {

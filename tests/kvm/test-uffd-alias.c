@@ -17,6 +17,7 @@
 #include "hw/machine.h"
 #include "hw/testdev.h"
 #include "kvmage/guest-abi.h"
+#include "aging-rig.h"
 #include "harness.h"
 
 #define PG	   4096ULL
@@ -68,20 +69,14 @@ static bool rig_init(Rig *r)
 			 "memory-backend=mem0",
 			 NULL };
 	memset(r, 0, sizeof(*r));
-	r->cfg = options_parse(G_N_ELEMENTS(argv) - 1, argv, &err);
+	r->m = rig_machine_new(argv, on_sync, r, &r->cfg, &err);
 	g_assert_no_error(err);
-	r->m = machine_create(r->cfg, NULL, &err);
-	g_assert_no_error(err);
-	testdev_set_output(machine_device_state(r->m, "testdev"), stderr);
-	testdev_set_sync_hook(machine_device_state(r->m, "testdev"), on_sync,
-			      r);
 	return true;
 }
 
 static void rig_fini(Rig *r)
 {
-	machine_destroy(r->m);
-	vm_config_free(r->cfg);
+	rig_machine_free(r->m, r->cfg);
 }
 
 /*

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Common rig of the in-process kvm tests (see aging-rig.h). */
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+
+#include "aging-rig.h"
+
+Machine *rig_machine_new(char **argv, TestdevSyncFn hook, void *opaque,
+			 VmConfig **cfgp, GError **errp)
+{
+	g_autoptr(GError) err = NULL;
+	VmConfig *cfg;
+	Machine *m;
+	void *td;
+
+	cfg = options_parse(g_strv_length(argv), argv, &err);
+	g_assert_no_error(err);
+	m = machine_create(cfg, NULL, errp);
+	if (!m) {
+		vm_config_free(cfg);
+		return NULL;
+	}
+	td = machine_device_state(m, "testdev");
+	testdev_set_output(td, stderr);
+	if (hook)
+		testdev_set_sync_hook(td, hook, opaque);
+	*cfgp = cfg;
+	return m;
+}
+
+void rig_machine_free(Machine *m, VmConfig *cfg)
+{
+	machine_destroy(m);
+	vm_config_free(cfg);
+}
+
+/* Locking: before any vCPU runs, or after all are paused. */
+void rig_workload_reset(RigWorkload *w)
+{
+	g_atomic_int_set(&w->syncs, 0);
+	g_atomic_int_set(&w->filled, 0);
+	w->control_gpa = 0;
+	w->data_gpa = w->data_size = w->hot_size = 0;
+}
+
+/*
+ * Locking: the vCPU thread's SYNC hook; the layout is written before
+ * @filled and @syncs are bumped, so a reader that saw them sees it.
+ */
+void rig_workload_sync(RigWorkload *w, const struct ucall *uc)
+{
+	if (uc->args[0] == 0)
+		w->control_gpa = uc->args[1];
+	if (uc->args[0] == 1) {
+		w->data_gpa = uc->args[1];
+		w->data_size = uc->args[2];
+		w->hot_size = uc->args[3];
+		g_atomic_int_set(&w->filled, 1);
+	}
+	g_atomic_int_inc(&w->syncs);
+}
