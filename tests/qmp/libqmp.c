@@ -330,3 +330,44 @@ char *qmp_mask(const char *line)
 	}
 	return s;
 }
+
+JsonNode *qmp_cmd_return(QmpConn *c, const char *cmd)
+{
+	g_autoptr(JsonNode) reply = qmp_cmd(c, cmd);
+	JsonObject *o = json_node_get_object(reply);
+
+	g_assert_nonnull(o);
+	if (!json_object_has_member(o, "return"))
+		g_error("%s failed: %s", cmd, json_to_string(reply, FALSE));
+	return json_node_copy(json_object_get_member(o, "return"));
+}
+
+void qmp_cmd_ok(QmpConn *c, const char *cmd)
+{
+	json_node_unref(qmp_cmd_return(c, cmd));
+}
+
+void qmp_vm_assert_running(QmpConn *c)
+{
+	g_autoptr(JsonNode)
+		st = qmp_cmd_return(c, "{'execute':'query-status'}");
+
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(st),
+						      "status"),
+			==, "running");
+}
+
+void qmp_vm_exit_ok(QmpProc *p, QmpConn *c, int timeout_ms)
+{
+	g_assert_true(qmp_proc_wait(p, timeout_ms));
+	g_assert_true(WIFEXITED(p->status));
+	g_assert_cmpint(WEXITSTATUS(p->status), ==, 0);
+	qmp_conn_free(c);
+	qmp_proc_free(p);
+}
+
+void qmp_vm_quit(QmpProc *p, QmpConn *c, int timeout_ms)
+{
+	qmp_cmd_ok(c, "{'execute':'quit'}");
+	qmp_vm_exit_ok(p, c, timeout_ms);
+}

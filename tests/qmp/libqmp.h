@@ -73,6 +73,18 @@ char *qmp_event_wait(QmpConn *c, const char *name, int timeout_ms);
 /* True if the peer closed the connection within @timeout_ms. */
 bool qmp_conn_eof(QmpConn *c, int timeout_ms);
 
+/* Send @cmd, which must succeed; its "return" value (unref it). */
+JsonNode *qmp_cmd_return(QmpConn *c, const char *cmd);
+/* Send @cmd, which must succeed. */
+void qmp_cmd_ok(QmpConn *c, const char *cmd);
+
+/* query-status says "running". */
+void qmp_vm_assert_running(QmpConn *c);
+/* @p exits with status 0 within @timeout_ms; frees @c and @p. */
+void qmp_vm_exit_ok(QmpProc *p, QmpConn *c, int timeout_ms);
+/* quit, then qmp_vm_exit_ok(). */
+void qmp_vm_quit(QmpProc *p, QmpConn *c, int timeout_ms);
+
 JsonNode *qmp_parse(const char *line);
 /* Replace "timestamp" and version numbers so lines can be compared. */
 char *qmp_mask(const char *line);

@@ -162,14 +162,6 @@ static char *cmd_error(QmpConn *c, const char *cmd)
 					      "class"));
 }
 
-static void cmd_ok(QmpConn *c, const char *cmd)
-{
-	g_autoptr(JsonNode) reply = qmp_cmd(c, cmd);
-
-	if (!json_object_has_member(json_node_get_object(reply), "return"))
-		g_error("%s failed: %s", cmd, json_to_string(reply, FALSE));
-}
-
 static void check_backends(JsonNode *info)
 {
 	JsonObject *o = json_node_get_object(info);
@@ -323,12 +315,12 @@ static void test_hotcold(void)
 			==, "dirty-log");
 	s0 = info_int(info, "scans");
 	g_assert_cmpint(wait_scans(c, s0 + 3, 5000), >=, s0 + 3);
-	cmd_ok(c, "{'execute':'memory-aging-set','arguments':"
-		  "{'id':'age0','backend':'auto'}}");
+	qmp_cmd_ok(c, "{'execute':'memory-aging-set','arguments':"
+		      "{'id':'age0','backend':'auto'}}");
 
 	/* interval: reported and applied */
-	cmd_ok(c, "{'execute':'memory-aging-set','arguments':"
-		  "{'id':'age0','interval':100}}");
+	qmp_cmd_ok(c, "{'execute':'memory-aging-set','arguments':"
+		      "{'id':'age0','interval':100}}");
 	g_clear_pointer(&info, json_node_unref);
 	info = aging_query(c, "");
 	g_assert_cmpint(info_int(info, "interval-ms"), ==, 100);
@@ -343,8 +335,8 @@ static void test_hotcold(void)
 	g_assert_cmpint(s1 - s0, <=, 7);
 
 	/* disable: no more scans; enable: they resume */
-	cmd_ok(c, "{'execute':'memory-aging-set','arguments':"
-		  "{'id':'age0','enable':false}}");
+	qmp_cmd_ok(c, "{'execute':'memory-aging-set','arguments':"
+		      "{'id':'age0','enable':false}}");
 	g_clear_pointer(&info, json_node_unref);
 	info = aging_query(c, "");
 	g_assert_false(
@@ -353,34 +345,20 @@ static void test_hotcold(void)
 	s0 = info_int(info, "scans");
 	g_usleep(300 * 1000);
 	g_assert_cmpint(aging_scans(c), ==, s0);
-	cmd_ok(c, "{'execute':'memory-aging-set','arguments':"
-		  "{'id':'age0','enable':true,'interval':50}}");
+	qmp_cmd_ok(c, "{'execute':'memory-aging-set','arguments':"
+		      "{'id':'age0','enable':true,'interval':50}}");
 	g_assert_cmpint(wait_scans(c, s0 + 3, 5000), >=, s0 + 3);
 	/* ages survived the pause: the hot/cold split still holds */
 	g_clear_pointer(&info, json_node_unref);
 	info = wait_settled(c, s0 + 3, 5000);
 	check_ages(info);
 
-	cmd_ok(c, "{'execute':'quit'}");
-	g_assert_true(qmp_proc_wait(p, 5000));
-	g_assert_cmpint(p->status, ==, 0);
-	qmp_conn_free(c);
-	qmp_proc_free(p);
+	qmp_vm_quit(p, c, 5000);
 }
 
 static const char *info_str(JsonNode *n, const char *key)
 {
 	return json_object_get_string_member(json_node_get_object(n), key);
-}
-
-/* quit, and kvmage exits 0 */
-static void vm_quit(QmpProc *p, QmpConn *c)
-{
-	cmd_ok(c, "{'execute':'quit'}");
-	g_assert_true(qmp_proc_wait(p, 5000));
-	g_assert_cmpint(p->status, ==, 0);
-	qmp_conn_free(c);
-	qmp_proc_free(p);
 }
 
 /* uffd full on a memfd: reads and writes seen, every page, exact ages */
@@ -426,7 +404,7 @@ static void test_uffd_full(void)
 								"coverage"),
 				  "sampled-fraction"),
 			  ==, 1.0);
-	vm_quit(p, c);
+	qmp_vm_quit(p, c, 5000);
 }
 
 /*
@@ -498,7 +476,7 @@ static void test_uffd_sampled(void)
 	g_assert_cmpint(cold, >=, RAM - HOT - SLACK - err);
 	g_assert_cmpint(cold, <=, RAM - HOT + err);
 	json_node_unref(info);
-	vm_quit(p, c);
+	qmp_vm_quit(p, c, 5000);
 }
 
 /* auto on a memfd picks uffd, sampled 1 in 64 by default */
@@ -516,7 +494,7 @@ static void test_uffd_auto(void)
 	g_assert_cmpfloat(json_object_get_double_member(cov,
 							"sampled-fraction"),
 			  ==, 1.0 / 64);
-	vm_quit(p, c);
+	qmp_vm_quit(p, c, 5000);
 }
 
 /* kvmage must exit 1 with one line on stderr containing @want. */
@@ -575,7 +553,7 @@ static double aging_set(QmpConn *c, const char *args)
 					       args);
 	gint64 t0 = g_get_monotonic_time();
 
-	cmd_ok(c, cmd);
+	qmp_cmd_ok(c, cmd);
 	return (g_get_monotonic_time() - t0) / 1000.0;
 }
 
@@ -594,17 +572,6 @@ static void check_coverage(JsonNode *info, bool reads, double fraction)
 	/* dirty-log says it is blind to reads, sampled uffd says it samples */
 	g_assert_cmpint(json_object_has_member(cov, "note"), ==,
 			!reads || fraction < 1.0);
-}
-
-static void check_running(QmpConn *c)
-{
-	g_autoptr(JsonNode) r = qmp_cmd(c, "{'execute':'query-status'}");
-	JsonObject *st = json_object_get_object_member(json_node_get_object(r),
-						       "return");
-
-	g_assert_nonnull(st);
-	g_assert_cmpstr(json_object_get_string_member(st, "status"), ==,
-			"running");
 }
 
 /*
@@ -639,7 +606,7 @@ static void switch_to(QmpConn *c, const char *args, const char *backend,
 	g_assert_cmpstr(info_str(info, "backend"), ==, backend);
 	g_assert_cmpint(info_int(info, "total-bytes"), ==, RAM);
 	g_assert_cmpint(info_int(info, "cold-bytes"), >=, COLD_DATA);
-	check_running(c);
+	qmp_vm_assert_running(c);
 }
 
 /*
@@ -724,8 +691,8 @@ static void test_switch(void)
 	g_assert_cmpint(aging_scans(c), ==, s0);
 	aging_set(c, "'enable':true");
 	g_assert_cmpint(wait_scans(c, s0 + 3, 5000), >=, s0 + 3);
-	check_running(c);
-	vm_quit(p, c);
+	qmp_vm_assert_running(c);
+	qmp_vm_quit(p, c, 5000);
 }
 
 /* The last "stage=N" of the -d ucall log at @path, or 0. */
@@ -852,7 +819,7 @@ static void test_switch_finish(void)
 	stage = guest_stage(err);
 	g_test_message("switches done at stage %" G_GINT64_FORMAT, stage);
 	g_assert_cmpint(stage, <, 2 + FIN_PASSES);
-	check_running(c);
+	qmp_vm_assert_running(c);
 	qmp_conn_free(c);
 	g_assert_true(qmp_proc_wait(p, 120000));
 	g_assert_true(g_file_get_contents(out, &report, NULL, NULL));

@@ -87,31 +87,9 @@ static gint64 vm_settle(QmpProc *p)
 /* The guest still runs; quit; kvmage exits 0 (no corrupted page). */
 static void vm_finish(QmpProc *p, QmpConn *c)
 {
-	g_autoptr(JsonNode) st = qmp_cmd(c, "{'execute':'query-status'}");
-	JsonObject *o = json_node_get_object(st);
-
-	g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(o,
-										    "return"),
-						      "status"),
-			==, "running");
+	qmp_vm_assert_running(c);
 	g_assert_false(qmp_proc_wait(p, 0));
-	json_node_unref(qmp_cmd(c, "{'execute':'quit'}"));
-	g_assert_true(qmp_proc_wait(p, QMP_TIMEOUT_MS));
-	g_assert_true(WIFEXITED(p->status));
-	g_assert_cmpint(WEXITSTATUS(p->status), ==, 0);
-	qmp_conn_free(c);
-	qmp_proc_free(p);
-}
-
-/* The reply's "return", or fail the test with the error. */
-static JsonNode *cmd_ok(QmpConn *c, const char *text)
-{
-	g_autoptr(JsonNode) r = qmp_cmd(c, text);
-	JsonObject *o = json_node_get_object(r);
-
-	if (!json_object_has_member(o, "return"))
-		g_error("%s: %s", text, json_to_string(r, FALSE));
-	return json_node_copy(json_object_get_member(o, "return"));
+	qmp_vm_quit(p, c, QMP_TIMEOUT_MS);
 }
 
 /* The command fails with @cls and exactly @desc. */
@@ -132,7 +110,7 @@ static JsonObject *job_get(QmpConn *c, const char *id, JsonNode **hold)
 {
 	JsonArray *a;
 
-	*hold = cmd_ok(c, "{'execute':'query-jobs'}");
+	*hold = qmp_cmd_return(c, "{'execute':'query-jobs'}");
 	a = json_node_get_array(*hold);
 	for (guint i = 0; i < json_array_get_length(a); i++) {
 		JsonObject *o = json_array_get_object_element(a, i);
@@ -175,7 +153,8 @@ static void test_whole(void)
 	guint samples = 0;
 
 	g_assert_cmpint(before, <, RAM / 2);
-	json_node_unref(cmd_ok(c, "{'execute':'memory-populate','arguments':"
+	json_node_unref(
+		qmp_cmd_return(c, "{'execute':'memory-populate','arguments':"
 				  "{'job-id':'p0','memdev':'ram0'}}"));
 	for (;;) {
 		g_autoptr(JsonNode) hold = NULL;
@@ -221,11 +200,12 @@ static void test_pause_cancel(void)
 	gint64 cur, rss;
 
 	vm_settle(p);
-	json_node_unref(cmd_ok(c, "{'execute':'memory-populate','arguments':"
+	json_node_unref(
+		qmp_cmd_return(c, "{'execute':'memory-populate','arguments':"
 				  "{'job-id':'p1','memdev':'ram0',"
 				  "'auto-dismiss':false}}"));
-	json_node_unref(cmd_ok(c, "{'execute':'job-pause',"
-				  "'arguments':{'id':'p1'}}"));
+	json_node_unref(qmp_cmd_return(c, "{'execute':'job-pause',"
+					  "'arguments':{'id':'p1'}}"));
 	expect_events(c, "p1", "created running paused");
 	j = job_get(c, "p1", &h1);
 	g_assert_cmpstr(json_object_get_string_member(j, "status"), ==,
@@ -241,8 +221,8 @@ static void test_pause_cancel(void)
 	g_assert_cmpint(vm_rss(p), <, rss + 2 * CHUNK);
 	cmd_err(c, "{'execute':'job-pause','arguments':{'id':'p1'}}",
 		"GenericError", "Job is already paused");
-	json_node_unref(cmd_ok(c, "{'execute':'job-resume',"
-				  "'arguments':{'id':'p1'}}"));
+	json_node_unref(qmp_cmd_return(c, "{'execute':'job-resume',"
+					  "'arguments':{'id':'p1'}}"));
 	expect_events(c, "p1", "running");
 	/* it goes on, then pauses again at the end of a chunk */
 	while (json_object_get_int_member(j = job_get(c, "p1", &h3),
@@ -250,16 +230,16 @@ static void test_pause_cancel(void)
 		g_clear_pointer(&h3, json_node_unref);
 		g_usleep(1000);
 	}
-	json_node_unref(cmd_ok(c, "{'execute':'job-pause',"
-				  "'arguments':{'id':'p1'}}"));
+	json_node_unref(qmp_cmd_return(c, "{'execute':'job-pause',"
+					  "'arguments':{'id':'p1'}}"));
 	expect_events(c, "p1", "paused");
 	g_clear_pointer(&h3, json_node_unref);
 	j = job_get(c, "p1", &h3);
 	cur = json_object_get_int_member(j, "current-progress");
 	g_clear_pointer(&h3, json_node_unref);
 	/* cancelled while paused: not one more chunk */
-	json_node_unref(cmd_ok(c, "{'execute':'job-cancel',"
-				  "'arguments':{'id':'p1'}}"));
+	json_node_unref(qmp_cmd_return(c, "{'execute':'job-cancel',"
+					  "'arguments':{'id':'p1'}}"));
 	expect_events(c, "p1", "running aborting concluded");
 	j = job_get(c, "p1", &h3);
 	g_assert_cmpstr(json_object_get_string_member(j, "status"), ==,
@@ -274,8 +254,8 @@ static void test_pause_cancel(void)
 		"GenericError",
 		"Job 'p1' in state 'concluded' cannot accept command verb "
 		"'cancel'");
-	json_node_unref(cmd_ok(c, "{'execute':'job-dismiss',"
-				  "'arguments':{'id':'p1'}}"));
+	json_node_unref(qmp_cmd_return(c, "{'execute':'job-dismiss',"
+					  "'arguments':{'id':'p1'}}"));
 	expect_events(c, "p1", "null");
 	g_assert_null(job_get(c, "p1", &h4));
 	vm_finish(p, c);
@@ -290,7 +270,8 @@ static void test_cancel_running(void)
 	JsonObject *j;
 	gint64 cur = 0;
 
-	json_node_unref(cmd_ok(c, "{'execute':'memory-populate','arguments':"
+	json_node_unref(
+		qmp_cmd_return(c, "{'execute':'memory-populate','arguments':"
 				  "{'job-id':'c1','memdev':'ram0',"
 				  "'auto-dismiss':false}}"));
 	expect_events(c, "c1", "created running");
@@ -302,8 +283,8 @@ static void test_cancel_running(void)
 		g_assert_cmpstr(json_object_get_string_member(j, "status"), ==,
 				"running");
 	}
-	json_node_unref(cmd_ok(c, "{'execute':'job-cancel',"
-				  "'arguments':{'id':'c1'}}"));
+	json_node_unref(qmp_cmd_return(c, "{'execute':'job-cancel',"
+					  "'arguments':{'id':'c1'}}"));
 	expect_events(c, "c1", "aborting concluded");
 	j = job_get(c, "c1", &h1);
 	g_assert_cmpstr(json_object_get_string_member(j, "error"), ==,
@@ -329,7 +310,8 @@ static void test_manual_finalize(void)
 	g_autoptr(JsonNode) h1 = NULL;
 	JsonObject *j;
 
-	json_node_unref(cmd_ok(c, "{'execute':'memory-populate','arguments':"
+	json_node_unref(
+		qmp_cmd_return(c, "{'execute':'memory-populate','arguments':"
 				  "{'job-id':'p2','memdev':'ram0',"
 				  "'offset':268435456,'size':67108864,"
 				  "'auto-finalize':false}}"));
@@ -345,8 +327,8 @@ static void test_manual_finalize(void)
 		"GenericError",
 		"Job 'p2' in state 'pending' cannot accept command verb "
 		"'complete'");
-	json_node_unref(cmd_ok(c, "{'execute':'job-finalize',"
-				  "'arguments':{'id':'p2'}}"));
+	json_node_unref(qmp_cmd_return(c, "{'execute':'job-finalize',"
+					  "'arguments':{'id':'p2'}}"));
 	expect_events(c, "p2", "concluded null");
 	vm_finish(p, c);
 }
@@ -394,7 +376,8 @@ static void test_errors(void)
 		"Parameter 'mode' does not accept value 'both'");
 	g_clear_pointer(&q, g_free);
 	/* a concluded job keeps its id */
-	json_node_unref(cmd_ok(c, "{'execute':'memory-populate','arguments':"
+	json_node_unref(
+		qmp_cmd_return(c, "{'execute':'memory-populate','arguments':"
 				  "{'job-id':'d1','memdev':'ram0',"
 				  "'size':4194304,'auto-dismiss':false}}"));
 	expect_events(c, "d1", "created running waiting pending concluded");
@@ -402,8 +385,8 @@ static void test_errors(void)
 		"{'execute':'memory-populate','arguments':"
 		"{'job-id':'d1','memdev':'ram0'}}",
 		"GenericError", "Job ID 'd1' already in use");
-	json_node_unref(cmd_ok(c, "{'execute':'job-dismiss',"
-				  "'arguments':{'id':'d1'}}"));
+	json_node_unref(qmp_cmd_return(c, "{'execute':'job-dismiss',"
+					  "'arguments':{'id':'d1'}}"));
 	vm_finish(p, c);
 }
 
@@ -419,7 +402,8 @@ static void test_no_kernel_support(void)
 	p = vm_start("memory-backend-ram");
 	g_unsetenv("KVMAGE_TEST_POPULATE_EINVAL");
 	c = qmp_conn_negotiated(p->sock);
-	json_node_unref(cmd_ok(c, "{'execute':'memory-populate','arguments':"
+	json_node_unref(
+		qmp_cmd_return(c, "{'execute':'memory-populate','arguments':"
 				  "{'job-id':'k1','memdev':'ram0',"
 				  "'auto-dismiss':false}}"));
 	expect_events(c, "k1", "created running aborting concluded");
@@ -430,10 +414,11 @@ static void test_no_kernel_support(void)
 			"it)");
 	g_assert_cmpint(json_object_get_int_member(j, "current-progress"), ==,
 			0);
-	json_node_unref(cmd_ok(c, "{'execute':'job-dismiss',"
-				  "'arguments':{'id':'k1'}}"));
+	json_node_unref(qmp_cmd_return(c, "{'execute':'job-dismiss',"
+					  "'arguments':{'id':'k1'}}"));
 	expect_events(c, "k1", "null");
-	json_node_unref(cmd_ok(c,
+	json_node_unref(
+		qmp_cmd_return(c,
 			       "{'execute':'memory-populate','arguments':"
 			       "{'job-id':'k2','memdev':'ram0','mode':'read',"
 			       "'auto-dismiss':false}}"));
@@ -451,7 +436,8 @@ static void test_memfd_read_range(void)
 	QmpConn *c = qmp_conn_negotiated(p->sock);
 	gint64 before = vm_settle(p), after;
 
-	json_node_unref(cmd_ok(c,
+	json_node_unref(
+		qmp_cmd_return(c,
 			       "{'execute':'memory-populate','arguments':"
 			       "{'job-id':'r1','memdev':'ram0','mode':'read',"
 			       "'offset':268435456,'size':201326592}}"));
@@ -473,11 +459,12 @@ static void test_quit_while_running(void)
 	QmpConn *c = qmp_conn_negotiated(p->sock);
 	gint64 t0;
 
-	json_node_unref(cmd_ok(c, "{'execute':'memory-populate','arguments':"
+	json_node_unref(
+		qmp_cmd_return(c, "{'execute':'memory-populate','arguments':"
 				  "{'job-id':'q1','memdev':'ram0'}}"));
 	expect_events(c, "q1", "created running");
 	t0 = g_get_monotonic_time();
-	json_node_unref(cmd_ok(c, "{'execute':'quit'}"));
+	json_node_unref(qmp_cmd_return(c, "{'execute':'quit'}"));
 	/* the job's end reaches clients before the monitor closes */
 	expect_events(c, "q1", "aborting concluded null");
 	g_assert_true(qmp_proc_wait(p, QMP_TIMEOUT_MS));

@@ -75,19 +75,9 @@ static QmpProc *vm_hotcold(void)
 			"sweep_gap=1000");
 }
 
-static JsonNode *cmd_ret(QmpConn *c, const char *cmd)
-{
-	g_autoptr(JsonNode) reply = qmp_cmd(c, cmd);
-	JsonObject *o = json_node_get_object(reply);
-
-	if (!json_object_has_member(o, "return"))
-		g_error("%s failed: %s", cmd, json_to_string(reply, FALSE));
-	return json_node_copy(json_object_get_member(o, "return"));
-}
-
 static void cmd_ok(QmpConn *c, const char *cmd)
 {
-	json_node_unref(cmd_ret(c, cmd));
+	qmp_cmd_ok(c, cmd);
 }
 
 /* @cmd must fail with @cls and a description containing @want. */
@@ -120,7 +110,7 @@ static void residency(QmpConn *c, gint64 off, gint64 size, gint64 out[2])
 				"{'memdev':'ram0','offset':%" G_GINT64_FORMAT
 				",'size':%" G_GINT64_FORMAT "}}",
 				off, size);
-	g_autoptr(JsonNode) r = cmd_ret(c, cmd);
+	g_autoptr(JsonNode) r = qmp_cmd_return(c, cmd);
 	JsonObject *o =
 		json_array_get_object_element(json_node_get_array(r), 0);
 
@@ -131,9 +121,9 @@ static void residency(QmpConn *c, gint64 off, gint64 size, gint64 out[2])
 /* Cold bytes (idle >= MIN_AGE) of the aging. */
 static gint64 cold_bytes(QmpConn *c)
 {
-	g_autoptr(JsonNode)
-		r = cmd_ret(c, "{'execute':'query-memory-aging','arguments':"
-			       "{'cold-threshold-ms':500}}");
+	g_autoptr(JsonNode) r =
+		qmp_cmd_return(c, "{'execute':'query-memory-aging','arguments':"
+				  "{'cold-threshold-ms':500}}");
 
 	return get_int(json_array_get_object_element(json_node_get_array(r), 0),
 		       "cold-bytes");
@@ -157,7 +147,7 @@ static void wait_cold(QmpConn *c)
 static JsonNode *reclaim_info(QmpConn *c)
 {
 	g_autoptr(JsonNode)
-		r = cmd_ret(c, "{'execute':'query-memory-reclaim'}");
+		r = qmp_cmd_return(c, "{'execute':'query-memory-reclaim'}");
 	JsonArray *a = json_node_get_array(r);
 
 	g_assert_cmpuint(json_array_get_length(a), ==, 1);
@@ -220,15 +210,6 @@ static gint64 shortfall(JsonObject *r, const char *reason)
 			return get_int(s, "bytes");
 	}
 	return 0;
-}
-
-static void vm_quit(QmpProc *p, QmpConn *c)
-{
-	cmd_ok(c, "{'execute':'quit'}");
-	g_assert_true(qmp_proc_wait(p, 10000));
-	g_assert_cmpint(p->status, ==, 0);
-	qmp_conn_free(c);
-	qmp_proc_free(p);
 }
 
 static void test_dry_run(QmpConn *c)
@@ -298,7 +279,7 @@ static void test_busy_cancel(QmpConn *c)
 	g_usleep(700 * 1000);
 	{
 		g_autoptr(JsonNode)
-			jobs = cmd_ret(c, "{'execute':'query-jobs'}");
+			jobs = qmp_cmd_return(c, "{'execute':'query-jobs'}");
 		JsonObject *j =
 			json_array_get_object_element(json_node_get_array(jobs),
 						      0);
@@ -427,7 +408,7 @@ static void test_reclaim(void)
 	test_sweep_refaults(c, false);
 	/* the guest is still running: no page was found corrupted */
 	cmd_ok(c, "{'execute':'query-status'}");
-	vm_quit(p, c);
+	qmp_vm_quit(p, c, 10000);
 }
 
 static void test_errors(void)
@@ -452,7 +433,7 @@ static void test_errors(void)
 		  "{'execute':'memory-reclaim','arguments':{'job-id':'e',"
 		  "'min-age-ms':1,'advice':'discard'}}",
 		  "GenericError", "advice");
-	vm_quit(p, c);
+	qmp_vm_quit(p, c, 10000);
 
 	/* no memory-aging object: nothing to choose from */
 	p = vm_start(NULL, "size=8M passes=0");
@@ -466,13 +447,13 @@ static void test_errors(void)
 		  "'min-age-ms':1}}",
 		  "GenericError", "no memdev has a memory-aging object");
 	{
-		g_autoptr(JsonNode)
-			r = cmd_ret(c, "{'execute':'query-memory-reclaim'}");
+		g_autoptr(JsonNode) r =
+			qmp_cmd_return(c, "{'execute':'query-memory-reclaim'}");
 
 		g_assert_cmpuint(json_array_get_length(json_node_get_array(r)),
 				 ==, 0);
 	}
-	vm_quit(p, c);
+	qmp_vm_quit(p, c, 10000);
 }
 
 /*
@@ -506,7 +487,7 @@ static void test_memfd_uffd(void)
 	g_assert_cmpint(get_int(r, "swapped-bytes"), >=, COLD * 9 / 10);
 	test_sweep_refaults(c, true);
 	cmd_ok(c, "{'execute':'query-status'}");
-	vm_quit(p, c);
+	qmp_vm_quit(p, c, 10000);
 }
 
 /* A fake /proc/meminfo for kvmage (KVMAGE_TEST_MEMINFO, test only). */
@@ -549,7 +530,7 @@ static void test_no_swap(void)
 	res = wait_result(c, "k", 20);
 	g_assert_cmpint(shortfall(json_node_get_object(res), "cold-advice"), >,
 			0);
-	vm_quit(p, c);
+	qmp_vm_quit(p, c, 10000);
 	unlink(info);
 	rmdir(dir);
 }
@@ -584,7 +565,7 @@ static void test_swap_full(void)
 	g_assert_cmpint(shortfall(r, "swap-full"), ==,
 			get_int(r, "not-reached-bytes"));
 	check_sum(r);
-	vm_quit(p, c);
+	qmp_vm_quit(p, c, 10000);
 	unlink(info);
 	rmdir(dir);
 }
@@ -653,7 +634,7 @@ static void test_soak(void)
 	g_assert_cmpint(cycle, >=, 8);
 	g_assert_cmpint(swapped, >, 0);
 	g_assert_cmpint(refaults, >, 0);
-	vm_quit(p, c);
+	qmp_vm_quit(p, c, 10000);
 }
 
 int main(int argc, char **argv)

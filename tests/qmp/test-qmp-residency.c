@@ -50,23 +50,13 @@ static QmpProc *vm_start(const char *mem, const char *aging)
 	return qmp_proc_start(g_getenv("KVMAGE_BINARY"), args);
 }
 
-static JsonNode *cmd_return(QmpConn *c, const char *cmd)
-{
-	g_autoptr(JsonNode) reply = qmp_cmd(c, cmd);
-	JsonObject *o = json_node_get_object(reply);
-
-	if (!json_object_has_member(o, "return"))
-		g_error("%s failed: %s", cmd, json_to_string(reply, FALSE));
-	return json_node_copy(json_object_get_member(o, "return"));
-}
-
 /* query-memory-residency with @args ("" or ",'arguments':{...}") */
 static JsonNode *residency(QmpConn *c, const char *args)
 {
 	g_autofree char *cmd =
 		g_strdup_printf("{'execute':'query-memory-residency'%s}", args);
 
-	return cmd_return(c, cmd);
+	return qmp_cmd_return(c, cmd);
 }
 
 /* The single entry of a reply for memdev ram0 and [@off, @off + @len). */
@@ -176,24 +166,6 @@ static void check_error(QmpConn *c, const char *args, const char *cls,
 	g_assert_cmpstr(got, ==, cls);
 }
 
-static void check_running(QmpConn *c)
-{
-	g_autoptr(JsonNode) st = cmd_return(c, "{'execute':'query-status'}");
-
-	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(st),
-						      "status"),
-			==, "running");
-}
-
-static void vm_quit(QmpProc *p, QmpConn *c)
-{
-	json_node_unref(cmd_return(c, "{'execute':'quit'}"));
-	g_assert_true(qmp_proc_wait(p, 5000));
-	g_assert_cmpint(p->status, ==, 0);
-	qmp_conn_free(c);
-	qmp_proc_free(p);
-}
-
 static void test_ram(void)
 {
 	QmpProc *p = vm_start("memory-backend-ram", NULL);
@@ -245,8 +217,8 @@ static void test_ram(void)
 	check_error(c, "'size':4096", "GenericError", "'size' needs 'memdev'");
 	check_error(c, "'memdev':'ram0','size':'1M'", "GenericError",
 		    "expected: integer");
-	check_running(c);
-	vm_quit(p, c);
+	qmp_vm_assert_running(c);
+	qmp_vm_quit(p, c, 5000);
 }
 
 /*
@@ -271,7 +243,7 @@ static void run_memfd(const char *method)
 	check_filled(one(all, 0, RAM), true, method);
 	/* several scans later (entries zapped), still all present */
 	g_usleep(500 * 1000);
-	aging = cmd_return(c, "{'execute':'query-memory-aging'}");
+	aging = qmp_cmd_return(c, "{'execute':'query-memory-aging'}");
 	a = json_node_get_array(aging);
 	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(a,
 										    0),
@@ -283,8 +255,8 @@ static void run_memfd(const char *method)
 			>=, 3);
 	again = residency(c, "");
 	check_filled(one(again, 0, RAM), true, method);
-	check_running(c);
-	vm_quit(p, c);
+	qmp_vm_assert_running(c);
+	qmp_vm_quit(p, c, 5000);
 }
 
 static void test_memfd(void)
@@ -327,7 +299,7 @@ static void test_machine_none(void)
 	g_assert_cmpstr(json_object_get_string_member(m1, "memdev"), ==, "m1");
 	g_assert_cmpint(json_object_get_int_member(m1, "absent"), ==, 16 * MiB);
 	g_assert_false(json_object_get_boolean_member(m1, "best-effort"));
-	vm_quit(p, c);
+	qmp_vm_quit(p, c, 5000);
 }
 
 int main(int argc, char **argv)

@@ -36,18 +36,6 @@ static QmpProc *vm_start(const char *append, bool paused)
 	return qmp_proc_start(g_getenv("KVMAGE_BINARY"), args);
 }
 
-/* Run a command that must succeed; its "return" value, owned. */
-static JsonNode *qmp_return(QmpConn *c, const char *cmd)
-{
-	g_autoptr(JsonNode) reply = qmp_cmd(c, cmd);
-	JsonObject *o = json_node_get_object(reply);
-
-	g_assert_nonnull(o);
-	if (!json_object_has_member(o, "return"))
-		g_error("%s failed: %s", cmd, json_to_string(reply, FALSE));
-	return json_node_copy(json_object_get_member(o, "return"));
-}
-
 static const char *member_str(JsonNode *n, const char *key)
 {
 	return json_object_get_string_member(json_node_get_object(n), key);
@@ -55,7 +43,7 @@ static const char *member_str(JsonNode *n, const char *key)
 
 static void assert_status(QmpConn *c, const char *status, bool running)
 {
-	g_autoptr(JsonNode) r = qmp_return(c, "{'execute':'query-status'}");
+	g_autoptr(JsonNode) r = qmp_cmd_return(c, "{'execute':'query-status'}");
 	JsonObject *o = json_node_get_object(r);
 
 	g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, status);
@@ -72,7 +60,7 @@ static void test_lifecycle(void)
 	JsonArray *a;
 
 	assert_status(c, "prelaunch", false);
-	cpus = qmp_return(c, "{'execute':'query-cpus-fast'}");
+	cpus = qmp_cmd_return(c, "{'execute':'query-cpus-fast'}");
 	a = json_node_get_array(cpus);
 	g_assert_cmpuint(json_array_get_length(a), ==, 2);
 	for (guint i = 0; i < 2; i++) {
@@ -88,35 +76,32 @@ static void test_lifecycle(void)
 		/* thread-id is a real thread of the kvmage process */
 		g_assert_true(g_file_test(task, G_FILE_TEST_IS_DIR));
 	}
-	name = qmp_return(c, "{'execute':'query-name'}");
+	name = qmp_cmd_return(c, "{'execute':'query-name'}");
 	g_assert_cmpstr(member_str(name, "name"), ==, "qmp-vm");
-	kvm = qmp_return(c, "{'execute':'query-kvm'}");
+	kvm = qmp_cmd_return(c, "{'execute':'query-kvm'}");
 	g_assert_true(json_object_get_boolean_member(json_node_get_object(kvm),
 						     "enabled"));
-	mem = qmp_return(c, "{'execute':'query-memory-size-summary'}");
+	mem = qmp_cmd_return(c, "{'execute':'query-memory-size-summary'}");
 	g_assert_cmpint(json_object_get_int_member(json_node_get_object(mem),
 						   "base-memory"),
 			==, 64 << 20);
 
-	json_node_unref(qmp_return(c, "{'execute':'cont'}"));
+	json_node_unref(qmp_cmd_return(c, "{'execute':'cont'}"));
 	ev = qmp_event_wait(c, "RESUME", 5000);
 	g_assert_nonnull(ev);
 	assert_status(c, "running", true);
-	json_node_unref(qmp_return(c, "{'execute':'stop'}"));
+	json_node_unref(qmp_cmd_return(c, "{'execute':'stop'}"));
 	g_clear_pointer(&ev, g_free);
 	ev = qmp_event_wait(c, "STOP", 5000);
 	g_assert_nonnull(ev);
 	assert_status(c, "paused", false);
-	json_node_unref(qmp_return(c, "{'execute':'quit'}"));
+	json_node_unref(qmp_cmd_return(c, "{'execute':'quit'}"));
 	g_clear_pointer(&ev, g_free);
 	ev = qmp_event_wait(c, "SHUTDOWN", 5000);
 	g_assert_nonnull(ev);
 	g_assert_nonnull(strstr(ev, "\"reason\": \"host-qmp-quit\""));
 	g_assert_nonnull(strstr(ev, "\"guest\": false"));
-	g_assert_true(qmp_proc_wait(p, 5000));
-	g_assert_cmpint(p->status, ==, 0);
-	qmp_conn_free(c);
-	qmp_proc_free(p);
+	qmp_vm_exit_ok(p, c, 5000);
 }
 
 /* A guest that finishes by itself: SHUTDOWN {guest: true}. */
@@ -126,15 +111,12 @@ static void test_guest_done(void)
 	QmpConn *c = qmp_conn_negotiated(p->sock);
 	g_autofree char *ev = NULL;
 
-	json_node_unref(qmp_return(c, "{'execute':'cont'}"));
+	json_node_unref(qmp_cmd_return(c, "{'execute':'cont'}"));
 	ev = qmp_event_wait(c, "SHUTDOWN", 10000);
 	g_assert_nonnull(ev);
 	g_assert_nonnull(strstr(ev, "\"reason\": \"guest-shutdown\""));
 	g_assert_nonnull(strstr(ev, "\"guest\": true"));
-	g_assert_true(qmp_proc_wait(p, 5000));
-	g_assert_cmpint(p->status, ==, 0);
-	qmp_conn_free(c);
-	qmp_proc_free(p);
+	qmp_vm_exit_ok(p, c, 5000);
 }
 
 int main(int argc, char **argv)
