@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "accel/uffd-track.h"
+#include "uffd-bank.h"
 #include "../hugepage-util.h"
 #include "util/error.h"
 
@@ -30,21 +31,6 @@
 #define PER_HP	(HPAGE / SMALL)
 #define TOUCHES 5u  /* 4 KiB pages touched per huge page */
 #define ROUNDS	32u /* zap/touch rounds timed */
-
-typedef struct Bank {
-	int fd;
-	uint8_t *guest; /* registered */
-	uint8_t *alias; /* kvmage's view */
-	UffdTrack *t;
-} Bank;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* The byte every 4 KiB page @k of the bank holds. */
 static uint8_t pattern(unsigned k)
@@ -56,32 +42,15 @@ static uint8_t pattern(unsigned k)
 static bool bank_init_fill(Bank *b, bool fill)
 {
 	GError *err = NULL;
-	int fd;
 
-	fd = syscall(SYS_userfaultfd, O_CLOEXEC);
-	if (fd < 0) {
-		g_test_skip("userfaultfd unavailable (needs root or "
-			    "vm.unprivileged_userfaultfd=1)");
+	if (!uffd_bank_usable() || !hugepages_or_skip(NHUGE))
 		return false;
-	}
-	close(fd);
-	if (!hugepages_or_skip(NHUGE))
-		return false;
-	b->fd = memfd_create("uffd-huge",
-			     MFD_CLOEXEC | MFD_HUGETLB | MFD_HUGE_2MB);
-	g_assert_cmpint(b->fd, >=, 0);
-	g_assert_cmpint(ftruncate(b->fd, NHUGE * HPAGE), ==, 0);
-	b->guest = mmap(NULL, NHUGE * HPAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-			b->fd, 0);
-	if (b->guest == MAP_FAILED) {
+	if (!uffd_bank_map(b, "uffd-huge", MFD_HUGETLB | MFD_HUGE_2MB,
+			   NHUGE * HPAGE)) {
 		/* another test took the huge pages meanwhile */
-		close(b->fd);
 		g_test_skip("cannot map 8 huge pages (ENOMEM)");
 		return false;
 	}
-	b->alias = mmap(NULL, NHUGE * HPAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-			b->fd, 0);
-	g_assert_true(b->alias != MAP_FAILED);
 	for (unsigned k = 0; fill && k < NHUGE * PER_HP; k++)
 		memset(b->alias + (uint64_t)k * SMALL, pattern(k), SMALL);
 	b->t = uffd_track_new("huge0", b->guest, NHUGE * HPAGE, HPAGE, 0, &err);
@@ -93,14 +62,6 @@ static bool bank_init_fill(Bank *b, bool fill)
 static bool bank_init(Bank *b)
 {
 	return bank_init_fill(b, true);
-}
-
-static void bank_fini(Bank *b)
-{
-	uffd_track_free(b->t);
-	munmap(b->guest, NHUGE * HPAGE);
-	munmap(b->alias, NHUGE * HPAGE);
-	close(b->fd);
 }
 
 typedef struct Touch {
@@ -132,9 +93,9 @@ static gpointer touch_thread(gpointer opaque)
 
 		if (!(tc->mask >> i & 1))
 			continue;
-		t0 = now_ns();
+		t0 = uffd_bank_now_ns();
 		touch_one(tc, i * PER_HP + 17);
-		tc->ns += now_ns() - t0;
+		tc->ns += uffd_bank_now_ns() - t0;
 		for (unsigned j = 0; j < (tc->every ? PER_HP : TOUCHES); j++)
 			touch_one(tc,
 				  i * PER_HP +
@@ -238,7 +199,7 @@ static void test_full(void)
 	g_test_message("hugetlb fault round trip: %.1f us per 2 MiB page "
 		       "(%u faults)",
 		       ns / 1e3 / (ROUNDS * NHUGE), ROUNDS * NHUGE);
-	bank_fini(&b);
+	uffd_bank_unmap(&b);
 }
 
 /* Sampled zapping picks huge pages by index: i % stride == phase. */
@@ -266,7 +227,7 @@ static void test_sampled(void)
 	g_test_message("sampled: %s, %.1f us per zapped huge page",
 		       st.process_madvise ? "process_madvise" : "madvise",
 		       st.zap_ns / 1e3 / st.zapped);
-	bank_fini(&b);
+	uffd_bank_unmap(&b);
 }
 
 /*
@@ -299,7 +260,7 @@ static void test_missing(void)
 	g_assert_cmpuint(st.faults, ==, 2);
 	g_assert_cmpuint(st.missing, ==, 1);
 	g_assert_cmpuint(st.errors, ==, 0);
-	bank_fini(&b);
+	uffd_bank_unmap(&b);
 }
 
 /* A range that is not whole huge pages is refused. */
@@ -318,7 +279,7 @@ static void test_unaligned(void)
 				     &err));
 	g_assert_nonnull(err);
 	g_clear_error(&err);
-	bank_fini(&b);
+	uffd_bank_unmap(&b);
 }
 
 int main(int argc, char **argv)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "accel/uffd-track.h"
+#include "uffd-bank.h"
 #include "util/error.h"
 
 #define PAGE   4096u
@@ -25,62 +26,19 @@
 #define BPL    (8 * sizeof(unsigned long))
 #define NWORDS ((NPAGES + BPL - 1) / BPL)
 
-typedef struct Bank {
-	int fd;
-	uint8_t *guest; /* registered */
-	uint8_t *alias; /* kvmage's view */
-	UffdTrack *t;
-} Bank;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static bool uffd_usable(void)
-{
-	int fd = syscall(SYS_userfaultfd, O_CLOEXEC);
-
-	if (fd < 0) {
-		g_test_skip("userfaultfd unavailable (EPERM: needs root or "
-			    "vm.unprivileged_userfaultfd=1)");
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
 /* Fill page i with i through the alias; register the guest mapping. */
 static void bank_init(Bank *b, unsigned flags)
 {
 	GError *err = NULL;
 	unsigned i;
 
-	b->fd = memfd_create("uffd-test", MFD_CLOEXEC);
-	g_assert_cmpint(b->fd, >=, 0);
-	g_assert_cmpint(ftruncate(b->fd, NPAGES * PAGE), ==, 0);
-	b->guest = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-			b->fd, 0);
-	b->alias = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-			b->fd, 0);
-	g_assert_true(b->guest != MAP_FAILED && b->alias != MAP_FAILED);
+	g_assert_true(uffd_bank_map(b, "uffd-test", 0, NPAGES * PAGE));
 	for (i = 0; i < NPAGES; i++)
 		memset(b->alias + i * PAGE, i & 0xff, PAGE);
 	b->t = uffd_track_new("mem0", b->guest, NPAGES * PAGE, PAGE, flags,
 			      &err);
 	g_assert_no_error(err);
 	g_assert_cmpuint(uffd_track_npages(b->t), ==, NPAGES);
-}
-
-static void bank_fini(Bank *b)
-{
-	uffd_track_free(b->t);
-	munmap(b->guest, NPAGES * PAGE);
-	munmap(b->alias, NPAGES * PAGE);
-	close(b->fd);
 }
 
 typedef struct Touch {
@@ -164,7 +122,7 @@ static void test_full(void)
 	Bank b;
 	unsigned i;
 
-	if (!uffd_usable())
+	if (!uffd_bank_usable())
 		return;
 	bank_init(&b, 0);
 	for (i = 0; i < NPAGES; i++) {
@@ -178,9 +136,9 @@ static void test_full(void)
 	touch(&b, all, true);
 	expect(&b, none);
 
-	t0 = now_ns();
+	t0 = uffd_bank_now_ns();
 	zap(&b, 1, 0);
-	t1 = now_ns();
+	t1 = uffd_bank_now_ns();
 	g_test_message("full zap: %.3f us per page", (t1 - t0) / 1e3 / NPAGES);
 	touch(&b, sub, false);
 	expect(&b, sub);
@@ -194,16 +152,16 @@ static void test_full(void)
 
 	/* cost of a fault round trip */
 	zap(&b, 1, 0);
-	t0 = now_ns();
+	t0 = uffd_bank_now_ns();
 	touch(&b, all, false);
-	t1 = now_ns();
+	t1 = uffd_bank_now_ns();
 	expect(&b, all);
 	g_test_message("fault round trip: %.2f us", (t1 - t0) / 1e3 / NPAGES);
 	uffd_track_stats(b.t, &st);
 	g_assert_cmpuint(st.errors, ==, 0);
 	g_assert_cmpuint(st.faults + st.eexist, >=, 2 * NPAGES);
 	g_assert_cmpuint(st.zapped, ==, 3 * NPAGES);
-	bank_fini(&b);
+	uffd_bank_unmap(&b);
 }
 
 static void test_sampled(void)
@@ -215,14 +173,14 @@ static void test_sampled(void)
 	uint64_t t0;
 	Bank b;
 
-	if (!uffd_usable())
+	if (!uffd_bank_usable())
 		return;
 	bank_init(&b, 0);
 	for (i = 0; i < NPAGES; i++)
 		all[i] = true;
 	touch(&b, all, false);
 	expect(&b, all);
-	t0 = now_ns();
+	t0 = uffd_bank_now_ns();
 	for (k = 0; k < stride; k++) {
 		zap(&b, stride, k);
 		touch(&b, all, k & 1);
@@ -243,9 +201,9 @@ static void test_sampled(void)
 		       stride,
 		       st.process_madvise ? "process_madvise" : "madvise",
 		       st.zap_ns / 1e3 / st.zapped, st.zap_calls,
-		       (now_ns() - t0) / 1000);
+		       (uffd_bank_now_ns() - t0) / 1000);
 	g_assert_false(uffd_track_zap(b.t, stride, stride, NULL));
-	bank_fini(&b);
+	uffd_bank_unmap(&b);
 }
 
 static void test_private(void)
@@ -254,7 +212,7 @@ static void test_private(void)
 	GError *err = NULL;
 	void *p;
 
-	if (!uffd_usable())
+	if (!uffd_bank_usable())
 		return;
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		 -1, 0);
@@ -281,7 +239,7 @@ static void test_teardown(void)
 	GThread *th;
 	Bank b;
 
-	if (!uffd_usable())
+	if (!uffd_bank_usable())
 		return;
 	bank_init(&b, UFFD_TRACK_NO_HANDLER);
 	tc.b = &b;
@@ -294,7 +252,7 @@ static void test_teardown(void)
 	g_thread_join(th); /* hangs (test timeout) if not released */
 	g_assert_true(tc.done);
 	g_assert_cmpuint(tc.sum, ==, 42);
-	bank_fini(&b);
+	uffd_bank_unmap(&b);
 }
 
 /* Several guests on the same pages: EEXIST must wake, nobody hangs. */
@@ -307,7 +265,7 @@ static void test_contended(void)
 	unsigned r, i;
 	Bank b;
 
-	if (!uffd_usable())
+	if (!uffd_bank_usable())
 		return;
 	bank_init(&b, 0);
 	for (i = 0; i < NPAGES; i++)
@@ -329,7 +287,7 @@ static void test_contended(void)
 	g_assert_cmpuint(st.errors, ==, 0);
 	g_test_message("contended: %" PRIu64 " faults, %" PRIu64 " EEXIST",
 		       st.faults, st.eexist);
-	bank_fini(&b);
+	uffd_bank_unmap(&b);
 }
 
 /* Harvests racing the faults lose no bit: their union is the touched set. */
@@ -342,7 +300,7 @@ static void test_harvest_race(void)
 	GThread *th;
 	Bank b;
 
-	if (!uffd_usable())
+	if (!uffd_bank_usable())
 		return;
 	bank_init(&b, 0);
 	for (i = 0; i < NPAGES; i++) {
@@ -368,7 +326,7 @@ static void test_harvest_race(void)
 		g_assert_cmpint(got, ==, odd[i]);
 	}
 	g_test_message("%u harvests during the touches", harvests);
-	bank_fini(&b);
+	uffd_bank_unmap(&b);
 }
 
 /*
@@ -398,16 +356,9 @@ static void test_missing(void)
 	Bank b;
 	unsigned i, nsome = 0;
 
-	if (!uffd_usable())
+	if (!uffd_bank_usable())
 		return;
-	b.fd = memfd_create("uffd-holes", MFD_CLOEXEC);
-	g_assert_cmpint(b.fd, >=, 0);
-	g_assert_cmpint(ftruncate(b.fd, NPAGES * PAGE), ==, 0);
-	b.guest = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       b.fd, 0);
-	b.alias = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       b.fd, 0);
-	g_assert_true(b.guest != MAP_FAILED && b.alias != MAP_FAILED);
+	g_assert_true(uffd_bank_map(&b, "uffd-holes", 0, NPAGES * PAGE));
 	b.t = uffd_track_new("holes", b.guest, NPAGES * PAGE, PAGE, 0, &err);
 	g_assert_no_error(err);
 	b.alias[7 * PAGE + 7] = 0x77; /* page 7 exists, the rest are holes */
@@ -437,7 +388,7 @@ static void test_missing(void)
 	stats_settled(&b, 2 * nsome, &st);
 	g_assert_cmpuint(st.missing, ==, nsome - 1);
 	g_assert_cmpuint(st.faults, ==, 2 * nsome);
-	bank_fini(&b);
+	uffd_bank_unmap(&b);
 }
 
 int main(int argc, char **argv)
