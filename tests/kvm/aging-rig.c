@@ -4,6 +4,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "accel/kvm.h"
 #include "aging-rig.h"
 
 Machine *rig_machine_new(char **argv, TestdevSyncFn hook, void *opaque,
@@ -59,4 +60,27 @@ void rig_workload_sync(RigWorkload *w, const struct ucall *uc)
 		g_atomic_int_set(&w->filled, 1);
 	}
 	g_atomic_int_inc(&w->syncs);
+}
+
+void rig_uffd_start(RigUffd *r, unsigned sample, unsigned ival_ms,
+		    RigWorkload *w)
+{
+	g_autoptr(GError) err = NULL;
+	AgingCoverage cov = uffd_aging_coverage(sample);
+
+	r->a = aging_new("mem0", &r->m->ram, NULL, ival_ms, &cov, &err);
+	g_assert_no_error(err);
+	r->ua = uffd_aging_new(r->a, &r->m->ram, NULL, sample, &err);
+	g_assert_no_error(err);
+	rig_workload_reset(w);
+	g_assert_true(machine_start(r->m, &err));
+	g_assert_no_error(err);
+}
+
+void rig_uffd_stop(RigUffd *r)
+{
+	vcpu_pause_all(r->m);
+	uffd_aging_free(r->ua);
+	aging_free(r->a);
+	rig_machine_free(r->m, r->cfg);
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <glib.h>
 
+#include "accel/uffd-aging.h"
+#include "aging/aging.h"
 #include "hw/machine.h"
 #include "hw/testdev.h"
 
@@ -46,5 +48,23 @@ typedef struct RigWorkload {
 void rig_workload_reset(RigWorkload *w);
 /* Record SYNC @uc in @w; called from a test's SYNC hook. */
 void rig_workload_sync(RigWorkload *w, const struct ucall *uc);
+
+/* A machine aged by userfaultfd (test-aging-uffd, test-aging-uffd-huge). */
+typedef struct RigUffd {
+	VmConfig *cfg;
+	Machine *m;
+	Aging *a;
+	UffdAging *ua;
+} RigUffd;
+
+/*
+ * Age memdev "mem0" of @r->m (from rig_machine_new()) every @ival_ms by
+ * uffd, 1 in @sample pages armed per scan, reset @w and start the
+ * machine; a failure fails the test.
+ */
+void rig_uffd_start(RigUffd *r, unsigned sample, unsigned ival_ms,
+		    RigWorkload *w);
+/* Pause the vCPUs and free what rig_uffd_start() and @r->m hold. */
+void rig_uffd_stop(RigUffd *r);
 
 #endif

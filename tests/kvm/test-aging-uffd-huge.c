@@ -48,12 +48,7 @@ static void on_sync(void *opaque, const struct ucall *uc)
 	rig_workload_sync(&wl, uc);
 }
 
-typedef struct Rig {
-	VmConfig *cfg;
-	Machine *m;
-	Aging *a;
-	UffdAging *ua;
-} Rig;
+typedef RigUffd Rig;
 
 /* False (test skipped) when the huge pages cannot be had. */
 static bool rig_start(Rig *r, const char *elf, const char *append,
@@ -76,8 +71,6 @@ static bool rig_start(Rig *r, const char *elf, const char *append,
 			 "memory-backend=mem0",
 			 NULL };
 	g_autoptr(GError) err = NULL;
-	AgingCoverage cov = uffd_aging_coverage(sample);
-
 	memset(r, 0, sizeof(*r));
 	if (!hugepages_or_skip(GUEST_HP))
 		return false;
@@ -89,22 +82,8 @@ static bool rig_start(Rig *r, const char *elf, const char *append,
 	}
 	g_assert_no_error(err);
 	g_assert_cmpuint(r->m->ram.head->page_size, ==, HP);
-	r->a = aging_new("mem0", &r->m->ram, NULL, IVAL_MS, &cov, &err);
-	g_assert_no_error(err);
-	r->ua = uffd_aging_new(r->a, &r->m->ram, NULL, sample, &err);
-	g_assert_no_error(err);
-	rig_workload_reset(&wl);
-	g_assert_true(machine_start(r->m, &err));
-	g_assert_no_error(err);
+	rig_uffd_start(r, sample, IVAL_MS, &wl);
 	return true;
-}
-
-static void rig_stop(Rig *r)
-{
-	vcpu_pause_all(r->m);
-	uffd_aging_free(r->ua);
-	aging_free(r->a);
-	rig_machine_free(r->m, r->cfg);
 }
 
 /* @n scans, each after at least one whole pass. */
@@ -242,7 +221,7 @@ static void test_case(gconstpointer data)
 	g_assert_cmpuint(as.cold_bytes % HP, ==, 0);
 	g_assert_cmpuint(as.cold_bytes, >=, DATA_SIZE - HOT_SIZE);
 	rig_wait_verified(&r);
-	rig_stop(&r);
+	rig_uffd_stop(&r);
 }
 
 static const Case cases[] = {

@@ -49,12 +49,7 @@ static void on_sync(void *opaque, const struct ucall *uc)
 	rig_workload_sync(&wl, uc);
 }
 
-typedef struct Rig {
-	VmConfig *cfg;
-	Machine *m;
-	Aging *a;
-	UffdAging *ua;
-} Rig;
+typedef RigUffd Rig;
 
 /* @mem: RAM size, also of the memfd backing it */
 static void rig_start(Rig *r, const char *elf, const char *append,
@@ -79,26 +74,10 @@ static void rig_start(Rig *r, const char *elf, const char *append,
 			 "memory-backend=mem0",
 			 NULL };
 	g_autoptr(GError) err = NULL;
-	AgingCoverage cov = uffd_aging_coverage(sample);
-
 	memset(r, 0, sizeof(*r));
 	r->m = rig_machine_new(argv, on_sync, r, &r->cfg, &err);
 	g_assert_no_error(err);
-	r->a = aging_new("mem0", &r->m->ram, NULL, IVAL_MS, &cov, &err);
-	g_assert_no_error(err);
-	r->ua = uffd_aging_new(r->a, &r->m->ram, NULL, sample, &err);
-	g_assert_no_error(err);
-	rig_workload_reset(&wl);
-	g_assert_true(machine_start(r->m, &err));
-	g_assert_no_error(err);
-}
-
-static void rig_stop(Rig *r)
-{
-	vcpu_pause_all(r->m);
-	uffd_aging_free(r->ua);
-	aging_free(r->a);
-	rig_machine_free(r->m, r->cfg);
+	rig_uffd_start(r, sample, IVAL_MS, &wl);
 }
 
 /* @n scans, each after at least one whole pass; prints the costs. */
@@ -193,7 +172,7 @@ static void test_case(gconstpointer data)
 	g_assert_cmpfloat(as.coverage.sampled, ==, 1.0 / c->sample);
 	/* The cold data area is in the cold bytes. */
 	g_assert_cmpuint(as.cold_bytes, >=, 60ULL << 20);
-	rig_stop(&r);
+	rig_uffd_stop(&r);
 }
 
 /* Write @val to the guest's uint64_t at @gpa (the workload's control). */
@@ -257,7 +236,7 @@ static void test_estimate(void)
 	g_assert_false(as.cold_estimated);
 	rig_scans(&r, 3);
 	check_estimate(&r, as.total_bytes - wl.hot_size, "hotcold");
-	rig_stop(&r);
+	rig_uffd_stop(&r);
 }
 
 /*
@@ -302,7 +281,7 @@ static void test_phase_change(void)
 			       as.total_bytes - (old_hot ? 2 : 1) * wl.hot_size,
 			       what);
 	}
-	rig_stop(&r);
+	rig_uffd_stop(&r);
 }
 
 /* Private anonymous guest RAM cannot be tracked: a clear error. */
