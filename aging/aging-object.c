@@ -357,6 +357,8 @@ bool aging_object_run(AgingObject *o, GError **errp)
 	AgingScanFn fn = aging_feed_fn(&o->feed, &opaque);
 
 	o->thread = aging_start(o->id, o->interval_ms, fn, opaque, errp);
+	if (o->thread)
+		aging_set_watching(o->a, true);
 	return o->thread != NULL;
 }
 
@@ -384,8 +386,12 @@ void aging_objects_stop(AgingObjects *ao)
 	if (!ao)
 		return;
 	ao->started = false;
-	for (guint i = 0; i < ao->objs->len; i++)
-		aging_object_halt(g_ptr_array_index(ao->objs, i));
+	for (guint i = 0; i < ao->objs->len; i++) {
+		AgingObject *o = g_ptr_array_index(ao->objs, i);
+
+		aging_object_halt(o);
+		aging_set_watching(o->a, false);
+	}
 }
 
 void aging_objects_free(AgingObjects *ao)

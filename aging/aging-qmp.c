@@ -123,6 +123,7 @@ static MemoryAgingInfo *aging_qmp_info(AgingObjects *ao, AgingObject *o,
 	info->total_bytes = st.total_bytes;
 	info->cold_threshold_ms = st.cold_ms;
 	info->cold_bytes = st.cold_bytes;
+	info->proven_cold_bytes = st.proven_cold_bytes;
 	info->has_cold_bytes_error = st.cold_estimated;
 	info->cold_bytes_error = st.cold_error;
 	info->histogram = aging_qmp_hist(&st);
@@ -202,6 +203,7 @@ static void aging_qmp_resume(AgingObject *o, bool was_running)
 		return;
 	/* Say so in query-memory-aging (enabled: false) and on stderr. */
 	o->enabled = false;
+	aging_set_watching(o->a, false);
 	fprintf(stderr, "aging %s: cannot restart the harvest thread: %s\n",
 		o->id, err->message);
 }
@@ -291,9 +293,11 @@ bool aging_qmp_set(void *opaque, const QmpAgingSet *req, GError **errp)
 	}
 	if (req->has_enable)
 		o->enabled = req->enable;
-	if (!o->enabled)
+	if (!o->enabled) {
 		aging_object_halt(o);
-	else if (ao->started && !o->thread)
+		/* users of the ages (reclaim jobs) must know they are blind */
+		aging_set_watching(o->a, false);
+	} else if (ao->started && !o->thread)
 		return aging_object_run(o, errp);
 	return true;
 }

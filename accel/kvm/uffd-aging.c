@@ -10,7 +10,9 @@
 #include "backends/hostmem.h"
 #include "util/error.h"
 
-#define BITS_PER_LONG (8 * sizeof(unsigned long))
+#define BITS_PER_LONG	     (8 * sizeof(unsigned long))
+#define UFFD_AGING_CLUSTERS  128 /* sampling blocks per phase, at least */
+#define UFFD_AGING_BLOCK_MAX 512 /* units per block, at most */
 
 typedef struct UffdAgingBank {
 	RamBank *bank;
@@ -20,6 +22,7 @@ typedef struct UffdAgingBank {
 struct UffdAging {
 	Aging *a;
 	unsigned sample;
+	unsigned block;	      /* units per sampling block */
 	unsigned phase;	      /* sample zapped by the last scan */
 	GArray *banks;	      /* UffdAgingBank */
 	unsigned long *units; /* harvest buffer: a bit per tracking page */
@@ -80,7 +83,52 @@ static bool uffd_aging_add(UffdAging *ua, RamBank *b, uint64_t *maxpages,
 		return false;
 	g_array_append_val(ua->banks, ub);
 	*maxpages = MAX(*maxpages, b->size >> AGING_PAGE_SHIFT);
-	return uffd_track_zap(ub.t, ua->sample, 0, errp);
+	/* Arm everything: from now on every unit's idleness is proven. */
+	return uffd_track_zap(ub.t, 1, 1, 0, errp);
+}
+
+/*
+ * Units per sampling block: about UFFD_AGING_CLUSTERS blocks per phase,
+ * so a scan zaps that many ranges whatever the size, and the estimate
+ * still has that many clusters.  A power of two, 1 to UFFD_AGING_BLOCK_MAX.
+ */
+static unsigned uffd_aging_block(UffdAging *ua, unsigned sample)
+{
+	uint64_t units = 0, per;
+	unsigned block = 1;
+
+	if (sample <= 1)
+		return 1;
+	for (guint i = 0; i < ua->banks->len; i++) {
+		RamBank *b = g_array_index(ua->banks, UffdAgingBank, i).bank;
+
+		units += b->size / b->page_size;
+	}
+	per = units / ((uint64_t)sample * UFFD_AGING_CLUSTERS);
+	while (block * 2 <= per && block < UFFD_AGING_BLOCK_MAX)
+		block *= 2;
+	return block;
+}
+
+/* The AgingArmFn: zap [gpa, gpa + size).  Aging lock held (no scan). */
+static bool uffd_aging_arm(void *opaque, uint64_t gpa, uint64_t size,
+			   GError **errp)
+{
+	UffdAging *ua = opaque;
+
+	for (guint i = 0; i < ua->banks->len; i++) {
+		UffdAgingBank *ub = &g_array_index(ua->banks, UffdAgingBank, i);
+		RamBank *b = ub->bank;
+		uint64_t lo = MAX(gpa, b->gpa);
+		uint64_t hi = MIN(gpa + size, b->gpa + b->size);
+
+		if (lo >= hi)
+			continue;
+		if (!uffd_track_zap_range(ub->t, (lo - b->gpa) / b->page_size,
+					  (hi - lo) / b->page_size, errp))
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -142,27 +190,33 @@ UffdAging *uffd_aging_new(Aging *a, RamList *ram, HostMemBackend *backend,
 	ua->bits = g_new0(unsigned long,
 			  (maxpages + BITS_PER_LONG - 1) / BITS_PER_LONG);
 	/* Tracker page i of a bank is unit i of the Aging's range for it. */
-	aging_set_sample(a, ua->sample, 0);
+	ua->block = uffd_aging_block(ua, ua->sample);
+	aging_set_sample(a, ua->sample, ua->block, true);
+	aging_set_arm(a, uffd_aging_arm, ua);
 	return ua;
 }
 
 bool uffd_aging_set_sample(UffdAging *ua, unsigned sample, GError **errp)
 {
+	unsigned block;
+
 	sample = sample ? sample : 1;
+	block = uffd_aging_block(ua, sample);
 	/*
-	 * Arm phase 0 of the new sample now, as uffd_aging_new() does.  On
+	 * Arm phase 0 of the new sample now (all of it for full).  On
 	 * failure the pages zapped so far are only armed early: their next
 	 * touch is a real access, recorded like any other.
 	 */
 	for (guint i = 0; i < ua->banks->len; i++) {
 		UffdAgingBank *ub = &g_array_index(ua->banks, UffdAgingBank, i);
 
-		if (!uffd_track_zap(ub->t, sample, 0, errp))
+		if (!uffd_track_zap(ub->t, sample, block, 0, errp))
 			return false;
 	}
 	ua->sample = sample;
+	ua->block = block;
 	ua->phase = 0;
-	aging_set_sample(ua->a, sample, 0);
+	aging_set_sample(ua->a, sample, block, false);
 	return true;
 }
 
@@ -171,7 +225,8 @@ void uffd_aging_free(UffdAging *ua)
 	if (!ua)
 		return;
 	/* The Aging may outlive us (another backend may feed it). */
-	aging_set_sample(ua->a, 1, 0);
+	aging_set_arm(ua->a, NULL, NULL);
+	aging_set_sample(ua->a, 1, 1, false);
 	for (guint i = 0; i < ua->banks->len; i++)
 		uffd_track_free(g_array_index(ua->banks, UffdAgingBank, i).t);
 	g_array_free(ua->banks, true);
@@ -202,7 +257,8 @@ bool uffd_aging_scan(void *opaque, unsigned ticks, GError **errp)
 	for (guint i = 0; i < ua->banks->len && ok; i++) {
 		UffdAgingBank *ub = &g_array_index(ua->banks, UffdAgingBank, i);
 
-		ok = uffd_track_zap(ub->t, ua->sample, ua->phase, errp);
+		ok = uffd_track_zap(ub->t, ua->sample, ua->block, ua->phase,
+				    errp);
 	}
 	zap_ns = uffd_aging_now_ns() - zap0;
 	/* A failed zap keeps the phase's earlier arming: still true. */

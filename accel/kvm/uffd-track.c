@@ -334,25 +334,28 @@ static bool uffd_track_zap_iov(UffdTrack *t, struct iovec *iov, size_t n,
 	return true;
 }
 
-bool uffd_track_zap(UffdTrack *t, unsigned stride, unsigned phase,
-		    GError **errp)
+bool uffd_track_zap(UffdTrack *t, unsigned stride, unsigned block,
+		    unsigned phase, GError **errp)
 {
 	g_autofree struct iovec *iov = g_new(struct iovec, UFFD_TRACK_IOV);
 	uint64_t t0 = uffd_track_now_ns(), i, n = 0;
 	/* stride 1: one range over the whole bank */
-	uint64_t run = stride == 1 ? t->npages : 1;
-	uint64_t step = stride == 1 ? t->npages : stride;
+	uint64_t run = stride == 1 ? t->npages : block;
+	uint64_t step = stride == 1 ? t->npages : (uint64_t)stride * block;
 	bool ok = true;
 
-	if (!stride || phase >= stride) {
-		error_setg(errp, "'%s': bad sample %u of %u", t->name, phase,
-			   stride);
+	if (!stride || !block || phase >= stride) {
+		error_setg(errp, "'%s': bad sample %u of %u (block %u)",
+			   t->name, phase, stride, block);
 		return false;
 	}
-	for (i = phase; i < t->npages && ok; i += step) {
+	for (i = stride == 1 ? 0 : (uint64_t)phase * block; i < t->npages && ok;
+	     i += step) {
+		uint64_t len = MIN(run, t->npages - i);
+
 		iov[n].iov_base = t->host + i * t->page_size;
-		iov[n].iov_len = run * t->page_size;
-		t->zapped += run;
+		iov[n].iov_len = len * t->page_size;
+		t->zapped += len;
 		if (++n == UFFD_TRACK_IOV) {
 			ok = uffd_track_zap_iov(t, iov, n, errp);
 			n = 0;
@@ -360,6 +363,30 @@ bool uffd_track_zap(UffdTrack *t, unsigned stride, unsigned phase,
 	}
 	if (ok && n)
 		ok = uffd_track_zap_iov(t, iov, n, errp);
+	t->zap_ns += uffd_track_now_ns() - t0;
+	return ok;
+}
+
+bool uffd_track_zap_range(UffdTrack *t, uint64_t first, uint64_t n,
+			  GError **errp)
+{
+	struct iovec iov;
+	uint64_t t0 = uffd_track_now_ns();
+	bool ok;
+
+	if (first > t->npages || n > t->npages - first) {
+		error_setg(errp,
+			   "'%s': pages %" G_GUINT64_FORMAT
+			   "+%" G_GUINT64_FORMAT " out of range",
+			   t->name, first, n);
+		return false;
+	}
+	if (!n)
+		return true;
+	iov.iov_base = t->host + first * t->page_size;
+	iov.iov_len = n * t->page_size;
+	t->zapped += n;
+	ok = uffd_track_zap_iov(t, &iov, 1, errp);
 	t->zap_ns += uffd_track_now_ns() - t0;
 	return ok;
 }

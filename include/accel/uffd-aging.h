@@ -6,13 +6,19 @@
  *
  * Modes: sample 1 ("full") zaps every page at every scan: exact per-page
  * ages, every touched page costs one fault round trip per interval.
- * sample N > 1 ("sampled") zaps the pages i % N == k at scan k: a page is
- * re-armed every N scans, so a page in use is seen at least every N scans
- * and ages have a resolution of N scans (a hot page's age stays below N,
- * an idle page's age grows without bound).  Each arming is reported to
- * the core (aging_set_sample(), aging_sample_armed()), which estimates
- * cold bytes below N scans from the cohort armed at the threshold, with
- * its statistical error (see include/aging/aging.h).
+ * sample N > 1 ("sampled") cuts each bank into blocks of B pages (B a
+ * power of two chosen so that each phase holds at least 128 blocks, at
+ * most 512 pages) and zaps the blocks b % N == k at scan k: a page is
+ * re-armed every N scans, and a scan zaps about 128 ranges whatever the
+ * size (the kernel's cost, and the guest's stall, is per range).  Every
+ * arming is reported to the core (aging_set_sample(),
+ * aging_sample_armed()), which keeps per page the first arming after
+ * its last observed access: pages are proven idle from there on, so
+ * proven ages lag the truth by at most N scans, and estimates cold bytes
+ * below N scans from the cohort armed at the threshold, with its
+ * statistical error (see include/aging/aging.h).  Every page is armed
+ * when the backend starts, and reclaim can arm pages on demand
+ * (aging_set_arm()) to confirm that candidates stay idle.
  *
  * Huge-page banks (hugetlbfs): one tracking unit per huge page.  Tracking
  * page i of a bank is aging unit i of the bank's range (both count from

@@ -77,14 +77,20 @@ void uffd_track_free(UffdTrack *t);
 uint64_t uffd_track_npages(UffdTrack *t);
 
 /*
- * Zap every tracking page whose index i satisfies i % @stride == @phase
- * (@stride 1: all), so that its next touch faults and is recorded.
- * Contiguous pages are zapped with one call; scattered ones in iovec
+ * Zap every block of @block tracking pages whose block index b (page
+ * index / @block) satisfies b % @stride == @phase (@stride 1: all), so
+ * that the next touch of each of its pages faults and is recorded.
+ * Contiguous pages are zapped with one call; scattered blocks in iovec
  * batches through process_madvise() on this process where the kernel
- * supports it, madvise() otherwise.  Scanning thread.
+ * supports it, madvise() otherwise: the kernel's cost is per range
+ * (page-table walk, TLB and secondary MMU flush), so fewer, longer
+ * ranges cost the guest less.  Scanning thread.
  */
-bool uffd_track_zap(UffdTrack *t, unsigned stride, unsigned phase,
-		    GError **errp);
+bool uffd_track_zap(UffdTrack *t, unsigned stride, unsigned block,
+		    unsigned phase, GError **errp);
+/* Zap tracking pages [@first, @first + @n).  Scanning thread. */
+bool uffd_track_zap_range(UffdTrack *t, uint64_t first, uint64_t n,
+			  GError **errp);
 
 /*
  * Move the accessed bitmap into @out (npages bits, rounded up to longs)

@@ -2,52 +2,49 @@
 /*
  * The aging core: an idle age for every guest page of one memdev, fed by
  * per-scan "accessed since the previous scan" bitmaps from any harvest
- * backend (dirty-log today).  The core never knows which backend fed it;
- * the backend states what it can see in an AgingCoverage.
+ * backend.  The core never knows which backend fed it; the backend
+ * states what it can see in an AgingCoverage.
  *
- * Storage: one uint16_t per tracking unit holding the number (mod 2^16)
- * of the last scan that saw the unit accessed.  A unit is a backing page:
- * 4 KiB normally, a whole huge page (e.g. 2 MiB) for hugetlb banks, so a
- * huge page is counted once at its size.  That is at most 2 bytes per
- * 4 KiB page.  The age in scans is (uint16_t)(now - last).
+ * An age is a claim: "this page was not touched (as the coverage sees
+ * touches) for at least A".  Every figure the core reports, and every
+ * page it hands to reclaim, is such a proven age, except the sampled
+ * estimates, which say so (AgingStats.*_estimated, with a 95% error).
  *
- * Cost: because the age is implicit, a scan writes only the units its
- * bitmap marks accessed.  aging_update() walks the bitmap a word at a
- * time and visits only set bits: O(bitmap words + set bits), independent
- * of how many pages sit idle.  Advancing the scan number is O(1).
+ * Storage: per tracking unit (a backing page: 4 KiB, or a whole huge
+ * page for hugetlb banks, counted once at its size) a uint16_t with the
+ * number (mod 2^16) of the last scan that saw it accessed; a scan writes
+ * only the units its bitmap marks, so a scan costs O(bitmap words + set
+ * bits), independent of how many pages sit idle.  A sampling backend
+ * adds a second uint16_t per unit (below).  Ages saturate at
+ * AGING_AGE_MAX scans; whenever the scan number crosses a multiple of
+ * AGING_SWEEP_SCANS one O(units) sweep clamps them, so none aliases.
+ * A new memdev's pages start at age 0: nothing is called cold before it
+ * was watched.
  *
- * Wrap: ages saturate at AGING_AGE_MAX scans.  Whenever the scan number
- * crosses a multiple of AGING_SWEEP_SCANS, one O(units) sweep clamps every
- * age above AGING_AGE_MAX back to it, so no age ever reaches 2^16 and
- * aliases (max before a sweep: 32768 + 2 * 8192 - 1 < 65536).  Amortised
- * that is one unit touch per 8192 scans.
+ * Time: ages are counted in scans and converted to milliseconds through
+ * the history of the interval (aging_set_interval() starts a new
+ * segment), so a longer interval never stretches ages observed under a
+ * shorter one.  Skipped scans count as the intervals they missed.
  *
- * Start: a new memdev's pages start at age 0 ("just seen"): a backend that
- * cannot see the past never reports cold what it has not observed.
- *
- * Histogram (per memdev, in milliseconds, age * interval): bins grow
- * exponentially like MGLRU's working-set histogram.  Bin 0 is
- * [0, 100 ms), bin k (1..14) is [100 * 2^(k-1), 100 * 2^k) ms, bin 15 is
- * [1638400 ms, infinity), which also holds saturated ages.
- *
- * Sampling (aging_set_sample()): a backend that re-arms only the units
- * u % stride == phase of every range at each scan (uffd sampled) sees a
- * unit's first touch after its arming, and nothing else.  A unit's age
- * then has a resolution of stride scans, but the cohort armed exactly K
- * scans ago (K < stride) answers "idle for at least K scans?" exactly for
- * each of its units: yes iff no access was reported since its arming
- * (age >= K).  aging_query() answers a threshold of K scans (K =
- * ceil(ms / interval)), 0 < K < stride, from that cohort, a systematic
- * 1/stride sample: it scales the cohort's idle fraction to the memdev and
- * states a 95% confidence half-width (binomial standard error with the
- * finite-population correction; the variance uses (x + 2) / (n + 4)
- * rather than x / n so that an all-hot or all-cold cohort still states a
- * non-zero error).  When no cohort has been armed K scans ago yet, or K
- * >= stride, the per-page ages answer (no error stated).  After skipped
- * scans the youngest cohort armed at least K scans ago answers (a
- * slightly higher threshold: it can only under-count cold bytes).  The
- * unit index u counts from the start of each range, which must be the
- * backend's bank (the tracker's page index).
+ * Sampling (aging_set_sample()): a backend that re-arms only some units
+ * at each scan (uffd sampled: the blocks of @block units whose block
+ * index is phase mod @stride, one phase per scan) sees a unit's first
+ * touch after its arming, and nothing until its next arming.  So the
+ * last observed access does not prove idleness: the core also keeps,
+ * per unit, the first arming at or after that access ("since"); the unit
+ * is proven idle since then, and not at all while it was not re-armed
+ * after its last observed access.  Arming is reported by the backend
+ * (aging_sample_armed() for a phase, aging_arm() for explicit ranges,
+ * which reclaim uses to confirm candidates).  Proven ages lag the truth
+ * by at most one rotation (stride scans).  For thresholds of K scans,
+ * 0 < K < stride, aging_query() also estimates the bytes idle K scans
+ * from the cohort armed K scans ago (it answers "idle for K?" exactly
+ * for each of its units), scaled to the memdev, with a 95% half-width
+ * computed for cluster sampling (the blocks are the clusters; never
+ * below the binomial error of the same number of units with the
+ * (x + 2) / (n + 4) correction, so an all-hot or all-cold cohort still
+ * states an error).  Unit index u counts from the start of each range,
+ * which must be the backend's bank.
  *
  * Locking: an Aging has one mutex.  aging_scan_begin() takes it (trylock:
  * a contended scan is skipped and counted, never waited for),
@@ -68,6 +65,7 @@
 #define AGING_HIST_BINS	   16
 #define AGING_HIST_BASE_MS 100
 #define AGING_PAGE_SHIFT   12
+#define AGING_MAX_SEGMENTS 64 /* interval changes remembered */
 
 /* What the backend can see. */
 typedef struct AgingCoverage {
@@ -92,14 +90,15 @@ typedef struct AgingStats {
 	uint64_t scans;	  /* completed scans */
 	uint64_t skipped; /* scans skipped because the state was busy */
 	uint64_t total_bytes;
-	uint64_t hist_bytes[AGING_HIST_BINS];
+	uint64_t hist_bytes[AGING_HIST_BINS]; /* by proven age */
 	/* Sampled: the bin is an estimate, +- this (95%) */
 	bool hist_estimated[AGING_HIST_BINS];
 	uint64_t hist_error[AGING_HIST_BINS];
-	uint64_t cold_ms; /* threshold asked for */
-	uint64_t cold_bytes;
-	bool cold_estimated; /* from a sampled cohort, +- cold_error */
-	uint64_t cold_error; /* 95% half-width in bytes */
+	uint64_t cold_ms;	    /* threshold asked for */
+	uint64_t cold_bytes;	    /* idle >= cold_ms (maybe estimated) */
+	uint64_t proven_cold_bytes; /* proven idle >= cold_ms, per page */
+	bool cold_estimated;	    /* from a sampled cohort, +- cold_error */
+	uint64_t cold_error;	    /* 95% half-width in bytes */
 	uint64_t cold_scans; /* estimated: the cohort's arming age in scans */
 	AgingCost last_cost;
 	AgingCoverage coverage;
@@ -117,26 +116,53 @@ void aging_free(Aging *a);
 const char *aging_name(Aging *a);
 
 /*
- * Change the interval the histogram converts ages in scans with.  Ages
- * already recorded are in scans, so they are rescaled to @interval_ms.
- * Takes the lock (waits for a scan in progress, which is bounded).
+ * Scans from now on are @interval_ms apart.  Ages already recorded keep
+ * the time they stand for (see "Time" above).  Takes the lock.
  */
 void aging_set_interval(Aging *a, uint64_t interval_ms);
 /*
  * Replace the coverage reported by aging_query() (a backend switch: the
- * ages are kept, what the new backend sees is stated).  Takes the lock.
+ * ages are kept, what the new backend sees is stated).  A backend that
+ * sees reads after one that did not cannot vouch for the past: every
+ * age restarts at 0.  Takes the lock.
  */
 void aging_set_coverage(Aging *a, const AgingCoverage *cov);
 
 /*
- * The backend re-arms the units u % @stride == phase of each range at each
- * scan and has just armed phase @armed (outside a scan; e.g. at set-up).
- * @stride <= 1: no sampling (the default), ages answer every query.
- * Forgets earlier armings.  Takes the lock.
+ * Sampling: the backend re-arms, at each scan, the blocks of @block
+ * units whose block index (from the start of each range) is the scan's
+ * phase mod @stride.  @stride <= 1 ends sampling (every unit at every
+ * scan): the proven ages become the ages.  Entering sampling, units
+ * keep their ages as proofs when the coverage sees reads (the previous
+ * backend watched every unit), and are not proven otherwise.  Then
+ * @all_armed: the backend has just armed every unit; else it armed
+ * phase 0.  Forgets earlier phase armings.  Outside scans; takes the
+ * lock.
  */
-void aging_set_sample(Aging *a, unsigned stride, unsigned armed);
+void aging_set_sample(Aging *a, unsigned stride, unsigned block,
+		      bool all_armed);
 /* Between scan begin and end: phase @phase was armed in this scan. */
 void aging_sample_armed(Aging *a, unsigned phase);
+
+/*
+ * Explicit arming (reclaim's confirmation): the backend arms the 4 KiB
+ * range [@gpa, @gpa + @size) (uffd: unmaps it from the guest so its
+ * next touch faults).  Called with the Aging's lock held, so never
+ * during a scan.  Set by a sampling backend, cleared (NULL) when it
+ * goes; a backend that watches every unit at every scan has none.
+ */
+typedef bool (*AgingArmFn)(void *opaque, uint64_t gpa, uint64_t size,
+			   GError **errp);
+void aging_set_arm(Aging *a, AgingArmFn fn, void *opaque);
+
+/*
+ * Whether a backend is harvesting (false while disabled: ages then stand
+ * still and show nothing new).  Each change to false bumps the epoch, so
+ * a user of the ages (a reclaim job) can tell that it missed accesses.
+ * Takes the lock.
+ */
+void aging_set_watching(Aging *a, bool watching);
+bool aging_watching(Aging *a, uint64_t *epoch);
 
 /* Add one range explicitly (aging_new() adds the banks); pure. */
 bool aging_add_range(Aging *a, uint64_t gpa, uint64_t size, uint64_t page_size,
@@ -163,7 +189,7 @@ void aging_scan_end(Aging *a, const AgingCost *cost);
 
 /* Histogram and counters; cold bytes are those idle >= @cold_ms. */
 void aging_query(Aging *a, uint64_t cold_ms, AgingStats *st);
-/* Age in scans of the page holding @gpa, or -1 if not tracked. */
+/* Proven age in scans of the page holding @gpa, or -1 if not tracked. */
 int aging_page_age(Aging *a, uint64_t gpa);
 /* Lower edge of histogram bin @bin in ms. */
 uint64_t aging_hist_edge_ms(unsigned bin);
@@ -171,11 +197,11 @@ uint64_t aging_hist_edge_ms(unsigned bin);
 unsigned aging_hist_bin(uint64_t ms);
 
 /*
- * For reclaim (include/reclaim/reclaim.h): choose cold runs, re-check
- * them just before they are advised, and read the ages of a run.  A
- * "scan number" counts intervals since the Aging was created (skipped
- * scans included); a page was accessed after scan S if the last scan
- * that saw it accessed is later than S.
+ * For reclaim (include/reclaim/reclaim.h): choose proven cold runs,
+ * confirm candidates, re-check runs just before they are advised, and
+ * read the ages of a run.  A "scan number" counts intervals since the
+ * Aging was created (skipped scans included); a page was accessed after
+ * scan S if the last scan that saw it accessed is later than S.
  *
  * Locking: each function takes the Aging's lock for the duration of its
  * walk and drops it before returning.  The harvest thread holds the same
@@ -183,7 +209,7 @@ unsigned aging_hist_bin(uint64_t ms);
  * trylock, so a walk here waits at most for one scan's update to end and
  * makes at most one scan be skipped (and counted) while it runs.  Walks
  * are O(pages of the run) for the re-check and the ages, O(units of the
- * memdev) for the selection and the working set.
+ * memdev) for the selection, the confirmation and the working set.
  */
 
 /* A run of contiguous guest pages chosen as cold. */
@@ -194,23 +220,62 @@ typedef struct AgingRun {
 	unsigned max_age; /* oldest page of the run, in scans */
 } AgingRun;
 
-/* Milliseconds per scan. */
+/* Milliseconds per scan now. */
 uint64_t aging_interval_ms(Aging *a);
 /* The current scan number. */
 uint64_t aging_now(Aging *a);
+/* Fewest scans whose intervals cover @ms (AGING_AGE_MAX + 1: too many). */
+unsigned aging_ms_to_scans(Aging *a, uint64_t ms);
+/* Milliseconds the last @scans scans stand for. */
+uint64_t aging_scans_to_ms(Aging *a, uint64_t scans);
 
 /*
- * The cold runs of the memdev, oldest first (by min_age, then gpa), in an
- * array of AgingRun; *@scan gets the scan number they were chosen at.
- * @target_bytes 0: every page whose age is at least @min_age scans.
- * Otherwise coldest first among those: the cutoff age is the highest age
- * A such that the pages of age >= A hold at least @target_bytes; all
- * pages older than A are taken, then pages of age exactly A in address
- * order until @target_bytes is reached (or all of them when fewer exist).
- * Runs never cross a range boundary.
+ * The proven cold runs of the memdev, oldest first (by min_age, then
+ * gpa), in an array of AgingRun; *@scan gets the scan number they were
+ * chosen at.  @target_bytes 0: every page proven idle for at least
+ * @min_age scans.  Otherwise coldest first among those: the cutoff age
+ * is the highest age A such that the pages of proven age >= A hold at
+ * least @target_bytes; all pages older than A are taken, then pages of
+ * age exactly A in address order until @target_bytes is reached (or all
+ * of them when fewer exist).  Runs never cross a range boundary.
  */
 GArray *aging_select_cold(Aging *a, unsigned min_age, uint64_t target_bytes,
 			  uint64_t *scan);
+
+/* Bytes of the memdev by what its ages prove about @min_age scans. */
+typedef struct AgingSplit {
+	uint64_t proven;    /* proven idle >= min_age */
+	uint64_t candidate; /* not proven, but not seen accessed either */
+	uint64_t armed;	    /* of the candidates: armed, proof under way */
+} AgingSplit;
+
+/*
+ * Confirmation (sampled backends): the candidates for @min_age scans are
+ * the units not seen accessed for @min_age scans but not proven idle
+ * that long (not re-armed since their last observed access, or armed
+ * too recently).  Appends every candidate, in contiguous runs, to
+ * @cands (AgingRun, may be NULL).  With @arm, arms through the backend's
+ * AgingArmFn those not armed since their last observed access; *@ready
+ * gets the scan number from which every armed candidate that stays
+ * untouched is proven idle @min_age scans (the current one if none).
+ * @split gets the figures.  Without @arm or an AgingArmFn nothing is
+ * armed.  False with @errp set if the backend failed to arm a run (units
+ * armed before it stay armed: harmless).
+ */
+bool aging_confirm(Aging *a, unsigned min_age, bool arm, AgingSplit *split,
+		   GArray *cands, uint64_t *ready, GError **errp);
+/*
+ * After a confirmation: the units of the runs @in (from aging_confirm())
+ * proven idle for @min_age scans, in address order, up to @budget bytes
+ * (0: all), as runs; *@scan gets the scan number.  Of the others, those
+ * seen accessed after scan @since are added to *@hot, the rest to
+ * *@unproven (bytes).
+ */
+GArray *aging_select_in(Aging *a, unsigned min_age, const GArray *in,
+			uint64_t budget, uint64_t since, uint64_t *scan,
+			uint64_t *hot, uint64_t *unproven);
+/* What the backend in use sees, and whether it samples. */
+void aging_get_coverage(Aging *a, AgingCoverage *cov, bool *sampled);
 
 /*
  * Set bit i of @accessed (@size / 4 KiB bits, all overwritten) for
@@ -224,13 +289,14 @@ uint64_t aging_run_accessed_since(Aging *a, uint64_t gpa, uint64_t size,
 				  uint64_t scan, unsigned long *accessed);
 
 /*
- * Age in scans of each 4 KiB page of [@gpa, @gpa + @npages pages) into
- * @ages (UINT16_MAX for a page not aged); *@now gets the scan number.
+ * Scans since the last observed access of each 4 KiB page of [@gpa,
+ * @gpa + @npages pages) into @ages (UINT16_MAX for a page not aged);
+ * *@now gets the scan number.
  */
 void aging_run_ages(Aging *a, uint64_t gpa, uint64_t npages, uint16_t *ages,
 		    uint64_t *now);
 
-/* Bytes accessed less than @ms ago (ages below @ms / interval). */
+/* Bytes not proven idle for @ms: the working set of the last @ms. */
 uint64_t aging_bytes_accessed_within(Aging *a, uint64_t ms);
 
 /*

@@ -199,7 +199,7 @@ static void test_no_handler(void)
 	t = uffd_track_new("mem0", b->host, b->size, b->page_size,
 			   UFFD_TRACK_NO_HANDLER, &err);
 	g_assert_no_error(err);
-	g_assert_true(uffd_track_zap(t, 1, 0, &err));
+	g_assert_true(uffd_track_zap(t, 1, 1, 0, &err));
 	v.r = &r;
 	th = g_thread_new("vmm", vmm_thread, &v);
 	g_assert_true(harness_wait_counter(&v.done, 1, 10000));

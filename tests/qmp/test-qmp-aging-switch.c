@@ -6,7 +6,10 @@
  * Run-time switches on a memfd with the guest running and verifying
  * every page it touches: dirty-log -> uffd -> uffd full -> dirty-log ->
  * auto (uffd, sample 4), each reported with its coverage, scans counting
- * on and ages carried over (the cold set stays cold through a switch);
+ * on and ages carried over (the cold set stays cold through a switch),
+ * except from dirty-log to uffd: dirty-log never saw reads, so the uffd
+ * ages start at the switch (nothing proven cold at once, the cold set
+ * cold again a few scans later);
  * then a guest that sweeps its whole area every pass with verify=on runs
  * to its end through repeated switches and its final sweep finds every
  * page intact (guest-report corrupt=0).  Skips without /dev/kvm.
@@ -55,12 +58,12 @@ static void check_coverage(JsonNode *info, bool reads, double fraction)
 /*
  * Switch with @args; the reply must name @backend with its coverage, the
  * same Aging must count on (no reset to 0 scans), the new backend must
- * scan, and the cold data, idle since the
- * fill, must still be cold a few scans later: ages carried over and the
- * new backend's first scans did not mark the memdev young.
+ * scan, and the cold data, idle since the fill, must be cold a few scans
+ * later: ages carried over (or, @restart, started again at the switch)
+ * and the new backend's first scans did not mark the memdev young.
  */
-static void switch_to(QmpConn *c, const char *args, const char *backend,
-		      bool reads, double fraction)
+static void switch_to_ex(QmpConn *c, const char *args, const char *backend,
+			 bool reads, double fraction, bool restart)
 {
 	const char *cold = ",'arguments':{'cold-threshold-ms':200}";
 	gint64 s0 = aging_scans(c), s1;
@@ -78,13 +81,26 @@ static void switch_to(QmpConn *c, const char *args, const char *backend,
 	g_assert_true(json_object_get_boolean_member(json_node_get_object(info),
 						     "enabled"));
 	g_assert_cmpint(s1, >=, s0);
-	g_assert_cmpint(wait_scans(c, s1 + 3, 5000), >=, s1 + 3);
+	/* 200 ms are 4 scans: a restart proves nothing cold before */
+	if (restart)
+		g_assert_cmpint(info_int(info, "proven-cold-bytes"), ==, 0);
+	else
+		g_assert_cmpint(info_int(info, "proven-cold-bytes"), >=,
+				COLD_DATA);
+	g_assert_cmpint(wait_scans(c, s1 + 6, 5000), >=, s1 + 6);
 	g_clear_pointer(&info, json_node_unref);
 	info = aging_query(c, cold);
 	g_assert_cmpstr(info_str(info, "backend"), ==, backend);
 	g_assert_cmpint(info_int(info, "total-bytes"), ==, RAM);
 	g_assert_cmpint(info_int(info, "cold-bytes"), >=, COLD_DATA);
+	g_assert_cmpint(info_int(info, "proven-cold-bytes"), >=, COLD_DATA);
 	qmp_vm_assert_running(c);
+}
+
+static void switch_to(QmpConn *c, const char *args, const char *backend,
+		      bool reads, double fraction)
+{
+	switch_to_ex(c, args, backend, reads, fraction, false);
 }
 
 /*
@@ -139,7 +155,7 @@ static void test_switch(void)
 	check_coverage(info, false, 1.0);
 	check_ages(info);
 
-	switch_to(c, "'backend':'uffd'", "uffd", true, 1.0 / 64);
+	switch_to_ex(c, "'backend':'uffd'", "uffd", true, 1.0 / 64, true);
 	switch_to(c, "'mode':'full'", "uffd", true, 1.0);
 	g_clear_pointer(&info, json_node_unref);
 	info = wait_settled(c, aging_scans(c) + 12, 15000);
@@ -148,7 +164,8 @@ static void test_switch(void)
 	g_clear_pointer(&info, json_node_unref);
 	info = wait_settled(c, aging_scans(c) + 12, 15000);
 	check_ages(info);
-	switch_to(c, "'backend':'auto','sample':4", "uffd", true, 0.25);
+	switch_to_ex(c, "'backend':'auto','sample':4", "uffd", true, 0.25,
+		     true);
 	check_estimate(c);
 	/* uffd to uffd: the trackers stay, the sample changes */
 	switch_to(c, "'mode':'full'", "uffd", true, 1.0);

@@ -117,7 +117,7 @@ static void zap(Bank *b, unsigned stride, unsigned phase)
 {
 	GError *err = NULL;
 
-	g_assert_true(uffd_track_zap(b->t, stride, phase, &err));
+	g_assert_true(uffd_track_zap(b->t, stride, 1, phase, &err));
 	g_assert_no_error(err);
 }
 

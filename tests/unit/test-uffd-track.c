@@ -81,7 +81,7 @@ static void zap(Bank *b, unsigned stride, unsigned phase)
 {
 	GError *err = NULL;
 
-	g_assert_true(uffd_track_zap(b->t, stride, phase, &err));
+	g_assert_true(uffd_track_zap(b->t, stride, 1, phase, &err));
 	g_assert_no_error(err);
 }
 
@@ -202,7 +202,7 @@ static void test_sampled(void)
 		       st.process_madvise ? "process_madvise" : "madvise",
 		       st.zap_ns / 1e3 / st.zapped, st.zap_calls,
 		       (uffd_bank_now_ns() - t0) / 1000);
-	g_assert_false(uffd_track_zap(b.t, stride, stride, NULL));
+	g_assert_false(uffd_track_zap(b.t, stride, 1, stride, NULL));
 	uffd_bank_unmap(&b);
 }
 
