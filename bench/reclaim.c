@@ -207,6 +207,7 @@ int main(int argc, char **argv)
 	b.a = aging_new("bench", &b.ram, NULL, IVAL, &cov, &err);
 	if (!b.a)
 		g_error("%s", err->message);
+	aging_set_watching(b.a, true); /* fed by hand */
 	printf("region %d MiB, cold %d%% in runs of %" PRIu64
 	       " KiB, %d rounds, swap %s\n",
 	       size_mb, cold_pct, (b.stride - b.hot) / 1024, rounds,

@@ -16,12 +16,14 @@
 #include "job/job.h"
 #include "reclaim/reclaim.h"
 #include "util/error.h"
+#include "util/size.h"
 
 typedef struct ReclaimLast {
 	char *job_id;
 	MemoryReclaimAdvice advice;
 	bool dry_run;
 	bool has_min_age;
+	bool confirm, allow_write_only;
 	uint64_t min_age_ms, target_bytes;
 	MemoryReclaimStatus status;
 	char *error;
@@ -220,7 +222,7 @@ static bool reclaim_job_run(Job *job, void *opaque, GError **errp)
 		md->advised += st.advised;
 		md->swapped += st.swapped;
 	}
-	reclaim_refaults_take(md->rf, rf);
+	reclaim_refaults_take(md->rf, rf, rj->t.a);
 	g_clear_pointer(&md->job_id, g_free);
 	g_mutex_unlock(&md->lock);
 	reclaim_refaults_free(rf);
@@ -243,28 +245,44 @@ static const JobDriver reclaim_job_driver = {
 	.free = reclaim_job_free,
 };
 
-static bool reclaim_check_args(bool has_min_age, int64_t min_age_ms,
-			       bool has_target, int64_t target_bytes,
-			       int64_t rate_limit, GError **errp)
+static bool reclaim_check_args(const ReclaimRequest *req, GError **errp)
 {
-	if (has_min_age == has_target) {
+	if (req->has_min_age == req->has_target) {
 		error_setg(errp, "give exactly one of 'min-age-ms' and "
 				 "'target-bytes'");
 		return false;
 	}
-	if (has_min_age && min_age_ms < 0) {
+	if (req->has_min_age && req->min_age_ms < 0) {
 		error_setg(errp, "Parameter 'min-age-ms' must not be negative");
 		return false;
 	}
-	if (has_target && target_bytes <= 0) {
+	if (req->has_target && req->target_bytes <= 0) {
 		error_setg(errp, "Parameter 'target-bytes' must be positive");
 		return false;
 	}
-	if (rate_limit < 0) {
-		error_setg(errp, "Parameter 'rate-limit' must be positive");
+	if (req->rate_limit < 0) {
+		error_setg(errp, "Parameter 'rate-limit' must not be negative "
+				 "(0 means no limit)");
 		return false;
 	}
 	return true;
+}
+
+/* Only what exists can be reclaimed: the target fits the memdev. */
+static bool reclaim_check_target(const ReclaimRequest *req, ReclaimMemdev *md,
+				 GError **errp)
+{
+	g_autofree char *want = NULL, *have = NULL;
+
+	if (!req->has_target || (uint64_t)req->target_bytes <= md->be->size)
+		return true;
+	want = size_to_str(req->target_bytes);
+	have = size_to_str(md->be->size);
+	error_setg(errp,
+		   "Parameter 'target-bytes' (%" G_GINT64_FORMAT
+		   " bytes, %s) exceeds the size of memdev '%s' (%s)",
+		   req->target_bytes, want, md->be->id, have);
+	return false;
 }
 
 /* No swap for pageout is an error up front, as in reclaim_run(). */
@@ -301,40 +319,47 @@ static bool reclaim_claim(ReclaimMemdev *md, const char *job_id, GError **errp)
 	return !busy;
 }
 
-bool reclaim_start(const char *job_id, const char *memdev, bool has_min_age,
-		   int64_t min_age_ms, bool has_target, int64_t target_bytes,
-		   MemoryReclaimAdvice advice, int64_t rate_limit, bool dry_run,
-		   bool auto_finalize, bool auto_dismiss, GError **errp)
+bool reclaim_start(const ReclaimRequest *req, GError **errp)
 {
 	ReclaimMemdev *md;
 	ReclaimJob *rj;
 
-	if (!reclaim_check_args(has_min_age, min_age_ms, has_target,
-				target_bytes, rate_limit, errp))
+	if (!reclaim_check_args(req, errp))
 		return false;
-	md = reclaim_find(memdev, errp);
-	if (!md)
+	md = reclaim_find(req->memdev, errp);
+	if (!md || !reclaim_check_target(req, md, errp) ||
+	    !reclaim_ages_usable(md->be->id, reclaim_aging(md),
+				 req->allow_write_only, errp))
 		return false;
-	if (advice == MEMORY_RECLAIM_ADVICE_PAGEOUT && !dry_run &&
+	if (req->advice == MEMORY_RECLAIM_ADVICE_PAGEOUT && !req->dry_run &&
 	    !reclaim_check_swap(md, errp))
 		return false;
-	if (!reclaim_claim(md, job_id, errp))
+	if (!reclaim_claim(md, req->job_id, errp))
 		return false;
 	rj = g_new0(ReclaimJob, 1);
 	rj->md = md;
 	rj->t = (ReclaimTarget){ md->be->id, rs.ram, md->be,
 				 reclaim_aging(md) };
-	rj->p.min_age_ms = has_min_age ? min_age_ms : 0;
-	rj->p.target_bytes = has_target ? target_bytes : 0;
-	rj->p.advice = advice == MEMORY_RECLAIM_ADVICE_COLD ? MADV_COLD :
-							      MADV_PAGEOUT;
-	rj->p.rate_limit = rate_limit;
-	rj->p.dry_run = dry_run;
-	rj->meta = (ReclaimLast){ g_strdup(job_id), advice,
-				  dry_run,	    has_min_age,
-				  rj->p.min_age_ms, rj->p.target_bytes };
-	if (!job_start(job_id, &reclaim_job_driver, rj, auto_finalize,
-		       auto_dismiss, errp)) {
+	rj->p.min_age_ms = req->has_min_age ? req->min_age_ms : 0;
+	rj->p.target_bytes = req->has_target ? req->target_bytes : 0;
+	rj->p.advice = req->advice == MEMORY_RECLAIM_ADVICE_COLD ? MADV_COLD :
+								   MADV_PAGEOUT;
+	rj->p.rate_limit = req->rate_limit;
+	rj->p.dry_run = req->dry_run;
+	rj->p.no_confirm = !req->confirm;
+	rj->p.allow_write_only = req->allow_write_only;
+	rj->meta = (ReclaimLast){
+		.job_id = g_strdup(req->job_id),
+		.advice = req->advice,
+		.dry_run = req->dry_run,
+		.has_min_age = req->has_min_age,
+		.confirm = req->confirm,
+		.allow_write_only = req->allow_write_only,
+		.min_age_ms = rj->p.min_age_ms,
+		.target_bytes = rj->p.target_bytes,
+	};
+	if (!job_start(req->job_id, &reclaim_job_driver, rj, req->auto_finalize,
+		       req->auto_dismiss, errp)) {
 		g_mutex_lock(&md->lock);
 		g_clear_pointer(&md->job_id, g_free);
 		g_mutex_unlock(&md->lock);
@@ -374,10 +399,20 @@ static MemoryReclaimShortfallList *reclaim_shortfall(const ReclaimLast *l)
 	err = g_strdup_printf("madvise failed: %s",
 			      g_strerror(st->first_errno));
 	full = g_strdup_printf("swap had %" G_GUINT64_FORMAT
-			       " bytes free for the next batch",
-			       st->swap_free);
+			       " bytes free, %" G_GUINT64_FORMAT
+			       " usable above the host's reserve, for the "
+			       "next batch",
+			       st->swap_free, st->swap_room);
 	reclaim_add_short(&tail, MEMORY_RECLAIM_REASON_HOT, st->skipped_hot,
-			  "only pages accessed within the last interval left");
+			  l->has_min_age ?
+				  "seen accessed within min-age-ms, or while "
+				  "being confirmed" :
+				  "seen accessed within the last interval, or "
+				  "while being confirmed");
+	reclaim_add_short(&tail, MEMORY_RECLAIM_REASON_UNPROVEN, st->unproven,
+			  "not proven idle that long: the sampled aging had "
+			  "not re-armed them since their last access, and "
+			  "they were not confirmed");
 	reclaim_add_short(&tail, MEMORY_RECLAIM_REASON_RACED, st->raced,
 			  "accessed by the guest after the plan");
 	reclaim_add_short(&tail, MEMORY_RECLAIM_REASON_ABSENT, st->absent,
@@ -397,10 +432,15 @@ static MemoryReclaimShortfallList *reclaim_shortfall(const ReclaimLast *l)
 	reclaim_add_short(&tail,
 			  st->swap_full ? MEMORY_RECLAIM_REASON_SWAP_FULL :
 			  st->cancelled ? MEMORY_RECLAIM_REASON_CANCELLED :
+			  st->aging_stopped ?
+					  MEMORY_RECLAIM_REASON_AGING_STOPPED :
 					  MEMORY_RECLAIM_REASON_ERROR,
 			  st->not_reached,
 			  st->swap_full ? full :
 			  st->cancelled ? "job cancelled before reaching them" :
+			  st->aging_stopped ?
+					  "the aging stopped watching: pages "
+					  "could no longer be re-checked" :
 					  "the job stopped on an error");
 	if (l->advice == MEMORY_RECLAIM_ADVICE_COLD)
 		reclaim_add_short(&tail, MEMORY_RECLAIM_REASON_COLD_ADVICE,
@@ -430,13 +470,20 @@ static MemoryReclaimResult *reclaim_result(const ReclaimLast *l)
 	r->min_age_ms = l->min_age_ms;
 	r->has_target_bytes = !l->has_min_age;
 	r->target_bytes = l->target_bytes;
+	r->confirm = l->confirm;
+	r->allow_write_only = l->allow_write_only;
+	r->ages_see_reads = st->reads;
+	r->ages_sampled = st->sampled;
 	r->requested_bytes = st->requested;
 	r->selected_bytes = st->selected;
+	r->confirmed_bytes = st->confirmed;
+	r->confirm_ms = st->confirm_ns / 1000000;
 	r->advised_bytes = st->advised;
 	r->has_would_advise_bytes = l->dry_run;
 	r->would_advise_bytes = st->would_advise;
 	r->swapped_bytes = st->swapped;
 	r->skipped_hot_bytes = st->skipped_hot;
+	r->skipped_unproven_bytes = st->unproven;
 	r->skipped_raced_bytes = st->raced;
 	r->absent_bytes = st->absent;
 	r->already_swapped_bytes = st->already_swapped;

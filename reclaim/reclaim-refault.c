@@ -79,19 +79,42 @@ void reclaim_refaults_free(ReclaimRefaults *rf)
 	g_free(rf);
 }
 
-/* Stop watching in @e the pages of [gpa, gpa + npages pages). */
-static void refault_unwatch(RefaultEntry *e, uint64_t gpa, uint64_t npages)
+static void refault_event(ReclaimRefaults *rf, gint64 when_us, uint64_t bytes);
+
+/*
+ * A newer reclaim advised [gpa, gpa + npages pages) again: stop watching
+ * them in @e.  Those @e saw in swap were present again (reclaim advises
+ * only present pages): refaults, dated now.  Returns how many.
+ */
+static uint64_t refault_supersede(RefaultEntry *e, uint64_t gpa,
+				  uint64_t npages)
 {
-	uint64_t lo = MAX(gpa, e->gpa);
+	uint64_t lo = MAX(gpa, e->gpa), back = 0;
 	uint64_t hi = MIN(gpa + npages * PG, e->gpa + e->npages * PG);
 
 	for (uint64_t p = lo; p < hi; p += PG) {
 		uint64_t i = (p - e->gpa) / PG;
 
-		if (bit_test(e->watch, i)) {
-			bit_clear(e->watch, i);
-			e->left--;
-		}
+		if (!bit_test(e->watch, i))
+			continue;
+		bit_clear(e->watch, i);
+		e->left--;
+		back += bit_test(e->swapped, i);
+	}
+	return back;
+}
+
+/* Supersede [gpa, +npages) in every entry of @rf; count the refaults. */
+static void refault_supersede_all(ReclaimRefaults *rf, uint64_t gpa,
+				  uint64_t npages)
+{
+	uint64_t back = 0;
+
+	for (guint i = 0; i < rf->entries->len; i++)
+		back += refault_supersede(rf->entries->pdata[i], gpa, npages);
+	if (back) {
+		rf->by_residency += back * PG;
+		refault_event(rf, g_get_monotonic_time(), back * PG);
 	}
 }
 
@@ -101,8 +124,7 @@ void reclaim_refaults_add(ReclaimRefaults *rf, uint64_t gpa, uint64_t npages,
 	uint64_t words = (npages + BITS_PER_LONG - 1) / BITS_PER_LONG;
 	RefaultEntry *e = g_new0(RefaultEntry, 1);
 
-	for (guint i = 0; i < rf->entries->len; i++)
-		refault_unwatch(rf->entries->pdata[i], gpa, npages);
+	refault_supersede_all(rf, gpa, npages);
 	e->gpa = gpa;
 	e->npages = npages;
 	e->scan = scan;
@@ -118,18 +140,25 @@ void reclaim_refaults_add(ReclaimRefaults *rf, uint64_t gpa, uint64_t npages,
 }
 
 /* Events are kept per second: merged after each poll. */
-void reclaim_refaults_take(ReclaimRefaults *dst, ReclaimRefaults *src)
+void reclaim_refaults_take(ReclaimRefaults *dst, ReclaimRefaults *src, Aging *a)
 {
+	/* the aging dates what it saw before any page of @dst moves */
+	if (a)
+		reclaim_refaults_poll(dst, a, NULL);
 	for (guint i = 0; i < src->entries->len; i++) {
 		RefaultEntry *e = src->entries->pdata[i];
 
-		for (guint k = 0; k < dst->entries->len; k++)
-			refault_unwatch(dst->entries->pdata[k], e->gpa,
-					e->npages);
+		refault_supersede_all(dst, e->gpa, e->npages);
 		g_ptr_array_add(dst->entries, e);
 		src->entries->pdata[i] = NULL;
 	}
 	g_ptr_array_set_size(src->entries, 0);
+	/* a job's own refaults (a page advised twice: none) stay its own */
+	dst->by_aging += src->by_aging;
+	dst->by_residency += src->by_residency;
+	g_array_append_vals(dst->events, src->events->data, src->events->len);
+	g_array_set_size(src->events, 0);
+	src->by_aging = src->by_residency = 0;
 }
 
 static void refault_event(ReclaimRefaults *rf, gint64 when_us, uint64_t bytes)

@@ -3,23 +3,40 @@
  * Proactive reclaim of cold guest memory (QMP memory-reclaim, a job of
  * type memory-reclaim; docs/system/reclaim.rst).
  *
- * A reclaim of one memdev:
- *   plan     the memdev's memory-aging object chooses cold runs: pages
- *            idle at least min-age-ms, or the coldest first until
- *            target-bytes (never a page accessed in the last scan);
- *   batches  runs are cut into pieces of at most a batch's bytes
- *            (RECLAIM_BATCH_MAX, less under a rate limit) and submitted
- *            RECLAIM_BATCH_REQS ranges at a time through the madvise ring
- *            (io_uring, or madvise()).  Right before a batch is submitted
- *            each piece is re-checked against the aging: pages seen
- *            accessed after the plan are skipped ("raced"), as are pages
- *            not present (absent, or already in swap: DAMON or an earlier
- *            reclaim put them there, not this job).  Between batches the
- *            job yields (pause, cancel) and sleeps for the rate limit;
- *   result   measured afterwards from residency: of the advised bytes,
- *            how many are now in swap; why anything fell short.
- * A dry run plans and measures the residency of the plan, and changes
- * nothing.
+ * Only pages whose idleness the aging has observed are advised: by
+ * min-age-ms, pages proven idle that long; by target-bytes, the coldest
+ * proven pages, never one seen accessed within the last interval.  A
+ * reclaim of one memdev:
+ *   plan      stage A: the pages proven idle now (aging_select_cold());
+ *   confirm   a sampling backend proves idleness only from a page's
+ *             first arming after its last observed access, so pages not
+ *             seen accessed for min-age-ms may still be unproven (the
+ *             candidates).  With confirm (the default, not in dry runs)
+ *             the candidates are armed at once (aging_confirm(): their
+ *             next touch is seen); after stage A the job waits until
+ *             they could have been idle min-age-ms (one interval for
+ *             target-bytes, only when stage A fell short) and stage B
+ *             takes those that were not touched.  Candidates touched
+ *             meanwhile are "hot", those never proven "unproven";
+ *   batches   each stage's runs are cut into pieces of at most a batch's
+ *             bytes (RECLAIM_BATCH_MAX, less under a rate limit) and
+ *             submitted RECLAIM_BATCH_REQS ranges at a time through the
+ *             madvise ring (io_uring, or madvise()).  Right before a
+ *             batch is submitted each piece is re-checked against the
+ *             aging: pages seen accessed after the plan are skipped
+ *             ("raced"), as are pages not present (absent, or already in
+ *             swap: DAMON or an earlier reclaim put them there, not this
+ *             job).  Before each batch the job also checks that the
+ *             aging still watches (memory-aging-set enable=false stops
+ *             the job: it could no longer re-check), that it still sees
+ *             reads (unless allow-write-only) and that swap keeps a
+ *             reserve (RECLAIM_SWAP_RESERVE);
+ *   result    measured afterwards from residency: of the advised bytes,
+ *             how many are now in swap; why anything fell short.
+ * Ages that see writes only (dirty-log) prove nothing about reads:
+ * reclaim refuses them unless the caller accepts it (allow-write-only).
+ * A dry run plans and measures the residency of stage A, and changes
+ * nothing (candidates are reported unproven).
  *
  * Shared memdevs (memfd, file share=on): MADV_PAGEOUT only pages out a
  * page mapped exactly once, through the advised range's page-table
@@ -32,8 +49,9 @@
  *
  * Refaults: pages a pageout advised are watched until the guest touches
  * them again (seen by the aging: accessed after the reclaim; or by
- * residency: confirmed in swap after the job, present again later).
- * Watching costs O(reclaimed pages) per poll, not O(memdev).
+ * residency: confirmed in swap after the job, present again later, or
+ * present again when a later job advises them anew).  Watching costs
+ * O(reclaimed pages) per poll, not O(memdev).
  *
  * Locking: reclaim_setup()/reclaim_teardown() and the QMP entry points
  * run in the main thread.  Each memdev's state (running job, last result,
@@ -58,7 +76,9 @@ typedef struct AgingObjects AgingObjects;
 #define RECLAIM_BATCH_MIN      (64ULL << 10) /* ... and at least */
 #define RECLAIM_BATCH_REQS     64	     /* madvise ranges per batch */
 #define RECLAIM_SLEEP_STEP     20	     /* ms: rate-limit sleep slices */
-#define RECLAIM_RATE_WINDOW_MS 60000	     /* promotion rate: one minute */
+/* swap left free for the host: total / 16, at most this many bytes */
+#define RECLAIM_SWAP_RESERVE   (64ULL << 20)
+#define RECLAIM_RATE_WINDOW_MS 60000 /* promotion rate: one minute */
 
 /*
  * Make reclaim available for the RAM banks of @ram, with ages from @ao
@@ -72,11 +92,25 @@ void reclaim_setup(RamList *ram, AgingObjects *ao);
  */
 void reclaim_teardown(void);
 
-/* The QMP command memory-reclaim (see qapi/reclaim.json).  Main thread. */
-bool reclaim_start(const char *job_id, const char *memdev, bool has_min_age,
-		   int64_t min_age_ms, bool has_target, int64_t target_bytes,
-		   MemoryReclaimAdvice advice, int64_t rate_limit, bool dry_run,
-		   bool auto_finalize, bool auto_dismiss, GError **errp);
+/* A memory-reclaim request, defaults applied (see qapi/reclaim.json). */
+typedef struct ReclaimRequest {
+	const char *job_id;
+	const char *memdev; /* NULL: the only aged memdev */
+	bool has_min_age;
+	int64_t min_age_ms;
+	bool has_target;
+	int64_t target_bytes;
+	MemoryReclaimAdvice advice;
+	int64_t rate_limit; /* 0: no limit */
+	bool dry_run;
+	bool confirm;
+	bool allow_write_only;
+	bool auto_finalize;
+	bool auto_dismiss;
+} ReclaimRequest;
+
+/* The QMP command memory-reclaim.  Main thread. */
+bool reclaim_start(const ReclaimRequest *req, GError **errp);
 
 /* query-memory-reclaim.  Main thread. */
 MemoryReclaimInfoList *reclaim_query(GError **errp);
@@ -101,19 +135,28 @@ typedef struct ReclaimParams {
 	int advice;	       /* MADV_PAGEOUT or MADV_COLD */
 	uint64_t rate_limit;   /* bytes of the plan per second, 0: none */
 	bool dry_run;
+	bool no_confirm;       /* do not arm and wait for candidates */
+	bool allow_write_only; /* act on ages that do not see reads */
 } ReclaimParams;
 
 typedef struct ReclaimStats {
 	uint64_t requested, selected, advised, would_advise, swapped;
-	uint64_t skipped_hot, raced, absent, already_swapped;
+	uint64_t skipped_hot, unproven, raced, absent, already_swapped;
 	uint64_t unswappable, failed, not_reached;
+	uint64_t confirmed;  /* of selected: proven by the confirmation */
+	uint64_t confirm_ns; /* time spent waiting for it */
 	uint64_t batches, duration_ns, thp_splits;
-	uint64_t swap_free; /* at the end, bytes (pageout) */
-	bool uring;	    /* io_uring used */
-	bool hugetlb;	    /* unswappable because of hugetlb */
-	bool cancelled;	    /* stopped by a cancel */
-	bool swap_full;	    /* stopped for lack of swap */
-	int first_errno;    /* of the first failed madvise, or 0 */
+	uint64_t swap_free;  /* at the end, bytes (pageout) */
+	uint64_t swap_room;  /* swap usable when it filled up */
+	bool uring;	     /* io_uring used */
+	bool hugetlb;	     /* unswappable because of hugetlb */
+	bool cancelled;	     /* stopped by a cancel */
+	bool swap_full;	     /* stopped for lack of swap */
+	bool aging_stopped;  /* stopped: the aging stopped watching */
+	bool reads;	     /* the ages saw reads (else writes only) */
+	bool sampled;	     /* the ages came from a sampling backend */
+	const char *backend; /* the aging backend at the plan (static) */
+	int first_errno;     /* of the first failed madvise, or 0 */
 } ReclaimStats;
 
 /* How the engine talks to its job; every hook is optional. */
@@ -128,9 +171,18 @@ typedef struct ReclaimHooks {
 } ReclaimHooks;
 
 /*
+ * Can reclaim act on the ages of @a?  They must be harvested now, and
+ * see reads unless @allow_write_only.  The error names @memdev and what
+ * to do.  Any thread.
+ */
+bool reclaim_ages_usable(const char *memdev, Aging *a, bool allow_write_only,
+			 GError **errp);
+
+/*
  * Run one reclaim of @t (see the top of this file) on the caller's
- * thread; @st is zeroed and filled.  Pageout without swap is refused up
- * front (unless dry run).  Pages advised with pageout are added to @rf
+ * thread; @st is zeroed and filled.  Pageout without swap, an aging that
+ * is not watching, and ages that see writes only (unless
+ * allow_write_only) are refused up front (unless dry run for swap).  Pages advised with pageout are added to @rf
  * (may be NULL) for refault counting.  Returns false with @errp set when
  * an error stopped it (@st then holds what was done); a cancel is not an
  * error (st->cancelled).
@@ -157,16 +209,23 @@ void reclaim_refaults_free(ReclaimRefaults *rf);
  * Watch @npages pages from @gpa advised at scan @scan; @swapped (may be
  * NULL) marks those confirmed in swap afterwards.  Pages already watched
  * by an older entry move to this one (a page counts once per reclaim).
+ * A page of an older entry that was confirmed in swap is present again
+ * if it was advised anew: that is counted as a refault first.
  */
 void reclaim_refaults_add(ReclaimRefaults *rf, uint64_t gpa, uint64_t npages,
 			  const unsigned long *swapped, uint64_t scan);
+/*
+ * Move every entry of @src into @dst (as by add, in order); empties @src.
+ * @dst is polled through @a (may be NULL) first, so that the older
+ * entries' refaults are counted before any of their pages moves.
+ */
+void reclaim_refaults_take(ReclaimRefaults *dst, ReclaimRefaults *src,
+			   Aging *a);
 /*
  * Look for refaults: through @a's ages, then through residency (@ram).
  * O(watched pages).  Residency errors are ignored (the figures then rely
  * on the aging alone) and reported once through g_warning().
  */
-/* Move every entry of @src into @dst (as by add, in order); empties @src. */
-void reclaim_refaults_take(ReclaimRefaults *dst, ReclaimRefaults *src);
 void reclaim_refaults_poll(ReclaimRefaults *rf, Aging *a, RamList *ram);
 void reclaim_refaults_stats(ReclaimRefaults *rf, ReclaimRefaultStats *out);
 

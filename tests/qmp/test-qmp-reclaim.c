@@ -219,8 +219,9 @@ static void test_dry_run(QmpConn *c)
 	JsonObject *r;
 
 	residency(c, 0, RAM, before);
-	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'dry',"
-		  "'min-age-ms':500,'dry-run':true}}");
+	cmd_ok(c,
+	       "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'dry',"
+	       "'min-age-ms':500,'dry-run':true}}");
 	res = wait_result(c, "dry", 20);
 	residency(c, 0, RAM, after);
 	r = json_node_get_object(res);
@@ -242,8 +243,9 @@ static void test_target(QmpConn *c)
 	gint64 hot[2];
 	JsonObject *r;
 
-	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'tgt',"
-		  "'target-bytes':16777216}}");
+	cmd_ok(c,
+	       "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'tgt',"
+	       "'target-bytes':16777216}}");
 	res = wait_result(c, "tgt", 20);
 	r = json_node_get_object(res);
 	g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
@@ -270,10 +272,11 @@ static void test_busy_cancel(QmpConn *c)
 	gint64 t0;
 	JsonObject *r;
 
-	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'slow',"
-		  "'min-age-ms':500,'rate-limit':2097152}}");
+	cmd_ok(c,
+	       "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'slow',"
+	       "'min-age-ms':500,'rate-limit':2097152}}");
 	cmd_fails(c,
-		  "{'execute':'memory-reclaim','arguments':{'job-id':'two',"
+		  "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'two',"
 		  "'min-age-ms':500}}",
 		  "GenericError", "reclaim job 'slow' is already running");
 	g_usleep(700 * 1000);
@@ -318,8 +321,9 @@ static void test_by_age(QmpConn *c)
 	JsonObject *r;
 
 	wait_cold(c);
-	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'age',"
-		  "'memdev':'ram0','min-age-ms':500}}");
+	cmd_ok(c,
+	       "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'age',"
+	       "'memdev':'ram0','min-age-ms':500}}");
 	res = wait_result(c, "age", 30);
 	r = json_node_get_object(res);
 	g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
@@ -419,18 +423,32 @@ static void test_errors(void)
 			   "{'job-id':'e','min-age-ms':1,'target-bytes':4096}}";
 
 	cmd_fails(c, both, "GenericError", "exactly one");
-	cmd_fails(c, "{'execute':'memory-reclaim','arguments':{'job-id':'e'}}",
-		  "GenericError", "exactly one");
+	/* dirty-log sees writes only: not proof of idleness by default */
 	cmd_fails(c,
 		  "{'execute':'memory-reclaim','arguments':{'job-id':'e',"
+		  "'min-age-ms':500}}",
+		  "GenericError", "sees writes only");
+	cmd_fails(c,
+		  "{'execute':'memory-reclaim','arguments':{'job-id':'e',"
+		  "'target-bytes':1099511627776,'allow-write-only':true}}",
+		  "GenericError", "exceeds the size of memdev 'ram0' (96 MiB)");
+	cmd_fails(c,
+		  "{'execute':'memory-reclaim','arguments':{'job-id':'e',"
+		  "'min-age-ms':1,'rate-limit':-5,'allow-write-only':true}}",
+		  "GenericError", "must not be negative (0 means no limit)");
+	cmd_fails(c,
+		  "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'e'}}",
+		  "GenericError", "exactly one");
+	cmd_fails(c,
+		  "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'e',"
 		  "'target-bytes':0}}",
 		  "GenericError", "'target-bytes' must be positive");
 	cmd_fails(c,
-		  "{'execute':'memory-reclaim','arguments':{'job-id':'e',"
+		  "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'e',"
 		  "'memdev':'nope','min-age-ms':1}}",
 		  "DeviceNotFound", "'nope'");
 	cmd_fails(c,
-		  "{'execute':'memory-reclaim','arguments':{'job-id':'e',"
+		  "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'e',"
 		  "'min-age-ms':1,'advice':'discard'}}",
 		  "GenericError", "advice");
 	qmp_vm_quit(p, c, 10000);
@@ -439,11 +457,11 @@ static void test_errors(void)
 	p = vm_start(NULL, "size=8M passes=0");
 	c = qmp_conn_negotiated(p->sock);
 	cmd_fails(c,
-		  "{'execute':'memory-reclaim','arguments':{'job-id':'e',"
+		  "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'e',"
 		  "'memdev':'ram0','min-age-ms':1}}",
 		  "GenericError", "has no memory-aging object");
 	cmd_fails(c,
-		  "{'execute':'memory-reclaim','arguments':{'job-id':'e',"
+		  "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'e',"
 		  "'min-age-ms':1}}",
 		  "GenericError", "no memdev has a memory-aging object");
 	{
@@ -517,16 +535,18 @@ static void test_no_swap(void)
 	g_unsetenv("KVMAGE_TEST_MEMINFO");
 	c = qmp_conn_negotiated(p->sock);
 	cmd_fails(c,
-		  "{'execute':'memory-reclaim','arguments':{'job-id':'n',"
+		  "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'n',"
 		  "'min-age-ms':0}}",
 		  "GenericError", "needs swap and the host has none");
 	/* a dry run and advice cold do not need swap */
-	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'d',"
-		  "'min-age-ms':0,'dry-run':true}}");
+	cmd_ok(c,
+	       "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'d',"
+	       "'min-age-ms':0,'dry-run':true}}");
 	json_node_unref(wait_result(c, "d", 20));
 	wait_cold(c);
-	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'k',"
-		  "'target-bytes':1048576,'advice':'cold'}}");
+	cmd_ok(c,
+	       "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'k',"
+	       "'target-bytes':1048576,'advice':'cold'}}");
 	res = wait_result(c, "k", 20);
 	g_assert_cmpint(shortfall(json_node_get_object(res), "cold-advice"), >,
 			0);
@@ -535,11 +555,16 @@ static void test_no_swap(void)
 	rmdir(dir);
 }
 
-/* Swap with 8 MiB free: a partial result that says swap is full. */
+/*
+ * Swap nearly full (a fake /proc/meminfo of 8 GiB of swap, so a reserve
+ * of 64 MiB is left to the host): with 1 MiB free, a one-page job
+ * advises nothing and says swap-full; with 8 MiB free above the reserve,
+ * a partial result that says swap is full.
+ */
 static void test_swap_full(void)
 {
 	g_autofree char *dir = g_dir_make_tmp("reclaim-XXXXXX", NULL);
-	g_autofree char *info = fake_meminfo(dir, 8 << 20, 8 << 10);
+	g_autofree char *info = fake_meminfo(dir, 8 << 20, 1 << 10);
 	g_autoptr(JsonNode) res = NULL;
 	JsonObject *r;
 	QmpProc *p;
@@ -550,8 +575,20 @@ static void test_swap_full(void)
 	g_unsetenv("KVMAGE_TEST_MEMINFO");
 	c = qmp_conn_negotiated(p->sock);
 	wait_cold(c);
-	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'f',"
-		  "'min-age-ms':500}}");
+	cmd_ok(c,
+	       "{'execute':'memory-reclaim','arguments':{"
+	       "'allow-write-only':true,'job-id':'one','target-bytes':4096}}");
+	res = wait_result(c, "one", 20);
+	r = json_node_get_object(res);
+	g_assert_cmpint(get_int(r, "advised-bytes"), ==, 0);
+	g_assert_cmpint(shortfall(r, "swap-full"), ==, 4096);
+	g_assert_cmpint(shortfall(r, "not-swapped"), ==, 0);
+	check_sum(r);
+	g_clear_pointer(&res, json_node_unref);
+
+	g_free(fake_meminfo(dir, 8 << 20, (64 + 8) << 10));
+	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{"
+		  "'allow-write-only':true,'job-id':'f','min-age-ms':500}}");
 	res = wait_result(c, "f", 20);
 	r = json_node_get_object(res);
 	g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
@@ -600,7 +637,7 @@ static void test_soak(void)
 		g_autofree char *id = g_strdup_printf("s%d", cycle);
 		g_autofree char *cmd =
 			g_strdup_printf("{'execute':'memory-reclaim','arguments':"
-					"{'job-id':'%s',%s}}",
+					"{'allow-write-only':true,'job-id':'%s',%s}}",
 					id, kinds[cycle % 4]);
 		g_autoptr(JsonNode) res = NULL, info = NULL;
 		gint64 hot[2];

@@ -79,6 +79,7 @@ static void rig_init(Rig *r, uint64_t page_size)
 	g_assert_no_error(err);
 	r->a = aging_new("m0", &r->ram, NULL, IVAL, &cov, &err);
 	g_assert_no_error(err);
+	aging_set_watching(r->a, true); /* fed by hand: rig_scan() */
 	rig_scan(r, 0, NPAGES);
 	for (int i = 0; i < 3; i++)
 		rig_scan(r, 0, 0);
@@ -278,6 +279,63 @@ static void test_refaults(void)
 	rig_free(&r);
 }
 
+/*
+ * Refaults between two jobs, with no poll in between (a controller that
+ * reclaims periodically): job 1 pages out the cold set, the guest writes
+ * 16 pages (the aging sees it) and reads 8 (only residency could), they
+ * go cold again and job 2 advises all 24 anew.  Handing job 2's pages
+ * over to the memdev's watch must count those 24 refaults, not drop
+ * them with the older entries.
+ */
+static void test_refaults_between_jobs(void)
+{
+	ReclaimParams p = { .min_age_ms = 2 * IVAL, .advice = MADV_PAGEOUT };
+	g_autoptr(GError) err = NULL;
+	ReclaimRefaults *md = reclaim_refaults_new(), *rf;
+	ReclaimRefaultStats rs;
+	volatile uint8_t sink;
+	ReclaimStats st;
+	ReclaimHooks h;
+	Rig r;
+
+	if (!swap_or_skip(64 * MiB))
+		return;
+	rig_init(&r, PG);
+	h = hooks_of(&r);
+	rf = reclaim_refaults_new();
+	g_assert_true(reclaim_run(&r.t, &p, &h, rf, &st, &err));
+	reclaim_refaults_take(md, rf, r.a);
+	reclaim_refaults_free(rf);
+	g_assert_cmpuint(st.swapped, >=, 24 * PG);
+	for (uint64_t i = 0; i < 16; i++) { /* the same bytes, written */
+		volatile uint8_t *v = r.mem + i * PG;
+
+		*v = *v;
+	}
+	rig_scan(&r, 0, 16);
+	for (uint64_t i = 500; i < 508; i++)
+		sink = r.mem[i * PG];
+	(void)sink;
+	for (int i = 0; i < 3; i++)
+		rig_scan(&r, 0, 0);
+	rf = reclaim_refaults_new();
+	g_assert_true(reclaim_run(&r.t, &p, &h, rf, &st, &err));
+	g_assert_no_error(err);
+	g_assert_cmpuint(st.advised, >=, 24 * PG);
+	reclaim_refaults_take(md, rf, r.a);
+	reclaim_refaults_free(rf);
+	reclaim_refaults_stats(md, &rs);
+	g_test_message("between jobs: %" G_GUINT64_FORMAT
+		       " by aging, %" G_GUINT64_FORMAT " by residency",
+		       rs.by_aging, rs.by_residency);
+	g_assert_cmpuint(rs.by_aging, ==, 16 * PG);
+	g_assert_cmpuint(rs.by_residency, ==, 8 * PG);
+	g_assert_cmpuint(rs.last_minute, ==, 24 * PG);
+	reclaim_refaults_free(md);
+	rig_check_data(&r);
+	rig_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -289,5 +347,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/reclaim/dry-run", test_dry_run);
 	g_test_add_func("/reclaim/hugetlb", test_hugetlb);
 	g_test_add_func("/reclaim/refaults", test_refaults);
+	g_test_add_func("/reclaim/refaults-between-jobs",
+			test_refaults_between_jobs);
 	return g_test_run();
 }
