@@ -35,13 +35,38 @@
 #include "libqmp.h"
 #include "aging-util.h"
 
+/*
+ * The scan costs are nanoseconds, measured as such: over 20 scans not
+ * every figure is a multiple of 1000 (a microsecond clock times 1000).
+ */
+static void check_cost_ns(QmpConn *c)
+{
+	unsigned fine = 0;
+
+	for (int i = 0; i < 20; i++) {
+		g_autoptr(JsonNode) info = aging_query(c, "");
+		JsonObject *cost =
+			json_object_get_object_member(json_node_get_object(
+							      info),
+						      "last-scan-cost");
+
+		fine += json_object_get_int_member(cost, "kernel-ns") % 1000 !=
+			0;
+		fine += json_object_get_int_member(cost, "user-ns") % 1000 != 0;
+		g_usleep(IVAL * 1000);
+	}
+	g_assert_cmpuint(fine, >, 0);
+}
+
 static void test_hotcold(void)
 {
+	gint64 t0 = g_get_monotonic_time();
 	QmpProc *p = vm_start();
 	QmpConn *c = qmp_conn_negotiated(p->sock);
 	g_autoptr(JsonNode) info = NULL;
 	g_autofree char *cls = NULL;
-	gint64 s0, s1;
+	g_autofree char *args = NULL;
+	gint64 s0, s1, ran_ms;
 
 	/*
 	 * 4 intervals of idleness make a page cold.  Wait for 12 scans and
@@ -57,6 +82,7 @@ static void test_hotcold(void)
 	check_backends(info);
 	check_ages(info);
 	g_clear_pointer(&info, json_node_unref);
+	check_cost_ns(c);
 	/* default threshold: ten intervals */
 	info = aging_query(c, "");
 	g_assert_cmpint(info_int(info, "cold-threshold-ms"), ==, 10 * IVAL);
@@ -106,6 +132,17 @@ static void test_hotcold(void)
 	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(info),
 						      "backend"),
 			==, "dirty-log");
+	/* ages keep their time: nothing is idle longer than kvmage ran */
+	ran_ms = (g_get_monotonic_time() - t0) / 1000;
+	args = g_strdup_printf(",'arguments':{'cold-threshold-ms':%" G_GINT64_FORMAT
+			       "}",
+			       ran_ms + 200);
+	g_clear_pointer(&info, json_node_unref);
+	info = aging_query(c, args);
+	g_test_message("idle %" G_GINT64_FORMAT " ms or more: %" G_GINT64_FORMAT
+		       " bytes",
+		       ran_ms + 200, info_int(info, "cold-bytes"));
+	g_assert_cmpint(info_int(info, "cold-bytes"), ==, 0);
 	s0 = info_int(info, "scans");
 	g_usleep(550 * 1000);
 	s1 = aging_scans(c);
