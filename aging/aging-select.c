@@ -170,13 +170,17 @@ static bool aging_arm_run(Aging *a, AgingRange *r, uint64_t s, uint64_t e,
 	return true;
 }
 
-/* What unit @u is for @min_age: 0 proven, 1 armed candidate, 2 to arm. */
+/*
+ * What unit @u is: 0 proven idle @min_age scans, 1 a candidate armed
+ * since its last access, 2 a candidate to arm (not seen accessed for
+ * @min_seen scans), -1 neither.
+ */
 static int aging_classify(const Aging *a, const AgingRange *r, uint64_t u,
-			  unsigned min_age)
+			  unsigned min_seen, unsigned min_age)
 {
 	if (aging_proven_age(a, r, u) >= min_age)
 		return 0;
-	if (aging_seen_age(a, r, u) < min_age)
+	if (aging_seen_age(a, r, u) < min_seen)
 		return -1;
 	return r->since && aging_raw(a, r->since[u]) <=
 				       aging_raw(a, r->last[u]) ?
@@ -185,15 +189,17 @@ static int aging_classify(const Aging *a, const AgingRange *r, uint64_t u,
 }
 
 /* Confirm the candidates of one range; see aging_confirm().  Lock held. */
-static bool aging_confirm_range(Aging *a, AgingRange *r, unsigned min_age,
-				bool arm, AgingSplit *split, GArray *cands,
-				uint64_t *ready, GError **errp)
+static bool aging_confirm_range(Aging *a, AgingRange *r, unsigned min_seen,
+				unsigned min_age, bool arm, AgingSplit *split,
+				GArray *cands, uint64_t *ready, GError **errp)
 {
 	uint64_t cs = 0, as = 0;
 	bool copen = false, aopen = false;
 
 	for (uint64_t u = 0; u <= r->nr_units; u++) {
-		int k = u < r->nr_units ? aging_classify(a, r, u, min_age) : -1;
+		int k = u < r->nr_units ?
+				aging_classify(a, r, u, min_seen, min_age) :
+				-1;
 		bool need = k == 2 && arm && a->arm;
 
 		if (k == 0)
@@ -227,8 +233,9 @@ static bool aging_confirm_range(Aging *a, AgingRange *r, unsigned min_age,
 	return true;
 }
 
-bool aging_confirm(Aging *a, unsigned min_age, bool arm, AgingSplit *split,
-		   GArray *cands, uint64_t *ready, GError **errp)
+bool aging_confirm(Aging *a, unsigned min_seen, unsigned min_age, bool arm,
+		   AgingSplit *split, GArray *cands, uint64_t *ready,
+		   GError **errp)
 {
 	bool ok = true;
 
@@ -239,10 +246,32 @@ bool aging_confirm(Aging *a, unsigned min_age, bool arm, AgingSplit *split,
 		ok = aging_confirm_range(a,
 					 &g_array_index(a->ranges, AgingRange,
 							i),
-					 min_age, arm, split, cands, ready,
-					 errp);
+					 min_seen, min_age, arm, split, cands,
+					 ready, errp);
 	g_mutex_unlock(&a->lock);
 	return ok;
+}
+
+unsigned aging_seen_cutoff(Aging *a, uint64_t target)
+{
+	g_autofree uint64_t *hist = g_new0(uint64_t, AGING_AGE_MAX + 1);
+	uint64_t sum = 0;
+	unsigned age;
+
+	g_mutex_lock(&a->lock);
+	for (guint i = 0; i < a->ranges->len; i++) {
+		AgingRange *r = &g_array_index(a->ranges, AgingRange, i);
+
+		for (uint64_t u = 0; u < r->nr_units; u++)
+			hist[aging_seen_age(a, r, u)] += r->page_size;
+	}
+	g_mutex_unlock(&a->lock);
+	for (age = AGING_AGE_MAX; age > 1; age--) {
+		sum += hist[age];
+		if (sum >= target)
+			break;
+	}
+	return age;
 }
 
 void aging_get_coverage(Aging *a, AgingCoverage *cov, bool *sampled)

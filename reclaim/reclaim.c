@@ -154,6 +154,26 @@ static bool reclaim_confirmed(ReclaimCtx *c, unsigned k, GArray *cands,
 }
 
 /*
+ * The age candidates must be confirmed for: min-age-ms, or for
+ * target-bytes as long as the coldest target-bytes look idle (proven or
+ * not), at most one rotation of the sampling: a window of one interval
+ * would prove nothing about pages the guest touches a little less often
+ * (a guest slowed down by the faults of the confirmation itself).
+ */
+static unsigned reclaim_confirm_age(ReclaimCtx *c, unsigned k)
+{
+	AgingCoverage cov;
+	unsigned stride;
+
+	if (!c->p->target_bytes)
+		return k;
+	aging_get_coverage(c->t->a, &cov, NULL);
+	stride = cov.sampled > 0 ? (unsigned)(1.0 / cov.sampled + 0.5) : 1;
+	return CLAMP(aging_seen_cutoff(c->t->a, c->p->target_bytes), 1,
+		     MAX(stride, 1));
+}
+
+/*
  * Stage A (proven pages), then, when candidates were armed, the wait and
  * stage B; the shortfall of the plan is split into hot and unproven.
  */
@@ -167,13 +187,17 @@ static bool reclaim_stages(ReclaimCtx *c, GError **errp)
 	bool arm = !p->dry_run && !p->no_confirm, ok;
 	uint64_t scan, since, ready, hot = 0, unproven = 0;
 	AgingSplit split = { 0 };
+	unsigned seen;
 
+	/* stage A and the candidates use the same age: they never overlap */
+	seen = k;
+	k = reclaim_confirm_age(c, k);
 	runs = aging_select_cold(c->t->a, k, p->target_bytes, &scan);
 	c->st->selected = reclaim_runs_bytes(runs);
 	since = aging_now(c->t->a);
 	if ((!p->target_bytes || c->st->selected < p->target_bytes) &&
 	    k <= AGING_AGE_MAX &&
-	    !aging_confirm(c->t->a, k, arm, &split, cands, &ready, errp))
+	    !aging_confirm(c->t->a, seen, k, arm, &split, cands, &ready, errp))
 		return false;
 	c->st->requested = p->target_bytes ? p->target_bytes :
 					     c->st->selected + split.candidate;

@@ -250,20 +250,22 @@ typedef struct AgingSplit {
 } AgingSplit;
 
 /*
- * Confirmation (sampled backends): the candidates for @min_age scans are
- * the units not seen accessed for @min_age scans but not proven idle
- * that long (not re-armed since their last observed access, or armed
- * too recently).  Appends every candidate, in contiguous runs, to
- * @cands (AgingRun, may be NULL).  With @arm, arms through the backend's
- * AgingArmFn those not armed since their last observed access; *@ready
- * gets the scan number from which every armed candidate that stays
- * untouched is proven idle @min_age scans (the current one if none).
- * @split gets the figures.  Without @arm or an AgingArmFn nothing is
- * armed.  False with @errp set if the backend failed to arm a run (units
- * armed before it stay armed: harmless).
+ * Confirmation (sampled backends): the candidates are the units not seen
+ * accessed for @min_seen scans (@min_seen <= @min_age) but not proven
+ * idle @min_age scans (not re-armed since their last observed access,
+ * or armed too recently).  Appends every candidate, in contiguous runs,
+ * to @cands (AgingRun, may be NULL).  With @arm, arms through the
+ * backend's AgingArmFn those not armed since their last observed
+ * access; *@ready gets the scan number from which every armed candidate
+ * that stays untouched is proven idle @min_age scans (the current one if
+ * none).  @split gets the figures (proven: idle @min_age scans).
+ * Without @arm or an AgingArmFn nothing is armed.  False with @errp set
+ * if the backend failed to arm a run (units armed before it stay armed:
+ * harmless).
  */
-bool aging_confirm(Aging *a, unsigned min_age, bool arm, AgingSplit *split,
-		   GArray *cands, uint64_t *ready, GError **errp);
+bool aging_confirm(Aging *a, unsigned min_seen, unsigned min_age, bool arm,
+		   AgingSplit *split, GArray *cands, uint64_t *ready,
+		   GError **errp);
 /*
  * After a confirmation: the units of the runs @in (from aging_confirm())
  * proven idle for @min_age scans, in address order, up to @budget bytes
@@ -274,6 +276,12 @@ bool aging_confirm(Aging *a, unsigned min_age, bool arm, AgingSplit *split,
 GArray *aging_select_in(Aging *a, unsigned min_age, const GArray *in,
 			uint64_t budget, uint64_t since, uint64_t *scan,
 			uint64_t *hot, uint64_t *unproven);
+/*
+ * The highest age A (at least 1) such that the units not seen accessed
+ * for A scans hold @target bytes: how long the coldest @target bytes
+ * look idle, proven or not.
+ */
+unsigned aging_seen_cutoff(Aging *a, uint64_t target);
 /* What the backend in use sees, and whether it samples. */
 void aging_get_coverage(Aging *a, AgingCoverage *cov, bool *sampled);
 

@@ -236,6 +236,119 @@ static void test_huge(void)
 	aging_free(a);
 }
 
+/* A sampling backend's arm hook: records what it armed. */
+static bool fake_arm(void *opaque, uint64_t gpa, uint64_t size, GError **errp)
+{
+	bool *armed = opaque;
+
+	for (uint64_t p = gpa; p < gpa + size; p += PG)
+		armed[(p - BASE) / PG] = true;
+	return true;
+}
+
+/*
+ * Confirmation with a sampling backend (stride 8, one-page blocks): after
+ * a fill, pages 0-63 hot, the rest idle; phases rotate for 4 scans, so
+ * only phases 1-4 are proven.  aging_confirm() for 6 scans arms exactly
+ * the pages not armed since their last access, counts the rest as armed
+ * already, and is ready 6 scans after the arming; nothing is proven 6
+ * scans yet.  After 6 more scans (the hot pages touched, the backend
+ * arming nothing more), aging_select_in() takes every idle candidate and
+ * counts the hot ones as touched, none as unproven.
+ */
+static void test_confirm(void)
+{
+	g_autoptr(GError) err = NULL;
+	Aging *a = aging_new("mem0", NULL, NULL, IVAL, &cov, &err);
+	unsigned long fill[PAGES / BPL], hot[PAGES / BPL] = { 0 };
+	bool armed[PAGES] = { false };
+	uint64_t ready, at, now, h = 0, u = 0, taken = 0;
+	g_autoptr(GArray) cands = g_array_new(false, false, sizeof(AgingRun));
+	g_autoptr(GArray) runs = NULL;
+	AgingSplit sp;
+
+	g_assert_true(aging_add_range(a, BASE, PAGES * PG, PG, &err));
+	aging_set_sample(a, 8, 1, true);
+	aging_set_arm(a, fake_arm, armed);
+	memset(fill, 0xff, sizeof(fill));
+	for (unsigned i = 0; i < 64; i++)
+		set_bit(hot, i);
+	scan(a, fill, PAGES); /* the fill: every page seen, nothing proven */
+	for (unsigned ph = 1; ph <= 4; ph++) {
+		g_assert_true(aging_scan_begin(a, 1));
+		aging_update(a, BASE, hot, PAGES);
+		aging_sample_armed(a, ph);
+		aging_scan_end(a, &(AgingCost){ 0 });
+	}
+	now = aging_now(a);
+	g_assert_true(aging_confirm(a, 1, 6, true, &sp, cands, &ready, &err));
+	g_assert_no_error(err);
+	/* idle pages of phases 1-4 were armed after the fill: proof young */
+	g_assert_cmpuint(sp.proven, ==, 0);
+	g_assert_cmpuint(sp.candidate, ==, (PAGES - 64) * PG);
+	g_assert_cmpuint(ready, ==, now + 6);
+	for (unsigned i = 0; i < PAGES; i++) {
+		bool phase14 = i % 8 >= 1 && i % 8 <= 4;
+
+		/* armed now: idle pages not armed since the fill */
+		g_assert_cmpint(armed[i], ==, i >= 64 && !phase14);
+	}
+	g_assert_cmpuint(sp.armed, ==, (PAGES - 64) * PG);
+	for (unsigned s = 0; s < 6; s++)
+		scan(a, hot, PAGES);
+	runs = aging_select_in(a, 6, cands, 0, now, &at, &h, &u);
+	for (guint k = 0; k < runs->len; k++)
+		taken += g_array_index(runs, AgingRun, k).size;
+	g_assert_cmpuint(taken, ==, (PAGES - 64) * PG);
+	g_assert_cmpuint(h, ==, 0);
+	g_assert_cmpuint(u, ==, 0);
+	/* a budget stops the selection; the rest is neither hot nor lost */
+	g_array_unref(runs);
+	h = u = 0;
+	runs = aging_select_in(a, 6, cands, 16 * PG, now, &at, &h, &u);
+	g_assert_cmpuint(runs->len, >=, 1);
+	aging_set_arm(a, NULL, NULL);
+	aging_free(a);
+}
+
+/*
+ * The same with hot pages among the candidates (seen for 1 scan, as
+ * target-bytes asks): they are armed, touched again, and counted hot.
+ */
+static void test_confirm_hot(void)
+{
+	g_autoptr(GError) err = NULL;
+	Aging *a = aging_new("mem0", NULL, NULL, IVAL, &cov, &err);
+	unsigned long fill[PAGES / BPL], hot[PAGES / BPL] = { 0 };
+	bool armed[PAGES] = { false };
+	uint64_t ready, at, now, h = 0, u = 0, taken = 0;
+	g_autoptr(GArray) cands = g_array_new(false, false, sizeof(AgingRun));
+	g_autoptr(GArray) runs = NULL;
+	AgingSplit sp;
+
+	g_assert_true(aging_add_range(a, BASE, PAGES * PG, PG, &err));
+	aging_set_sample(a, 8, 1, false);
+	aging_set_arm(a, fake_arm, armed);
+	for (unsigned i = 0; i < 64; i++)
+		set_bit(hot, i);
+	memset(fill, 0xff, sizeof(fill));
+	scan(a, fill, PAGES); /* seen, not re-armed: nothing proven */
+	scan(a, NULL, PAGES);
+	now = aging_now(a);
+	g_assert_true(aging_confirm(a, 1, 2, true, &sp, cands, &ready, &err));
+	g_assert_cmpuint(sp.candidate, ==, PAGES * PG);
+	for (unsigned s = 0; s < 2; s++)
+		scan(a, hot, PAGES); /* the hot pages fault again */
+	runs = aging_select_in(a, 2, cands, 0, now, &at, &h, &u);
+	for (guint k = 0; k < runs->len; k++)
+		taken += g_array_index(runs, AgingRun, k).size;
+	g_assert_cmpuint(taken, ==, (PAGES - 64) * PG);
+	g_assert_cmpuint(h, ==, 64 * PG);
+	g_assert_cmpuint(u, ==, 0);
+	aging_set_arm(a, NULL, NULL);
+	aging_free(a);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -243,5 +356,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/aging/select/target", test_target);
 	g_test_add_func("/aging/select/recheck", test_recheck);
 	g_test_add_func("/aging/select/huge", test_huge);
+	g_test_add_func("/aging/select/confirm", test_confirm);
+	g_test_add_func("/aging/select/confirm-hot", test_confirm_hot);
 	return g_test_run();
 }
