@@ -6,12 +6,14 @@
  * pages again.  Reports
  *   touches=T cycles_per_touch=C ns_per_touch=N
  *   first_cycles_per_touch=C1 first_ns_per_touch=N1 rdtsc_cycles=R
- *   tsc_khz=K
+ *   tsc_khz=K invtsc=0|1
  * for rounds 2.. (T touches) and round 1, and the cost of one rdtsc (it
  * may trap on some hosts); ns values are "na" when the TSC frequency is
- * unknown.
+ * unknown.  invtsc says whether CPUID announces an invariant TSC: without
+ * one the ns figures assume the TSC ran at tsc_khz throughout.
  */
 #include "guest/args.h"
+#include "guest/cpuid.h"
 #include "guest/crt.h"
 #include "guest/io.h"
 #include "guest/layout.h"
@@ -56,11 +58,11 @@ int guest_main(void)
 	touches = pages * (rounds - 1);
 	GUEST_REPORT("touches=%lu cycles_per_touch=%s ns_per_touch=%s "
 		     "first_cycles_per_touch=%s first_ns_per_touch=%s "
-		     "rdtsc_cycles=%lu tsc_khz=%lu",
+		     "rdtsc_cycles=%lu tsc_khz=%lu invtsc=%d",
 		     touches, fmt_ratio(c2, sizeof(c2), rest, touches),
 		     fmt_ns_per(n2, sizeof(n2), rest, touches),
 		     fmt_ratio(c1, sizeof(c1), first, pages),
 		     fmt_ns_per(n1, sizeof(n1), first, pages), rdtsc_cost(),
-		     tsc_khz());
+		     tsc_khz(), cpu_has(CPU_FEATURE_INVTSC));
 	return 0;
 }

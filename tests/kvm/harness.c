@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <linux/kvm.h>
 #include <gio/gio.h>
 
 #include "harness.h"
@@ -109,6 +111,38 @@ const char *harness_guest(const char *name)
 	if (!path || !g_file_test(path, G_FILE_TEST_IS_REGULAR))
 		return NULL;
 	return path;
+}
+
+uint32_t harness_kvm_cpuid_edx(uint32_t function)
+{
+	g_autofree struct kvm_cpuid2 *c = NULL;
+	uint32_t edx = 0;
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	unsigned nent = 64;
+
+	g_assert_cmpint(fd, >=, 0);
+	for (;;) {
+		g_free(c);
+		c = g_malloc0(sizeof(*c) +
+			      nent * sizeof(struct kvm_cpuid_entry2));
+		c->nent = nent;
+		if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			break;
+		if (errno != E2BIG || nent >= 4096) {
+			g_test_fail_printf("KVM_GET_SUPPORTED_CPUID: %s",
+					   g_strerror(errno));
+			close(fd);
+			return 0;
+		}
+		nent *= 2;
+	}
+	close(fd);
+	for (unsigned i = 0; i < c->nent; i++) {
+		if (c->entries[i].function == function &&
+		    c->entries[i].index == 0)
+			edx = c->entries[i].edx;
+	}
+	return edx;
 }
 
 bool harness_wait_counter(gint *counter, int n, unsigned ms)

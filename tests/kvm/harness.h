@@ -15,6 +15,7 @@
 #define TESTS_KVM_HARNESS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <glib.h>
 
 typedef struct HarnessResult {
@@ -42,6 +43,12 @@ void harness_init(int *argc, char ***argv);
 const char *harness_kvmage(void);
 /* Path of guest program @name, or NULL when it was not built. */
 const char *harness_guest(const char *name);
+/*
+ * EDX of CPUID leaf @function as KVM_GET_SUPPORTED_CPUID reports it on
+ * this host (what kvmage's -cpu host gives the guest), 0 if KVM has no
+ * such leaf.  Fails the test if the ioctl does.
+ */
+uint32_t harness_kvm_cpuid_edx(uint32_t function);
 /* Per-run deadline in milliseconds. */
 unsigned harness_timeout_ms(void);
 /* Wait until the atomic @counter reaches @n; false after @ms. */
