@@ -53,8 +53,8 @@ check-asan: $(ASAN_BUILD)/build.ninja
 	$(SANITIZER_ENV) $(MESON) test -C $(ASAN_BUILD) --print-errorlogs \
 		$(ASAN_TESTFLAGS) $(TESTFLAGS)
 
-# Every benchmark (prealloc, aging, residency, populate, reclaim; minutes
-# each), or some: make bench BENCH="aging residency".
+# Every benchmark (prealloc, aging, residency, populate, reclaim,
+# touch-speed; minutes each), or some: make bench BENCH="aging residency".
 BENCH ?=
 bench: all
 	$(MESON) test -C $(BUILD) --benchmark --verbose $(BENCH)
