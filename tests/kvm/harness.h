@@ -5,10 +5,11 @@
  * meson passes the paths in the environment:
  *   KVMAGE_BINARY            the kvmage executable
  *   KVMAGE_GUEST_<NAME>      guest program <name> (upper case, '-' -> '_')
- *   KVMAGE_TEST_TIMEOUT      optional: seconds per kvmage run (default 60)
  *
  * Every run has a deadline: on expiry kvmage is killed with SIGKILL and the
  * result says so, so a hung guest fails the test instead of hanging it.
+ * Every time-out and wait here (@timeout_ms, @ms) is in this host's
+ * milliseconds and scaled by KVMAGE_TEST_TIME_SCALE (../timescale.h).
  * Single-threaded: all runs are driven from the default GMainContext.
  */
 #ifndef TESTS_KVM_HARNESS_H
@@ -17,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
+
+#include "../timescale.h"
 
 typedef struct HarnessResult {
 	char *cmdline;	/* for messages */
@@ -49,8 +52,8 @@ const char *harness_guest(const char *name);
  * such leaf.  Fails the test if the ioctl does.
  */
 uint32_t harness_kvm_cpuid_edx(uint32_t function);
-/* Per-run deadline in milliseconds. */
-unsigned harness_timeout_ms(void);
+/* Deadline of harness_run*(), before scaling. */
+#define HARNESS_RUN_TIMEOUT_MS 60000
 /* Wait until the atomic @counter reaches @n; false after @ms. */
 bool harness_wait_counter(gint *counter, int n, unsigned ms);
 

@@ -24,6 +24,16 @@ static gint64 field_u64(const char *line, const char *key)
 	return end == p ? -1 : (gint64)v;
 }
 
+/*
+ * "timeout=MS" for the guests that give up after a while (exit_code, smp,
+ * exception; their default is 10 s), scaled like every wait of the tests.
+ */
+static char *guest_timeout(void)
+{
+	return g_strdup_printf("timeout=%" G_GUINT64_FORMAT,
+			       timescale_ms(10000));
+}
+
 static void test_ucall(void)
 {
 	g_autoptr(HarnessResult) r = NULL;
@@ -85,22 +95,24 @@ static void test_assert(void)
 
 static void test_exit_code(void)
 {
+	g_autofree char *timeout = guest_timeout();
 	g_autoptr(HarnessResult) r = NULL;
 	const char *prog;
 
 	HARNESS_GUEST_OR_SKIP(prog, "exit_code");
-	r = harness_run_guest(prog, NULL);
+	r = harness_run_guest(prog, "-append", timeout, NULL);
 	harness_assert_exit(r, 7);
 }
 
 static void test_smp(void)
 {
+	g_autofree char *timeout = guest_timeout();
 	g_autoptr(HarnessResult) r = NULL;
 	g_autofree char *cpus = NULL;
 	const char *prog;
 
 	HARNESS_GUEST_OR_SKIP(prog, "smp");
-	r = harness_run_guest(prog, "-smp", "2", NULL);
+	r = harness_run_guest(prog, "-smp", "2", "-append", timeout, NULL);
 	harness_assert_exit(r, 0);
 	cpus = harness_report_get(r->out, "cpus");
 	g_assert_cmpstr(cpus, ==, "2");
@@ -203,10 +215,11 @@ static void check_exception(const char *smp, unsigned cpu)
 	g_autoptr(HarnessResult) r = NULL;
 	g_autoptr(GRegex) re = NULL;
 	g_autofree char *append = NULL, *pattern = NULL;
+	g_autofree char *timeout = guest_timeout();
 	const char *prog;
 
 	HARNESS_GUEST_OR_SKIP(prog, "exception");
-	append = g_strdup_printf("addr=0x7ead00000000 cpu=%u", cpu);
+	append = g_strdup_printf("addr=0x7ead00000000 cpu=%u %s", cpu, timeout);
 	r = harness_run_guest(prog, "-smp", smp, "-append", append, NULL);
 	harness_assert_exit(r, 1);
 	pattern = g_strdup_printf("^kvmage: guest exception: vector 14 "
