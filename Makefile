@@ -37,8 +37,8 @@ FORMAT_FILES = $(shell find . \( -path ./.git -o -path ./linux-headers \
 	-o -path './build*' -o -path ./subprojects \) -prune \
 	-o -type f \( -name '*.c' -o -name '*.h' \) -print | sort)
 
-.PHONY: all demo check check-asan format format-check bench install \
-	clean distclean help
+.PHONY: all demo check check-setup check-asan format format-check bench \
+	install clean distclean help
 
 all: $(BUILD)/build.ninja
 	$(NINJA) -C $(BUILD)
@@ -50,7 +50,18 @@ $(BUILD)/build.ninja:
 demo: all
 	scripts/demo.sh $(BUILD)
 
+# What the tests need from the host (scripts/setup-host.sh): as root, QEMU
+# (the qmp-diff peer), huge pages, hugetlbfs and zram swap are set up if
+# missing, and a failed step stops here; as another user nothing changes
+# and it says which tests will skip and what sets them up.  check and
+# check-asan run it first.
+SETUP_HOST = scripts/setup-host.sh
+
+check-setup:
+	$(SETUP_HOST)
+
 check: all
+	$(SETUP_HOST)
 	$(MESON) test -C $(BUILD) --print-errorlogs \
 		--timeout-multiplier $(KVMAGE_TEST_TIME_SCALE) $(TESTFLAGS)
 
@@ -59,6 +70,7 @@ $(ASAN_BUILD)/build.ninja:
 
 check-asan: $(ASAN_BUILD)/build.ninja
 	$(NINJA) -C $(ASAN_BUILD)
+	$(SETUP_HOST)
 	$(SANITIZER_ENV) $(MESON) test -C $(ASAN_BUILD) --print-errorlogs \
 		$(ASAN_TESTFLAGS) $(TESTFLAGS)
 
@@ -88,7 +100,9 @@ distclean:
 help:
 	@echo "make              configure (first time) and build in $(BUILD)/"
 	@echo "make demo         build, then run the demo guests (scripts/demo.sh)"
-	@echo "make check        build, then run the test suites"
+	@echo "make check        build, set up the host (check-setup), run the test suites"
+	@echo "make check-setup  as root: QEMU, huge pages, hugetlbfs, swap for the tests;"
+	@echo "                  otherwise: say which tests will skip and why"
 	@echo "make check-asan   build in $(ASAN_BUILD)/ with ASan+UBSan ($(ASAN_CC)) and run the suites"
 	@echo "make bench        build, then run the benchmarks (BENCH=\"aging ...\" for some)"
 	@echo "make format       clang-format all C files in place"

@@ -188,7 +188,7 @@ static void test_case(gconstpointer data)
 	if (c->file) {
 		mount = hugetlbfs_mount();
 		if (!mount) {
-			g_test_skip("no hugetlbfs mount (scripts/setup-host.sh "
+			g_test_skip("no hugetlbfs mount (sudo make check-setup "
 				    "mounts one)");
 			return;
 		}

@@ -7,7 +7,7 @@
  * free; sampled zapping selects huge pages by index; a huge page not in
  * the file yet takes one missing fault, recorded and zero-filled.  Prints
  * the fault round trip per huge page.  Skips when userfaultfd or enough
- * free huge pages are missing (scripts/setup-host.sh reserves them).
+ * free huge pages are missing (make check-setup reserves them as root).
  */
 #include <errno.h>
 #include <fcntl.h>
