@@ -12,8 +12,16 @@ NINJA ?= ninja
 CLANG_FORMAT ?= clang-format
 # Extra `meson test` arguments, e.g. make check TESTFLAGS="--suite unit".
 TESTFLAGS ?=
-# Sanitized code is slower: give its tests more time.
-ASAN_TESTFLAGS ?= --timeout-multiplier 3
+# The one knob for slow hosts (docs/devel/testing.rst): every wait inside
+# the tests (tests/timescale.h) and, as --timeout-multiplier, meson's
+# time-outs are multiplied by it.  make check KVMAGE_TEST_TIME_SCALE=20
+KVMAGE_TEST_TIME_SCALE ?= 1
+export KVMAGE_TEST_TIME_SCALE
+# Sanitized code is slower: give its tests ASAN_TIME_FACTOR times more
+# time (meson's time-outs only; the waits inside follow the knob).
+ASAN_TIME_FACTOR ?= 3
+ASAN_TESTFLAGS ?= --timeout-multiplier $(shell awk \
+	'BEGIN { print $(KVMAGE_TEST_TIME_SCALE) * $(ASAN_TIME_FACTOR) }')
 
 # UBSan errors are fatal, with a stack trace; ASan stops at the first error.
 SANITIZER_ENV = \
@@ -29,8 +37,8 @@ FORMAT_FILES = $(shell find . \( -path ./.git -o -path ./linux-headers \
 	-o -path './build*' -o -path ./subprojects \) -prune \
 	-o -type f \( -name '*.c' -o -name '*.h' \) -print | sort)
 
-.PHONY: all demo check check-asan format format-check bench install \
-	clean distclean help
+.PHONY: all demo check check-setup check-asan format format-check bench \
+	install clean distclean help
 
 all: $(BUILD)/build.ninja
 	$(NINJA) -C $(BUILD)
@@ -42,19 +50,32 @@ $(BUILD)/build.ninja:
 demo: all
 	scripts/demo.sh $(BUILD)
 
+# What the tests need from the host (scripts/setup-host.sh): as root, QEMU
+# (the qmp-diff peer), huge pages, hugetlbfs and zram swap are set up if
+# missing, and a failed step stops here; as another user nothing changes
+# and it says which tests will skip and what sets them up.  check and
+# check-asan run it first.
+SETUP_HOST = scripts/setup-host.sh
+
+check-setup:
+	$(SETUP_HOST)
+
 check: all
-	$(MESON) test -C $(BUILD) --print-errorlogs $(TESTFLAGS)
+	$(SETUP_HOST)
+	$(MESON) test -C $(BUILD) --print-errorlogs \
+		--timeout-multiplier $(KVMAGE_TEST_TIME_SCALE) $(TESTFLAGS)
 
 $(ASAN_BUILD)/build.ninja:
 	./configure --builddir=$(ASAN_BUILD) --cc=$(ASAN_CC) --enable-asan --enable-ubsan
 
 check-asan: $(ASAN_BUILD)/build.ninja
 	$(NINJA) -C $(ASAN_BUILD)
+	$(SETUP_HOST)
 	$(SANITIZER_ENV) $(MESON) test -C $(ASAN_BUILD) --print-errorlogs \
 		$(ASAN_TESTFLAGS) $(TESTFLAGS)
 
-# Every benchmark (prealloc, aging, residency, populate, reclaim; minutes
-# each), or some: make bench BENCH="aging residency".
+# Every benchmark (prealloc, aging, residency, populate, reclaim,
+# touch-speed; minutes each), or some: make bench BENCH="aging residency".
 BENCH ?=
 bench: all
 	$(MESON) test -C $(BUILD) --benchmark --verbose $(BENCH)
@@ -79,7 +100,9 @@ distclean:
 help:
 	@echo "make              configure (first time) and build in $(BUILD)/"
 	@echo "make demo         build, then run the demo guests (scripts/demo.sh)"
-	@echo "make check        build, then run the test suites"
+	@echo "make check        build, set up the host (check-setup), run the test suites"
+	@echo "make check-setup  as root: QEMU, huge pages, hugetlbfs, swap for the tests;"
+	@echo "                  otherwise: say which tests will skip and why"
 	@echo "make check-asan   build in $(ASAN_BUILD)/ with ASan+UBSan ($(ASAN_CC)) and run the suites"
 	@echo "make bench        build, then run the benchmarks (BENCH=\"aging ...\" for some)"
 	@echo "make format       clang-format all C files in place"

@@ -76,7 +76,7 @@ run "$qmp" "$sock" query-memory-residency
 if awk '/^SwapTotal:/ { exit !($2 > 0) }' /proc/meminfo; then
 	dry=false
 else
-	echo "(the host has no swap: a dry run; scripts/setup-host.sh sets up zram)"
+	echo "(the host has no swap: a dry run; sudo make check-setup sets up zram)"
 	dry=true
 fi
 run "$qmp" "$sock" memory-reclaim job-id=reclaim0 min-age-ms=1000 \

@@ -49,6 +49,7 @@ bool opt_version(OptState *st, GError **errp);
 bool opt_machine(OptState *st, GError **errp);
 bool opt_m(OptState *st, GError **errp);
 bool opt_smp(OptState *st, GError **errp);
+bool opt_cpu(OptState *st, GError **errp);
 bool opt_object(OptState *st, GError **errp);
 bool opt_kernel(OptState *st, GError **errp);
 bool opt_append(OptState *st, GError **errp);

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Handlers of the simple options (-kernel, -append, -serial, -S, -name,
- * -nodefaults, -display, -d, -enable-kvm, -accel) and the -d log items.
- * As in QEMU the last -kernel, -append, -name, -d... wins.
+ * -nodefaults, -display, -d, -enable-kvm, -accel, -cpu) and the -d log
+ * items.  As in QEMU the last -kernel, -append, -name, -d, -cpu... wins.
  *
  * Locking: none; only the main thread parses the command line.
  */
 #include <string.h>
 
+#include "hw/x86/cpu-features.h"
 #include "kvmage/guest-abi.h"
 #include "util/error.h"
 #include "util/keyval.h"
@@ -214,6 +215,81 @@ bool opt_accel(OptState *st, GError **errp)
 			  accel);
 		return false;
 	}
+	return true;
+}
+
+/*
+ * One -cpu element after the model: "-F" or "F=off" hides feature F;
+ * "+F" and "F=on" are refused, since the guest already has every feature
+ * KVM supports.  Sets the feature's bit in *@hide.
+ */
+static bool opt_cpu_feature(OptState *st, const char *elem, uint32_t *hide,
+			    GError **errp)
+{
+	g_autoptr(GHashTable) kv = NULL;
+	g_autofree char *name = NULL;
+	g_autofree char *names = NULL;
+	const char *eq = strchr(elem, '=');
+	bool on;
+	int f;
+
+	if (elem[0] == '-' || elem[0] == '+') {
+		name = g_strdup(elem + 1);
+		on = elem[0] == '+';
+	} else if (eq) {
+		name = g_strndup(elem, eq - elem);
+		kv = g_hash_table_new(g_str_hash, g_str_equal);
+		g_hash_table_insert(kv, name, (char *)eq + 1);
+		if (!keyval_get_bool(kv, name, false, &on, errp)) {
+			g_prefix_error(errp, "%s %s: ", st->opt, st->arg);
+			return false;
+		}
+	} else {
+		opt_error(st, errp,
+			  "'%s': expected -FEATURE or FEATURE=off after "
+			  "the CPU model",
+			  elem);
+		return false;
+	}
+	f = x86_feature_find(name);
+	if (f < 0) {
+		names = x86_feature_names();
+		opt_error(st, errp,
+			  "unknown CPU feature '%s' (features that can be "
+			  "hidden: %s)",
+			  name, names);
+		return false;
+	}
+	if (on) {
+		opt_error(st, errp,
+			  "'%s': kvmage cannot add CPU features: 'host' "
+			  "already has every feature KVM supports (use -%s "
+			  "to hide it)",
+			  elem, name);
+		return false;
+	}
+	*hide |= 1u << f;
+	return true;
+}
+
+/* -cpu host[,-FEATURE|FEATURE=off]...: the last -cpu wins. */
+bool opt_cpu(OptState *st, GError **errp)
+{
+	g_auto(GStrv) elems = g_strsplit(st->arg, ",", -1);
+	uint32_t hide = 0;
+
+	if (!elems[0] || strcmp(elems[0], "host")) {
+		opt_error(st, errp,
+			  "unknown CPU model '%s' (kvmage has only 'host': "
+			  "the CPUID KVM supports)",
+			  elems[0] ? elems[0] : "");
+		return false;
+	}
+	for (unsigned i = 1; elems[i]; i++) {
+		if (!opt_cpu_feature(st, elems[i], &hide, errp))
+			return false;
+	}
+	st->cfg->cpu_hide = hide;
 	return true;
 }
 

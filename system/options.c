@@ -28,6 +28,8 @@ static const OptionDef options[] = {
 	  "guest RAM, default 128M; bare numbers are MiB", NULL },
 	{ "smp", "[cpus=]N", opt_smp, "number of vCPUs, 1 to 32 (default 1)",
 	  NULL },
+	{ "cpu", "host[,-FEATURE...]", opt_cpu,
+	  "CPU model host (KVM's CPUID); -FEATURE hides one", NULL },
 	{ "object", "TYPE,id=ID[,PROP=VALUE...]", opt_object,
 	  "memory-backend-ram|memfd|file or memory-aging, id ID", NULL },
 	{ "kernel", "FILE", opt_kernel, "ELF guest program to boot", NULL },

@@ -24,7 +24,7 @@ bool hugepages_or_skip(unsigned long n)
 	if (hugepages_free() >= n)
 		return true;
 	why = g_strdup_printf("fewer than %lu free 2 MiB huge pages "
-			      "(scripts/setup-host.sh reserves some)",
+			      "(sudo make check-setup reserves some)",
 			      n);
 	g_test_skip(why);
 	return false;

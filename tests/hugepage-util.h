@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * For tests that need 2 MiB huge pages or a hugetlbfs mount: are there
- * any?  scripts/setup-host.sh (run as root) reserves some and mounts
+ * any?  scripts/setup-host.sh (make check-setup, as root) reserves some and mounts
  * hugetlbfs; tests only look and skip with that advice.
  */
 #ifndef TESTS_HUGEPAGE_UTIL_H

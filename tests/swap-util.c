@@ -6,7 +6,7 @@
 
 #include "swap-util.h"
 
-#define SWAP_ADVICE "run scripts/setup-host.sh as root"
+#define SWAP_ADVICE "sudo make check-setup sets up zram swap"
 
 bool swap_available(uint64_t min_free, char **reason)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * For tests that page guest memory out: is there swap to page out to?
- * scripts/setup-host.sh (run as root) sets up a zram swap device when the
+ * scripts/setup-host.sh (make check-setup, as root) sets up zram swap when the
  * host has none; tests only look and skip (77) with that advice.
  */
 #ifndef TESTS_SWAP_UTIL_H

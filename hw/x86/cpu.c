@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Per-vCPU x86 state at reset: CPUID from KVM_GET_SUPPORTED_CPUID with this
- * vCPU's APIC ID, long-mode segment and control registers, entry registers.
+ * Per-vCPU x86 state at reset: CPUID from KVM_GET_SUPPORTED_CPUID less the
+ * features -cpu hides, with this vCPU's APIC ID, long-mode segment and control registers, entry registers.
  * Main thread only, before the vCPU thread starts.
  */
 #include <errno.h>
@@ -10,6 +10,7 @@
 
 #include "accel/kvm.h"
 #include "hw/x86/boot.h"
+#include "hw/x86/cpu-features.h"
 #include "kvmage/guest-abi.h"
 #include "util/error.h"
 
@@ -53,6 +54,7 @@ static bool cpu_setup_cpuid(Machine *m, Vcpu *cpu, GError **errp)
 			e->edx = apic_id;
 		}
 	}
+	x86_cpuid_hide(c, m->cfg->cpu_hide);
 	if (vcpu_ioctl(cpu, KVM_SET_CPUID2, c) < 0) {
 		error_setg_errno(errp, errno, "KVM_SET_CPUID2");
 		return false;

@@ -30,6 +30,7 @@ typedef struct VmConfig {
 	uint64_t ram_size; /* -m, default 128 MiB */
 	bool ram_size_set;
 	unsigned smp;		 /* -smp, default 1 */
+	uint32_t cpu_hide;	 /* -cpu host,-F: 1 << X86Feature to hide */
 	char *machine_type;	 /* -machine TYPE: "pc" (default) or "none" */
 	char *memory_backend;	 /* -machine memory-backend=ID */
 	GPtrArray *objects;	 /* ObjectConfig *, in command-line order */

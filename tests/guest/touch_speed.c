@@ -6,12 +6,17 @@
  * pages again.  Reports
  *   touches=T cycles_per_touch=C ns_per_touch=N
  *   first_cycles_per_touch=C1 first_ns_per_touch=N1 rdtsc_cycles=R
- *   tsc_khz=K
+ *   tsc_khz=K invtsc=0|1 verified_pages=P
  * for rounds 2.. (T touches) and round 1, and the cost of one rdtsc (it
  * may trap on some hosts); ns values are "na" when the TSC frequency is
- * unknown.
+ * unknown.  invtsc says whether CPUID announces an invariant TSC: without
+ * one the ns figures assume the TSC ran at tsc_khz throughout.  Before
+ * reporting, every page is read back (a lost write fails the program).
+ * The figures are for bench/touch-speed, which compares them with the
+ * same loop in a host process; tests check only that they are sane.
  */
 #include "guest/args.h"
+#include "guest/cpuid.h"
 #include "guest/crt.h"
 #include "guest/io.h"
 #include "guest/layout.h"
@@ -54,13 +59,18 @@ int guest_main(void)
 	for (uint64_t r = 1; r < rounds; r++)
 		rest += touch_round(area, pages, r);
 	touches = pages * (rounds - 1);
+	/* every page holds the last round's word: the stores really landed */
+	for (uint64_t i = 0; i < pages; i++)
+		GUEST_ASSERT_MSG(area[i * (PAGE_SIZE / sizeof(*area))] ==
+					 i + rounds - 1,
+				 "page %lu lost its write", i);
 	GUEST_REPORT("touches=%lu cycles_per_touch=%s ns_per_touch=%s "
 		     "first_cycles_per_touch=%s first_ns_per_touch=%s "
-		     "rdtsc_cycles=%lu tsc_khz=%lu",
+		     "rdtsc_cycles=%lu tsc_khz=%lu invtsc=%d verified_pages=%lu",
 		     touches, fmt_ratio(c2, sizeof(c2), rest, touches),
 		     fmt_ns_per(n2, sizeof(n2), rest, touches),
 		     fmt_ratio(c1, sizeof(c1), first, pages),
 		     fmt_ns_per(n1, sizeof(n1), first, pages), rdtsc_cost(),
-		     tsc_khz());
+		     tsc_khz(), cpu_has(CPU_FEATURE_INVTSC), pages);
 	return 0;
 }

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <linux/kvm.h>
 #include <gio/gio.h>
 
 #include "harness.h"
@@ -75,6 +77,7 @@ void harness_init(int *argc, char ***argv)
 	g_test_init(argc, argv, NULL);
 	/* One failing VM run must not hide the results of the others. */
 	g_test_set_nonfatal_assertions();
+	timescale_factor(); /* a bad KVMAGE_TEST_TIME_SCALE ends us here */
 	harness_check_kvm();
 	if (bin) {
 		harness_bin = g_strdup(bin);
@@ -111,9 +114,41 @@ const char *harness_guest(const char *name)
 	return path;
 }
 
+uint32_t harness_kvm_cpuid_edx(uint32_t function)
+{
+	g_autofree struct kvm_cpuid2 *c = NULL;
+	uint32_t edx = 0;
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	unsigned nent = 64;
+
+	g_assert_cmpint(fd, >=, 0);
+	for (;;) {
+		g_free(c);
+		c = g_malloc0(sizeof(*c) +
+			      nent * sizeof(struct kvm_cpuid_entry2));
+		c->nent = nent;
+		if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			break;
+		if (errno != E2BIG || nent >= 4096) {
+			g_test_fail_printf("KVM_GET_SUPPORTED_CPUID: %s",
+					   g_strerror(errno));
+			close(fd);
+			return 0;
+		}
+		nent *= 2;
+	}
+	close(fd);
+	for (unsigned i = 0; i < c->nent; i++) {
+		if (c->entries[i].function == function &&
+		    c->entries[i].index == 0)
+			edx = c->entries[i].edx;
+	}
+	return edx;
+}
+
 bool harness_wait_counter(gint *counter, int n, unsigned ms)
 {
-	gint64 end = g_get_monotonic_time() + ms * 1000LL;
+	gint64 end = timescale_deadline(ms);
 
 	while (g_atomic_int_get(counter) < n) {
 		if (g_get_monotonic_time() > end)
@@ -121,16 +156,6 @@ bool harness_wait_counter(gint *counter, int n, unsigned ms)
 		g_usleep(500);
 	}
 	return true;
-}
-
-unsigned harness_timeout_ms(void)
-{
-	const char *s = g_getenv("KVMAGE_TEST_TIMEOUT");
-	guint64 secs = 60;
-
-	if (s && *s)
-		secs = g_ascii_strtoull(s, NULL, 10);
-	return secs ? secs * 1000 : 60000;
 }
 
 static void harness_pipe_read(HarnessPipe *pipe);
@@ -244,11 +269,14 @@ static gboolean harness_deadline(gpointer data)
 
 typedef bool (*HarnessCond)(HarnessProc *p, const void *arg);
 
-/* Iterate until @cond holds; false if the deadline came first. */
+/*
+ * Iterate until @cond holds; false if the deadline, @timeout_ms scaled by
+ * KVMAGE_TEST_TIME_SCALE, came first.
+ */
 static bool harness_iterate(HarnessProc *p, HarnessCond cond, const void *arg,
 			    unsigned timeout_ms)
 {
-	GSource *timer = g_timeout_source_new(timeout_ms);
+	GSource *timer = g_timeout_source_new(timescale_ms(timeout_ms));
 	bool ok;
 
 	p->deadline_hit = false;
@@ -335,7 +363,7 @@ HarnessResult *harness_runv(const char *const *args)
 {
 	HarnessResult *r;
 
-	r = harness_proc_finish(harness_spawn(args), harness_timeout_ms());
+	r = harness_proc_finish(harness_spawn(args), HARNESS_RUN_TIMEOUT_MS);
 	g_test_message("ran in %.2fs: %s", r->seconds, r->cmdline);
 	return r;
 }

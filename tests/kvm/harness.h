@@ -5,17 +5,21 @@
  * meson passes the paths in the environment:
  *   KVMAGE_BINARY            the kvmage executable
  *   KVMAGE_GUEST_<NAME>      guest program <name> (upper case, '-' -> '_')
- *   KVMAGE_TEST_TIMEOUT      optional: seconds per kvmage run (default 60)
  *
  * Every run has a deadline: on expiry kvmage is killed with SIGKILL and the
  * result says so, so a hung guest fails the test instead of hanging it.
+ * Every time-out and wait here (@timeout_ms, @ms) is in this host's
+ * milliseconds and scaled by KVMAGE_TEST_TIME_SCALE (../timescale.h).
  * Single-threaded: all runs are driven from the default GMainContext.
  */
 #ifndef TESTS_KVM_HARNESS_H
 #define TESTS_KVM_HARNESS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <glib.h>
+
+#include "../timescale.h"
 
 typedef struct HarnessResult {
 	char *cmdline;	/* for messages */
@@ -42,8 +46,14 @@ void harness_init(int *argc, char ***argv);
 const char *harness_kvmage(void);
 /* Path of guest program @name, or NULL when it was not built. */
 const char *harness_guest(const char *name);
-/* Per-run deadline in milliseconds. */
-unsigned harness_timeout_ms(void);
+/*
+ * EDX of CPUID leaf @function as KVM_GET_SUPPORTED_CPUID reports it on
+ * this host (what kvmage's -cpu host gives the guest), 0 if KVM has no
+ * such leaf.  Fails the test if the ioctl does.
+ */
+uint32_t harness_kvm_cpuid_edx(uint32_t function);
+/* Deadline of harness_run*(), before scaling. */
+#define HARNESS_RUN_TIMEOUT_MS 60000
 /* Wait until the atomic @counter reaches @n; false after @ms. */
 bool harness_wait_counter(gint *counter, int n, unsigned ms);
 

@@ -153,7 +153,7 @@ static gint64 qmp_aging_scans(const char *path)
 				   "{\"execute\":\"query-memory-aging\"}\n";
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	g_autoptr(GString) buf = g_string_new(NULL);
-	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC, scans = -1;
+	gint64 end = timescale_deadline(5000), scans = -1;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	const char *s;
 
@@ -225,10 +225,14 @@ static bool stall_run(const char *elf, const StallKind *k, StallRun *out)
 	p = harness_spawn((const char *const *)args->pdata);
 	/* the first line comes after start-up, before the fill */
 	if (k->aging && harness_proc_wait_output(p, "workload:", 20000)) {
+		/*
+		 * Not scaled: a second of aging intervals (20/200 ms), well
+		 * inside the guest's run; scaled it could outlast the run.
+		 */
 		g_usleep(1000 * 1000);
 		out->scans = qmp_aging_scans(sock);
 	}
-	r = harness_proc_finish(p, harness_timeout_ms());
+	r = harness_proc_finish(p, HARNESS_RUN_TIMEOUT_MS);
 	g_unlink(sock);
 	g_rmdir(dir);
 	harness_assert_exit(r, 0);

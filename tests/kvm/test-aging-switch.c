@@ -71,7 +71,7 @@ static int64_t scans(void)
 
 static void wait_scans(int64_t n)
 {
-	gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	gint64 end = timescale_deadline(10000);
 
 	while (scans() < n && g_get_monotonic_time() < end)
 		g_usleep(10000);
@@ -89,7 +89,7 @@ static bool settled(const MemoryAgingInfo *info)
 
 static MemoryAgingInfo *wait_settled(void)
 {
-	gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	gint64 end = timescale_deadline(20000);
 	MemoryAgingInfo *info;
 
 	for (;;) {

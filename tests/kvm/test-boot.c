@@ -194,8 +194,10 @@ static void test_sigterm(void)
 	p = harness_spawn(args);
 	/* Give it time to boot and start working; output proves it. */
 	if (!harness_proc_wait_output(p, "workload: ", 20000))
-		g_test_message("no output within 20s; sending SIGTERM anyway");
-	g_usleep(200 * 1000);
+		g_test_message(
+			"no output within 20 s (scaled); sending SIGTERM "
+			"anyway");
+	timescale_sleep_ms(200);
 	harness_proc_signal(p, SIGTERM);
 	r = harness_proc_finish(p, 20000);
 	if (r->timed_out || !r->exited) {

@@ -24,6 +24,16 @@ static gint64 field_u64(const char *line, const char *key)
 	return end == p ? -1 : (gint64)v;
 }
 
+/*
+ * "timeout=MS" for the guests that give up after a while (exit_code, smp,
+ * exception; their default is 10 s), scaled like every wait of the tests.
+ */
+static char *guest_timeout(void)
+{
+	return g_strdup_printf("timeout=%" G_GUINT64_FORMAT,
+			       timescale_ms(10000));
+}
+
 static void test_ucall(void)
 {
 	g_autoptr(HarnessResult) r = NULL;
@@ -85,22 +95,24 @@ static void test_assert(void)
 
 static void test_exit_code(void)
 {
+	g_autofree char *timeout = guest_timeout();
 	g_autoptr(HarnessResult) r = NULL;
 	const char *prog;
 
 	HARNESS_GUEST_OR_SKIP(prog, "exit_code");
-	r = harness_run_guest(prog, NULL);
+	r = harness_run_guest(prog, "-append", timeout, NULL);
 	harness_assert_exit(r, 7);
 }
 
 static void test_smp(void)
 {
+	g_autofree char *timeout = guest_timeout();
 	g_autoptr(HarnessResult) r = NULL;
 	g_autofree char *cpus = NULL;
 	const char *prog;
 
 	HARNESS_GUEST_OR_SKIP(prog, "smp");
-	r = harness_run_guest(prog, "-smp", "2", NULL);
+	r = harness_run_guest(prog, "-smp", "2", "-append", timeout, NULL);
 	harness_assert_exit(r, 0);
 	cpus = harness_report_get(r->out, "cpus");
 	g_assert_cmpstr(cpus, ==, "2");
@@ -108,19 +120,61 @@ static void test_smp(void)
 	g_assert_nonnull(strstr(r->out, "smp: cpu 1 up\n"));
 }
 
-/* The guest library's self-test (printf, parsing, PRNG, TSC, -append). */
-static void test_libtest(void)
+#define LIBTEST_SKIP_RDTSCP                                        \
+	"skip: libtest rdtscp check: the CPU lacks rdtscp (CPUID " \
+	"0x80000001 EDX bit 27 is clear)\n"
+#define LIBTEST_CHECKS 66 /* with -append "a=1 ...", rdtscp included */
+
+/*
+ * The guest library's self-test (printf, parsing, PRNG, TSC, -append)
+ * with -cpu @cpu, which hides rdtscp if @hide_rdtscp and invtsc if
+ * @hide_invtsc.  The guest must see what KVM supports less what was
+ * hidden (read with CPUID in ring 0: on PVM ring 3 sees the host's), and
+ * skip the rdtscp check, saying so, exactly when it sees no RDTSCP.
+ */
+static void check_libtest(const char *cpu, bool hide_rdtscp, bool hide_invtsc)
 {
 	g_autoptr(HarnessResult) r = NULL;
-	g_autofree char *checks = NULL;
+	g_autofree char *checks = NULL, *skipped = NULL;
+	g_autofree char *rdtscp = NULL, *invtsc = NULL;
+	bool kvm_rdtscp = harness_kvm_cpuid_edx(0x80000001) >> 27 & 1;
+	bool kvm_invtsc = harness_kvm_cpuid_edx(0x80000007) >> 8 & 1;
+	bool want_rdtscp = kvm_rdtscp && !hide_rdtscp;
+	bool want_invtsc = kvm_invtsc && !hide_invtsc;
 	const char *prog;
 
 	HARNESS_GUEST_OR_SKIP(prog, "libtest");
-	r = harness_run_guest(prog, "-append", "a=1 b=2K flag c=off s=hello",
-			      NULL);
+	g_test_message("KVM supports rdtscp %d invtsc %d; -cpu %s", kvm_rdtscp,
+		       kvm_invtsc, cpu);
+	r = harness_run_guest(prog, "-cpu", cpu, "-append",
+			      "a=1 b=2K flag c=off s=hello", NULL);
 	harness_assert_exit(r, 0);
 	checks = harness_report_get(r->out, "checks");
-	g_assert_cmpstr(checks, ==, "66");
+	skipped = harness_report_get(r->out, "skipped");
+	rdtscp = harness_report_get(r->out, "rdtscp");
+	invtsc = harness_report_get(r->out, "invtsc");
+	g_assert_cmpstr(rdtscp, ==, want_rdtscp ? "1" : "0");
+	g_assert_cmpstr(invtsc, ==, want_invtsc ? "1" : "0");
+	if (want_rdtscp) {
+		g_assert_null(strstr(r->out, "skip:"));
+		g_assert_cmpint(atoi(checks), ==, LIBTEST_CHECKS);
+		g_assert_cmpstr(skipped, ==, "0");
+	} else {
+		g_assert_nonnull(strstr(r->out, LIBTEST_SKIP_RDTSCP));
+		g_assert_cmpint(atoi(checks), ==, LIBTEST_CHECKS - 1);
+		g_assert_cmpstr(skipped, ==, "1");
+	}
+}
+
+static void test_libtest(void)
+{
+	check_libtest("host", false, false);
+}
+
+/* A CPU without RDTSCP (and invariant TSC), as QEMU's qemu64 model. */
+static void test_libtest_no_rdtscp(void)
+{
+	check_libtest("host,-rdtscp,invtsc=off", true, true);
 }
 
 /* All vCPUs halted without GUEST_DONE: a stuck guest, not a success. */
@@ -161,10 +215,11 @@ static void check_exception(const char *smp, unsigned cpu)
 	g_autoptr(HarnessResult) r = NULL;
 	g_autoptr(GRegex) re = NULL;
 	g_autofree char *append = NULL, *pattern = NULL;
+	g_autofree char *timeout = guest_timeout();
 	const char *prog;
 
 	HARNESS_GUEST_OR_SKIP(prog, "exception");
-	append = g_strdup_printf("addr=0x7ead00000000 cpu=%u", cpu);
+	append = g_strdup_printf("addr=0x7ead00000000 cpu=%u %s", cpu, timeout);
 	r = harness_run_guest(prog, "-smp", smp, "-append", append, NULL);
 	harness_assert_exit(r, 1);
 	pattern = g_strdup_printf("^kvmage: guest exception: vector 14 "
@@ -196,6 +251,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/kvm/guest/exit-code", test_exit_code);
 	g_test_add_func("/kvm/guest/smp", test_smp);
 	g_test_add_func("/kvm/guest/libtest", test_libtest);
+	g_test_add_func("/kvm/guest/libtest-no-rdtscp", test_libtest_no_rdtscp);
 	g_test_add_func("/kvm/guest/halt", test_halt);
 	g_test_add_func("/kvm/guest/triple-fault", test_triple_fault);
 	g_test_add_func("/kvm/guest/exception", test_exception);

@@ -4,7 +4,7 @@
  * memory-backend-file on a hugetlbfs mount, with and without prealloc,
  * running the verified workload.  Cases that need free huge pages or a
  * hugetlbfs mount skip with the reason when the host has none
- * (scripts/setup-host.sh reserves some in CI); running short of huge pages
+ * (make check-setup reserves some as root); running short of huge pages
  * is always tested, since it needs none.
  */
 #include <stdio.h>

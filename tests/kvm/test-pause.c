@@ -60,7 +60,8 @@ static void test_pause_resume(void)
 
 		vcpu_pause_all(m);
 		before = g_atomic_int_get(&syncs);
-		g_usleep(round == 0 ? 300000 : 20000);
+		/* time for a SYNC that should not come to show */
+		timescale_sleep_ms(round == 0 ? 300 : 20);
 		after = g_atomic_int_get(&syncs);
 		g_assert_cmpint(before, ==, after);
 		vcpu_resume_all(m);
@@ -80,7 +81,7 @@ static void test_start_paused(void)
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
 	m = start_workload(elf, true, &cfg);
 
-	g_usleep(300000);
+	timescale_sleep_ms(300);
 	g_assert_cmpint(g_atomic_int_get(&syncs), ==, 0);
 	vcpu_resume_all(m);
 	g_assert_true(harness_wait_counter(&syncs, 2, 10000));

@@ -155,7 +155,8 @@ static void test_no_fault(void)
 				  r.m->ram.head->host)[VMM_GPA + 5 * PG],
 			 ==, 5);
 	/* counted after the faulter was woken: give the handler time */
-	for (int i = 0; i < 1000; i++) {
+	for (gint64 end = timescale_deadline(1000);
+	     g_get_monotonic_time() < end;) {
 		uffd_aging_stats(ua, &st);
 		if (st.faults > st0.faults)
 			break;

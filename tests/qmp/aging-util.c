@@ -80,7 +80,7 @@ gint64 aging_scans(QmpConn *c)
 /* Wait until at least @n scans are done; the count reached. */
 gint64 wait_scans(QmpConn *c, gint64 n, int timeout_ms)
 {
-	gint64 end = g_get_monotonic_time() + timeout_ms * 1000LL, s;
+	gint64 end = timescale_deadline(timeout_ms), s;
 
 	while ((s = aging_scans(c)) < n && g_get_monotonic_time() < end)
 		g_usleep(20000);
@@ -94,7 +94,7 @@ gint64 wait_scans(QmpConn *c, gint64 n, int timeout_ms)
  */
 JsonNode *wait_settled(QmpConn *c, gint64 scans, int timeout_ms)
 {
-	gint64 end = g_get_monotonic_time() + timeout_ms * 1000LL;
+	gint64 end = timescale_deadline(timeout_ms);
 	const char *args = ",'arguments':{'cold-threshold-ms':200}";
 
 	for (;;) {

@@ -68,7 +68,6 @@ QmpProc *qmp_proc_start(const char *binary, const char *const *args)
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *qmp = NULL;
 	GError *err = NULL;
-	struct stat st;
 	int i;
 
 	p->dir = g_dir_make_tmp("qmp-test-XXXXXX", &err);
@@ -90,19 +89,28 @@ QmpProc *qmp_proc_start(const char *binary, const char *const *args)
 		      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
 		      qmp_child_setup, NULL, &p->pid, &err);
 	g_assert_no_error(err);
-	for (i = 0; i < 500 && stat(p->sock, &st) < 0; i++) {
-		if (qmp_proc_wait(p, 0))
-			g_error("%s exited before creating its socket",
-				(char *)argv->pdata[0]);
+	qmp_wait_path(p->sock, p);
+	return p;
+}
+
+void qmp_wait_path(const char *path, QmpProc *p)
+{
+	gint64 end = timescale_deadline(QMP_TIMEOUT_MS);
+	struct stat st;
+
+	while (stat(path, &st) < 0) {
+		if (p && qmp_proc_wait(p, 0))
+			g_error("the VMM exited before creating %s", path);
+		if (g_get_monotonic_time() >= end)
+			g_error("no %s after %" G_GUINT64_FORMAT " ms", path,
+				timescale_ms(QMP_TIMEOUT_MS));
 		g_usleep(10000);
 	}
-	g_assert_cmpint(i, <, 500);
-	return p;
 }
 
 bool qmp_proc_wait(QmpProc *p, int timeout_ms)
 {
-	gint64 end = g_get_monotonic_time() + timeout_ms * 1000LL;
+	gint64 end = timescale_deadline(MAX(timeout_ms, 0));
 	pid_t r;
 
 	if (p->exited)
@@ -139,16 +147,15 @@ QmpConn *qmp_conn_open(const char *sock)
 {
 	QmpConn *c = g_new0(QmpConn, 1);
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int i;
+	gint64 end = timescale_deadline(QMP_TIMEOUT_MS);
 
 	g_strlcpy(sun.sun_path, sock, sizeof(sun.sun_path));
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	g_assert_cmpint(c->fd, >=, 0);
 	/* the socket file exists from bind() on, but listen() comes later */
-	for (i = 0; connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0;
-	     i++) {
+	while (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		g_assert_cmpint(errno, ==, ECONNREFUSED);
-		g_assert_cmpint(i, <, 500);
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
 		g_usleep(10000);
 	}
 	c->buf = g_string_new(NULL);
@@ -210,7 +217,7 @@ void qmp_send(QmpConn *c, const char *text)
 
 char *qmp_recv_line(QmpConn *c, int timeout_ms)
 {
-	gint64 end = g_get_monotonic_time() + timeout_ms * 1000LL;
+	gint64 end = timescale_deadline(MAX(timeout_ms, 0));
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 	char tmp[65536], *nl, *line;
 	ssize_t n;

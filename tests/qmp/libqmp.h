@@ -10,6 +10,10 @@
  *
  * Replies are read line by line ("\r\n" terminated, as QEMU sends them);
  * events met while waiting for a reply are queued for qmp_event_wait().
+ *
+ * Every @timeout_ms (and QMP_TIMEOUT_MS) is in this host's milliseconds
+ * and scaled by KVMAGE_TEST_TIME_SCALE (../timescale.h) where it is
+ * waited for.
  */
 #ifndef TESTS_QMP_LIBQMP_H
 #define TESTS_QMP_LIBQMP_H
@@ -17,6 +21,8 @@
 #include <stdbool.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
+
+#include "../timescale.h"
 
 #define QMP_TIMEOUT_MS 5000
 
@@ -49,6 +55,11 @@ const char *qmp_vm_workload_or_skip(int argc, char **argv, int *status);
 
 /* Start @binary (NULL: qmp_test_binary()) with @args (NULL-terminated). */
 QmpProc *qmp_proc_start(const char *binary, const char *const *args);
+/*
+ * Wait (QMP_TIMEOUT_MS) until @path exists, failing the test if it does
+ * not, or if @p (may be NULL) exits first.
+ */
+void qmp_wait_path(const char *path, QmpProc *p);
 /* Wait up to @timeout_ms for exit; true if it exited (status saved). */
 bool qmp_proc_wait(QmpProc *p, int timeout_ms);
 void qmp_proc_free(QmpProc *p); /* SIGKILL if still running */

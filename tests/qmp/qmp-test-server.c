@@ -27,6 +27,7 @@
 #include "qapi-events.h"
 #include "system/runstate.h"
 #include "util/error.h"
+#include "../timescale.h"
 
 static struct {
 	bool quit;
@@ -46,9 +47,9 @@ static gpointer event_thread(gpointer data)
 {
 	int i;
 
-	/* enough for a client that connects late to see several */
+	/* 5 s (scaled): enough for a client that connects late to see some */
 	for (i = 0; i < 50; i++) {
-		g_usleep(100000);
+		timescale_sleep_ms(100);
 		qapi_event_send_reset(true, SHUTDOWN_CAUSE_GUEST_RESET);
 	}
 	return NULL;
@@ -258,7 +259,7 @@ int main(int argc, char **argv)
 		g_thread_unref(g_thread_new("events", event_thread, NULL));
 	while (!srv.quit)
 		g_main_context_iteration(NULL, TRUE);
-	monitor_cleanup(2000);
+	monitor_cleanup(timescale_ms(2000));
 	g_free(srv.memdev_id);
 	return 0;
 }

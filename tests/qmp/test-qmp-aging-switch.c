@@ -110,7 +110,7 @@ static void switch_to(QmpConn *c, const char *args, const char *backend,
  */
 static void check_estimate(QmpConn *c)
 {
-	gint64 end = g_get_monotonic_time() + 10000 * 1000LL, cold, err = 0;
+	gint64 end = timescale_deadline(10000), cold, err = 0;
 	JsonNode *info = NULL;
 
 	for (;;) {
@@ -182,7 +182,7 @@ static void test_switch(void)
 	g_assert_false(
 		json_object_get_boolean_member(json_node_get_object(info),
 					       "enabled"));
-	g_usleep(200 * 1000);
+	timescale_sleep_ms(200); /* time for a scan that must not come */
 	g_assert_cmpint(aging_scans(c), ==, s0);
 	aging_set(c, "'enable':true");
 	g_assert_cmpint(wait_scans(c, s0 + 3, 5000), >=, s0 + 3);
@@ -233,11 +233,7 @@ static QmpProc *vm_spawn_logged(const char *const *args, const char *out,
 	g_assert_no_error(gerr);
 	close(ofd);
 	close(efd);
-	for (i = 0; i < 500 && access(p->sock, F_OK) < 0; i++) {
-		g_assert_false(qmp_proc_wait(p, 0));
-		g_usleep(10000);
-	}
-	g_assert_cmpint(i, <, 500);
+	qmp_wait_path(p->sock, p);
 	return p;
 }
 
@@ -289,7 +285,7 @@ static void test_switch_finish(void)
 	g_autofree char *want_pages = NULL;
 	QmpProc *p = vm_spawn_logged(args, out, err);
 	QmpConn *c = qmp_conn_negotiated(p->sock);
-	gint64 end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC, stage;
+	gint64 end = timescale_deadline(30000), stage;
 
 	/* the fill is done and the sweeps have begun */
 	while (guest_stage(err) < 2 && g_get_monotonic_time() < end)

@@ -701,7 +701,8 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	if (!qmp_qemu_binary()) {
 		/* meson's TAP runner counts exit 77 as an error: skip plan, 0 */
-		printf("1..0 # SKIP qemu-system-x86_64 is not installed\n");
+		printf("1..0 # SKIP qemu-system-x86_64 is not installed "
+		       "(sudo make check-setup installs it)\n");
 		return tap ? 0 : 77;
 	}
 	for (i = 0; i < G_N_ELEMENTS(transcripts); i++) {

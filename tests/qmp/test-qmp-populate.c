@@ -71,7 +71,7 @@ static gint64 vm_rss(QmpProc *p)
  */
 static gint64 vm_settle(QmpProc *p)
 {
-	gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	gint64 end = timescale_deadline(10000);
 	gint64 prev = vm_rss(p), cur;
 
 	for (;;) {
@@ -197,7 +197,7 @@ static void test_pause_cancel(void)
 	QmpConn *c = qmp_conn_negotiated(p->sock);
 	g_autoptr(JsonNode) h1 = NULL, h2 = NULL, h3 = NULL, h4 = NULL;
 	JsonObject *j;
-	gint64 cur, rss;
+	gint64 cur, rss, end;
 
 	vm_settle(p);
 	json_node_unref(
@@ -213,7 +213,7 @@ static void test_pause_cancel(void)
 	cur = json_object_get_int_member(j, "current-progress");
 	g_assert_cmpint(cur, <, RAM);
 	rss = vm_rss(p);
-	g_usleep(300000);
+	timescale_sleep_ms(300); /* time for progress that must not come */
 	/* paused: no progress, no memory populated meanwhile */
 	j = job_get(c, "p1", &h2);
 	g_assert_cmpint(json_object_get_int_member(j, "current-progress"), ==,
@@ -225,9 +225,11 @@ static void test_pause_cancel(void)
 					  "'arguments':{'id':'p1'}}"));
 	expect_events(c, "p1", "running");
 	/* it goes on, then pauses again at the end of a chunk */
+	end = timescale_deadline(QMP_TIMEOUT_MS);
 	while (json_object_get_int_member(j = job_get(c, "p1", &h3),
 					  "current-progress") == cur) {
 		g_clear_pointer(&h3, json_node_unref);
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
 		g_usleep(1000);
 	}
 	json_node_unref(qmp_cmd_return(c, "{'execute':'job-pause',"

@@ -135,7 +135,7 @@ static gint64 cold_bytes(QmpConn *c)
  */
 static void wait_cold(QmpConn *c)
 {
-	gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	gint64 end = timescale_deadline(20000);
 
 	while (cold_bytes(c) < RAM - HOT - MiB) {
 		g_assert_cmpint(g_get_monotonic_time(), <, end);
@@ -154,10 +154,10 @@ static JsonNode *reclaim_info(QmpConn *c)
 	return json_node_copy(json_array_get_element(a, 0));
 }
 
-/* Wait for job @id to end; returns its result (last). */
+/* Wait for job @id to end (@timeout_s, scaled); returns its result. */
 static JsonNode *wait_result(QmpConn *c, const char *id, int timeout_s)
 {
-	gint64 end = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
+	gint64 end = timescale_deadline(timeout_s * 1000);
 
 	for (;;) {
 		JsonNode *info = reclaim_info(c);
@@ -279,6 +279,10 @@ static void test_busy_cancel(QmpConn *c)
 		  "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'two',"
 		  "'min-age-ms':500}}",
 		  "GenericError", "reclaim job 'slow' is already running");
+	/*
+	 * Not scaled: 700 ms of the job's own rate limit (2 MiB/s); scaled,
+	 * it could outlast the job and leave nothing to cancel.
+	 */
 	g_usleep(700 * 1000);
 	{
 		g_autoptr(JsonNode)
@@ -298,7 +302,8 @@ static void test_busy_cancel(QmpConn *c)
 	cmd_ok(c, "{'execute':'job-cancel','arguments':{'id':'slow'}}");
 	res = wait_result(c, "slow", 10);
 	r = json_node_get_object(res);
-	g_assert_cmpint(g_get_monotonic_time() - t0, <, G_USEC_PER_SEC);
+	g_assert_cmpint(g_get_monotonic_time() - t0, <,
+			timescale_us(G_USEC_PER_SEC));
 	g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
 			"cancelled");
 	dealt = get_int(r, "selected-bytes") - get_int(r, "not-reached-bytes");
@@ -365,10 +370,10 @@ static void test_sweep_refaults(QmpConn *c, bool shared)
 	bool back;
 
 	cmd_ok(c, "{'execute':'stop'}");
-	g_usleep(1300 * 1000);
+	timescale_sleep_ms(1300); /* more than sweep_gap=1000 */
 	cmd_ok(c, "{'execute':'cont'}");
 	/* the sweep takes a while (memfd with uffd: a fault round trip a page) */
-	end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	end = timescale_deadline(30000);
 	for (;;) {
 		g_clear_pointer(&info, json_node_unref);
 		info = reclaim_info(c);
@@ -613,6 +618,8 @@ static void test_swap_full(void)
  * slow job), each followed by a pause that makes the guest check and
  * rewrite every page.  Zero corruption: the guest would fail and kvmage
  * exit 1.  Run as its own test (suite soak) with -p /qmp/reclaim/soak.
+ * Its length and pauses are scaled alike, so it does as many cycles on a
+ * slow host.
  */
 #define SOAK_S 30
 
@@ -623,7 +630,7 @@ static void test_soak(void)
 			      "size=32M hot=2M pattern=hotcold passes=0 "
 			      "rw=write sweep_gap=250");
 	QmpConn *c = qmp_conn_negotiated(p->sock);
-	gint64 end = g_get_monotonic_time() + SOAK_S * G_USEC_PER_SEC;
+	gint64 end = timescale_deadline(SOAK_S * 1000);
 	gint64 swapped = 0, refaults = 0;
 	int cycle;
 
@@ -642,7 +649,7 @@ static void test_soak(void)
 		g_autoptr(JsonNode) res = NULL, info = NULL;
 		gint64 hot[2];
 
-		g_usleep(300 * 1000); /* the sweep ages past 100 ms */
+		timescale_sleep_ms(300); /* the sweep ages past 100 ms */
 		cmd_ok(c, cmd);
 		if (cycle % 4 == 3) {
 			g_autofree char *cancel =
@@ -650,6 +657,10 @@ static void test_soak(void)
 						"{'id':'%s'}}",
 						id);
 
+			/*
+			 * Not scaled: 300 ms of a 4 MiB/s job; scaled it
+			 * could end first and the cancel would fail.
+			 */
 			g_usleep(300 * 1000);
 			cmd_ok(c, cancel);
 		}
@@ -660,7 +671,7 @@ static void test_soak(void)
 		g_assert_cmpint(hot[0], ==, 2 * MiB);
 		/* a pause: the guest checks and rewrites every page */
 		cmd_ok(c, "{'execute':'stop'}");
-		g_usleep(300 * 1000);
+		timescale_sleep_ms(300); /* more than sweep_gap=250 */
 		cmd_ok(c, "{'execute':'cont'}");
 		info = reclaim_info(c);
 		refaults = get_int(json_node_get_object(info), "refault-bytes");

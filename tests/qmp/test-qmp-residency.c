@@ -95,11 +95,11 @@ static gint64 populated_of(QmpConn *c, gint64 off, gint64 len)
 
 /*
  * Query until the guest's fill is present and done (two readings 100 ms
- * apart agree), or 20 s pass; the last reply.
+ * apart agree), or 20 s (scaled) pass; the last reply.
  */
 static JsonNode *wait_filled(QmpConn *c)
 {
-	gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC, last = -1;
+	gint64 end = timescale_deadline(20000), last = -1;
 
 	for (;;) {
 		JsonNode *n = residency(c, "");
@@ -242,7 +242,7 @@ static void run_memfd(const char *method)
 	all = wait_filled(c);
 	check_filled(one(all, 0, RAM), true, method);
 	/* several scans later (entries zapped), still all present */
-	g_usleep(500 * 1000);
+	timescale_sleep_ms(500);
 	aging = qmp_cmd_return(c, "{'execute':'query-memory-aging'}");
 	a = json_node_get_array(aging);
 	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(a,

@@ -414,14 +414,12 @@ static void test_chardev_mon(void)
 			       NULL };
 	GPid pid;
 	QmpConn *c;
-	struct stat st;
-	int i, status;
+	int status;
 
 	g_assert_true(g_spawn_async(NULL, (char **)argv, NULL,
 				    G_SPAWN_DO_NOT_REAP_CHILD, qmp_child_setup,
 				    NULL, &pid, NULL));
-	for (i = 0; i < 500 && stat(sock, &st) < 0; i++)
-		g_usleep(10000);
+	qmp_wait_path(sock, NULL);
 	c = qmp_conn_negotiated(sock);
 	g_free(qmp_cmd_line(c, "{\"execute\":\"quit\"}"));
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
@@ -440,17 +438,15 @@ static void test_wait_on(void)
 	const char *argv[] = { qmp_test_binary(), NONE_MACHINE, "-qmp", qmp,
 			       NULL };
 	g_autofree char *r = NULL;
-	struct stat st;
 	QmpConn *c;
 	GPid pid;
-	int i, status;
+	int status;
 
 	g_assert_true(g_spawn_async(NULL, (char **)argv, NULL,
 				    G_SPAWN_DO_NOT_REAP_CHILD |
 					    G_SPAWN_STDERR_TO_DEV_NULL,
 				    qmp_child_setup, NULL, &pid, NULL));
-	for (i = 0; i < 500 && stat(sock, &st) < 0; i++)
-		g_usleep(10000);
+	qmp_wait_path(sock, NULL);
 	c = qmp_conn_negotiated(sock);
 	r = qmp_cmd_line(c, "{\"execute\":\"quit\"}");
 	g_assert_cmpstr(r, ==, "{\"return\": {}}");
@@ -530,14 +526,14 @@ static void test_tcp(void)
 				    G_SPAWN_DO_NOT_REAP_CHILD, qmp_child_setup,
 				    NULL, &pid, NULL));
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	for (i = 0; i < 500; i++) {
+	for (gint64 end = timescale_deadline(QMP_TIMEOUT_MS);;) {
 		fd = socket(AF_INET, SOCK_STREAM, 0);
 		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
 			break;
 		close(fd);
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
 		g_usleep(10000);
 	}
-	g_assert_cmpint(i, <, 500);
 	/* an empty host means loopback: the greeting arrives on 127.0.0.1 */
 	g_assert_cmpint(recv(fd, buf, 8, MSG_WAITALL), ==, 8);
 	g_assert_cmpstr(buf, ==, "{\"QMP\": ");

@@ -9,6 +9,7 @@
 
 #include "accel/dirty-log.h"
 #include "aging/aging.h"
+#include "../timescale.h"
 
 #define BPL  (8 * sizeof(unsigned long))
 #define PG   4096ULL
@@ -293,7 +294,7 @@ static void test_thread(void)
 	uint64_t n;
 
 	g_assert_no_error(err);
-	g_usleep(100000);
+	timescale_sleep_ms(100); /* 20 intervals; 5 are asked for */
 	n = aging_stop(t);
 	g_assert_cmpuint(n, >=, 5);
 	g_assert_cmpuint(n, ==, g_atomic_int_get(&thread_scans));

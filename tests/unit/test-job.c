@@ -16,8 +16,9 @@
 
 #include "job/job.h"
 #include "util/error.h"
+#include "../timescale.h"
 
-#define WAIT_US (5 * G_USEC_PER_SEC)
+#define WAIT_MS 5000 /* for a job to reach a state, scaled */
 
 static GPtrArray *events; /* "id:status", in the order sent */
 static GThread *main_thread;
@@ -148,7 +149,7 @@ static JobInfo *job_info(const char *id)
 /* Run the main context until @id has @status (NULL: is gone). */
 static void wait_status(const char *id, JobStatus status)
 {
-	gint64 end = g_get_monotonic_time() + WAIT_US;
+	gint64 end = timescale_deadline(WAIT_MS);
 
 	for (;;) {
 		JobInfo *info = job_info(id);
@@ -167,11 +168,13 @@ static void wait_status(const char *id, JobStatus status)
 /* Send any event queued by job threads (the main loop's work). */
 static void run_main_loop_briefly(void)
 {
-	for (int i = 0; i < 50; i++) {
+	gint64 end = timescale_deadline(10);
+
+	do {
 		while (g_main_context_iteration(NULL, FALSE))
 			;
 		g_usleep(200);
-	}
+	} while (g_get_monotonic_time() < end);
 }
 
 /* Take the events of job @id out of the list, as "s1 s2 ...". */
@@ -301,7 +304,7 @@ static void test_manual_dismiss(void)
 /* Let the job finish chunk @n (1-based) and wait until it has. */
 static void wait_done(TestWork *w, int n)
 {
-	gint64 end = g_get_monotonic_time() + WAIT_US;
+	gint64 end = timescale_deadline(WAIT_MS);
 
 	g_mutex_lock(&w->lock);
 	while (w->done < n)
@@ -312,7 +315,7 @@ static void wait_done(TestWork *w, int n)
 /* Wait until the job waits for a token (past its job_yield()). */
 static void wait_blocked(TestWork *w)
 {
-	gint64 end = g_get_monotonic_time() + WAIT_US;
+	gint64 end = timescale_deadline(WAIT_MS);
 
 	g_mutex_lock(&w->lock);
 	while (!w->blocked)
@@ -600,7 +603,8 @@ static void test_shutdown(void)
 	g_ptr_array_set_size(events, 0);
 	t0 = g_get_monotonic_time();
 	job_shutdown();
-	g_assert_cmpint(g_get_monotonic_time() - t0, <, G_USEC_PER_SEC);
+	g_assert_cmpint(g_get_monotonic_time() - t0, <,
+			timescale_us(G_USEC_PER_SEC));
 	g_assert_null(job_query_all());
 	g_assert_cmpint(run.freed, ==, 1);
 	g_assert_cmpint(paused.freed, ==, 1);

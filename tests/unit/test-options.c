@@ -5,6 +5,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "hw/x86/cpu-features.h"
 #include "util/error.h"
 #include "system/options.h"
 
@@ -482,6 +483,7 @@ static void test_help_text(void)
 		"-machine, -M [type=]TYPE",
 		"-m [size=]SIZE",
 		"-smp [cpus=]N",
+		"-cpu host[,-FEATURE...]",
 		"-object TYPE,id=ID",
 		"-kernel FILE",
 		"-append STRING",
@@ -528,12 +530,70 @@ static void test_version_text(void)
 					   kvmage_version, 0, 0));
 }
 
+/* -cpu host[,-F|F=off]...: a mask of hidden features, the last -cpu wins. */
+static void test_cpu(void)
+{
+	g_autoptr(VmConfig) def = OK("-m", "64");
+	g_autoptr(VmConfig) host = OK("-cpu", "host");
+	g_autoptr(VmConfig) a = OK("-cpu", "host,-rdtscp");
+	g_autoptr(VmConfig) b = OK("--cpu", "host,rdtscp=off,-invtsc");
+	g_autoptr(VmConfig)
+		c = OK("-cpu", "host,-rdtscp", "-cpu", "host,-invtsc");
+	g_autoptr(VmConfig) d = OK("-cpu", "host,-rdtscp,-rdtscp");
+	g_autoptr(VmConfig) e = OK("-cpu", "host,rdtscp=no,invtsc=false");
+
+	g_assert_cmphex(def->cpu_hide, ==, 0);
+	g_assert_cmphex(host->cpu_hide, ==, 0);
+	g_assert_cmphex(a->cpu_hide, ==, 1u << X86_FEATURE_RDTSCP);
+	g_assert_cmphex(b->cpu_hide, ==,
+			1u << X86_FEATURE_RDTSCP | 1u << X86_FEATURE_INVTSC);
+	g_assert_cmphex(c->cpu_hide, ==, 1u << X86_FEATURE_INVTSC);
+	g_assert_cmphex(d->cpu_hide, ==, 1u << X86_FEATURE_RDTSCP);
+	g_assert_cmphex(e->cpu_hide, ==,
+			1u << X86_FEATURE_RDTSCP | 1u << X86_FEATURE_INVTSC);
+
+	ERR("-cpu: requires an argument", "-cpu");
+	ERR("-cpu qemu64: unknown CPU model 'qemu64' (kvmage has only "
+	    "'host': the CPUID KVM supports)",
+	    "-cpu", "qemu64");
+	ERR("-cpu : unknown CPU model '' (kvmage has only 'host': the CPUID "
+	    "KVM supports)",
+	    "-cpu", "");
+	ERR("-cpu host,-foo: unknown CPU feature 'foo' (features that can be "
+	    "hidden: rdtscp, invtsc)",
+	    "-cpu", "host,-foo");
+	ERR("-cpu host,-tsc: unknown CPU feature 'tsc' (features that can be "
+	    "hidden: rdtscp, invtsc)",
+	    "-cpu", "host,-tsc");
+	ERR("-cpu host,x2apic=off: unknown CPU feature 'x2apic' (features "
+	    "that can be hidden: rdtscp, invtsc)",
+	    "-cpu", "host,x2apic=off");
+	ERR("-cpu host,+rdtscp: '+rdtscp': kvmage cannot add CPU features: "
+	    "'host' already has every feature KVM supports (use -rdtscp to "
+	    "hide it)",
+	    "-cpu", "host,+rdtscp");
+	ERR("-cpu host,invtsc=on: 'invtsc=on': kvmage cannot add CPU "
+	    "features: 'host' already has every feature KVM supports (use "
+	    "-invtsc to hide it)",
+	    "-cpu", "host,invtsc=on");
+	ERR("-cpu host,rdtscp: 'rdtscp': expected -FEATURE or FEATURE=off "
+	    "after the CPU model",
+	    "-cpu", "host,rdtscp");
+	ERR("-cpu host,: '': expected -FEATURE or FEATURE=off after the CPU "
+	    "model",
+	    "-cpu", "host,");
+	ERR("-cpu host,rdtscp=maybe: Parameter 'rdtscp' expects 'on' or "
+	    "'off'",
+	    "-cpu", "host,rdtscp=maybe");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/options/defaults", test_defaults);
 	g_test_add_func("/options/m", test_m);
 	g_test_add_func("/options/smp", test_smp);
+	g_test_add_func("/options/cpu", test_cpu);
 	g_test_add_func("/options/object", test_object);
 	g_test_add_func("/options/object-invalid", test_object_invalid);
 	g_test_add_func("/options/machine", test_machine);

@@ -14,6 +14,7 @@
 #include "hostmem-util.h"
 #include "job/populate.h"
 #include "util/error.h"
+#include "../timescale.h"
 
 #define SIZE (16 * MiB)
 
@@ -68,7 +69,7 @@ static PopulateParams params(Fixture *f)
 /* Run the job @id to concluded; its JobInfo. */
 static JobInfo *run_to_end(const char *id)
 {
-	gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	gint64 end = timescale_deadline(10000);
 
 	for (;;) {
 		JobInfoList *all = job_query_all();

@@ -25,6 +25,7 @@
 #include "reclaim/residency.h"
 #include "../swap-util.h"
 #include "util/error.h"
+#include "../timescale.h"
 
 #define PAGE  4096ULL
 #define LBITS (8 * sizeof(unsigned long))
@@ -116,11 +117,12 @@ static bool reading_agrees(Reading *r, uint64_t len, size_t longs, bool assert)
  * agree, as must their bitmaps with each other and with the counts.
  * Shared memory settles for a moment after MADV_PAGEOUT or a swap-in
  * (swap cache, readahead): a reading that disagrees is retried for up to
- * a second, and the last one must agree.
+ * a second (scaled), and the last one must agree.
  */
 static ResidencyCounts count(RamBank *b, uint64_t off, uint64_t len)
 {
 	size_t longs = (len / PAGE + LBITS - 1) / LBITS;
+	gint64 end = timescale_deadline(1000);
 	Reading r;
 	int tries = 0;
 
@@ -130,7 +132,9 @@ static ResidencyCounts count(RamBank *b, uint64_t off, uint64_t len)
 	}
 	for (;;) {
 		reading_take(b, off, len, &r, longs);
-		if (reading_agrees(&r, len, longs, ++tries == 50))
+		++tries;
+		if (reading_agrees(&r, len, longs,
+				   g_get_monotonic_time() >= end))
 			break;
 		g_usleep(20000);
 	}

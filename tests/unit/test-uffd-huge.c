@@ -7,7 +7,7 @@
  * free; sampled zapping selects huge pages by index; a huge page not in
  * the file yet takes one missing fault, recorded and zero-filled.  Prints
  * the fault round trip per huge page.  Skips when userfaultfd or enough
- * free huge pages are missing (scripts/setup-host.sh reserves them).
+ * free huge pages are missing (make check-setup reserves them as root).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +24,7 @@
 #include "uffd-bank.h"
 #include "../hugepage-util.h"
 #include "util/error.h"
+#include "../timescale.h"
 
 #define HPAGE	(2u << 20)
 #define NHUGE	8u /* 16 MiB */
@@ -134,16 +135,18 @@ static void expect(Bank *b, unsigned mask)
 /*
  * Faults resolved so far, once the handler has counted @want of them: it
  * counts after UFFDIO_CONTINUE has woken the faulter, so a count read
- * right after a touch may lag.  Waits at most 1 s; more is not waited
- * for, so an excess shows.
+ * right after a touch may lag.  Waits at most 1 s (scaled); more is not
+ * waited for, so an excess shows.
  */
 static uint64_t faults(Bank *b, uint64_t want)
 {
+	gint64 end = timescale_deadline(1000);
 	UffdTrackStats st;
 
-	for (int i = 0; i < 1000; i++) {
+	for (;;) {
 		uffd_track_stats(b->t, &st);
-		if (st.faults + st.eexist >= want)
+		if (st.faults + st.eexist >= want ||
+		    g_get_monotonic_time() >= end)
 			break;
 		g_usleep(1000);
 	}
@@ -174,7 +177,7 @@ static void test_full(void)
 	/* mapped back whole: every 4 KiB of them, read and written, free */
 	touch(&b, 0x0a, true, true);
 	expect(&b, 0);
-	g_usleep(10 * 1000); /* time for a wrong extra count to show */
+	timescale_sleep_ms(10); /* time for a wrong extra count to show */
 	g_assert_cmpuint(faults(&b, f0 + 2) - f0, ==, 2);
 
 	/* writes are seen; data written by the guest is in the file */

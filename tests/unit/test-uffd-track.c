@@ -20,6 +20,7 @@
 #include "accel/uffd-track.h"
 #include "uffd-bank.h"
 #include "util/error.h"
+#include "../timescale.h"
 
 #define PAGE   4096u
 #define NPAGES 1024u /* 4 MiB */
@@ -245,7 +246,7 @@ static void test_teardown(void)
 	tc.b = &b;
 	zap(&b, 1, 0);
 	th = g_thread_new("guest", touch_thread, &tc);
-	g_usleep(100 * 1000);
+	timescale_sleep_ms(100);
 	g_assert_false(tc.done); /* blocked on the fault */
 	uffd_track_free(b.t);
 	b.t = NULL;
@@ -331,13 +332,16 @@ static void test_harvest_race(void)
 
 /*
  * Stats once the handler has counted @faults faults (it counts after the
- * faulter was woken, so a read right after a touch may lag); at most 1 s.
+ * faulter was woken, so a read right after a touch may lag); at most 1 s
+ * (scaled).
  */
 static void stats_settled(Bank *b, uint64_t faults, UffdTrackStats *st)
 {
-	for (int i = 0; i < 1000; i++) {
+	gint64 end = timescale_deadline(1000);
+
+	for (;;) {
 		uffd_track_stats(b->t, st);
-		if (st->faults >= faults)
+		if (st->faults >= faults || g_get_monotonic_time() >= end)
 			return;
 		g_usleep(1000);
 	}

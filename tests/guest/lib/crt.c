@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "guest/cpuid.h"
 #include "guest/crt.h"
 #include "guest/io.h"
 #include "guest/serial.h"
@@ -87,6 +88,10 @@ guest_user_start(uint64_t cpu, const struct boot_info *bi)
 	if (bi->magic != BOOT_INFO_MAGIC)
 		GUEST_FAIL("bad boot_info magic %#lx at %p", bi->magic, bi);
 	if (cpu == 0) {
+		/* every program may time with rdtsc (guest/tsc.h) */
+		if (!cpu_has(CPU_FEATURE_TSC))
+			GUEST_FAIL("the CPU lacks tsc (CPUID 0x1 EDX bit 4 is "
+				   "clear): guest programs need rdtsc");
 		serial_init();
 		guest_exit(guest_main());
 	}

@@ -2,7 +2,8 @@
 /*
  * Entry point and exception stubs of the guest programs.  Ring-0 code is
  * slow on hosts that emulate it, so it stays a handful of instructions:
- * load the IDT register, run the optional ring-0 hook, iretq to ring 3.
+ * load the IDT register, read CPUID, run the optional ring-0 hook, iretq
+ * to ring 3.
  * crt.c checks that the constants below match kvmage/guest-abi.h.
  */
 
@@ -31,7 +32,9 @@ _start:
 	lidt	guest_idt_desc(%rip)
 	mov	%rdi, %r12
 	mov	%rsi, %r13
-	mov	%esi, %edi
+	/* CPUID in ring 0: ring 3 sees the host's on PVM (guest/cpuid.h). */
+	call	guest_cpuid_probe
+	mov	%r13d, %edi
 	call	guest_ring0_hook
 	mov	$USER_DS, %eax
 	mov	%eax, %ds

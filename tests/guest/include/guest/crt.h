@@ -3,14 +3,16 @@
  * The guest C runtime (lib/crt0.S, lib/crt.c).
  *
  * Every vCPU enters _start at CPL 0 (see kvmage/guest-abi.h).  The crt
- * loads the shared IDT register, calls guest_ring0_hook(), then drops to
+ * loads the shared IDT register, reads CPUID (guest/cpuid.h), calls
+ * guest_ring0_hook(), then drops to
  * ring 3 (CS 0x23, SS/DS/ES 0x1b, RFLAGS 0x3002: IOPL 3, interrupts off)
  * on a per-CPU user stack.  Some hosts (PVM) ignore IOPL and IF there, so
  * ring-3 code uses MMIO for devices and must not count on IF=0.  In
  * ring 3 each CPU fills the IDT (identical values, so the writes of
  * several CPUs cannot conflict), then:
- *   - CPU 0 sets up the serial port and calls guest_main(); its return
- *     value is passed to guest_exit();
+ *   - CPU 0 fails the program if CPUID announces no TSC, sets up the
+ *     serial port and calls guest_main(); its return value is passed to
+ *     guest_exit();
  *   - every other CPU calls guest_secondary(cpu) if the program has one
  *     and, if that returns, spins on pause forever (ring 3 cannot halt);
  *     without guest_secondary() they halt at once in ring 0.

@@ -52,7 +52,10 @@ static inline uint8_t mmio_read8(uint64_t gpa)
 	return val;
 }
 
-/* Unordered: cheap enough for inner loops. */
+/*
+ * Unordered: cheap enough for inner loops.  The crt has checked that the
+ * CPU has a TSC (CPUID 0x1 EDX bit 4) before guest_main().
+ */
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;
@@ -61,7 +64,10 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-/* Waits for earlier instructions to finish; @aux gets IA32_TSC_AUX. */
+/*
+ * Waits for earlier instructions to finish; @aux gets IA32_TSC_AUX.
+ * Optional: only after cpu_has(CPU_FEATURE_RDTSCP) (guest/cpuid.h).
+ */
 static inline uint64_t rdtscp(uint32_t *aux)
 {
 	uint32_t lo, hi, c;
