@@ -25,6 +25,7 @@
 #include <json-glib/json-glib.h>
 
 #include "../swap-util.h"
+#include "../timescale.h"
 #include "libqmp.h"
 
 #define MiB  ((gint64)1024 * 1024)
@@ -95,7 +96,7 @@ static JsonNode *reclaim_info(QmpConn *c)
 /* Wait for job @id to end; returns its result (last). */
 static JsonNode *wait_result(QmpConn *c, const char *id, int timeout_s)
 {
-	gint64 end = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
+	gint64 end = timescale_deadline(timeout_s * 1000);
 
 	for (;;) {
 		g_autoptr(JsonNode) info = reclaim_info(c);
@@ -154,9 +155,9 @@ static void sweep_and_quit(QmpProc *p, QmpConn *c, gint64 swapped)
 	gint64 end, refault = 0;
 
 	qmp_cmd_ok(c, "{'execute':'stop'}");
-	g_usleep(1200 * 1000);
+	timescale_sleep_ms(1300); /* more than sweep_gap=1000 */
 	qmp_cmd_ok(c, "{'execute':'cont'}");
-	end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	end = timescale_deadline(30000);
 	while (g_get_monotonic_time() < end) {
 		g_autoptr(JsonNode) info = reclaim_info(c);
 
@@ -187,7 +188,8 @@ static void run_case(const char *aging, const char *job, int disable_ms)
 	gint64 hot[3], cold[3], all[3];
 	JsonObject *r;
 
-	g_usleep(6 * G_USEC_PER_SEC);
+	/* the fill, then aging past min-age-ms: as in the issue */
+	timescale_sleep_ms(6000);
 	residency(c, 0, 256 * MiB, all);
 	cmd = g_strdup_printf("{'execute':'memory-reclaim','arguments':"
 			      "{'job-id':'r',%s}}",
@@ -203,6 +205,7 @@ static void run_case(const char *aging, const char *job, int disable_ms)
 	}
 	qmp_cmd_ok(c, cmd);
 	if (disable_ms) {
+		/* mid-job: the rate limit (kvmage's clock) makes it last 10 s */
 		g_usleep(disable_ms * 1000);
 		qmp_cmd_ok(c, "{'execute':'memory-aging-set','arguments':"
 			      "{'id':'age0','enable':false}}");
