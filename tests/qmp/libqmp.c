@@ -62,7 +62,21 @@ const char *qmp_vm_workload_or_skip(int argc, char **argv, int *status)
 	return NULL;
 }
 
-QmpProc *qmp_proc_start(const char *binary, const char *const *args)
+/* Child: stdout to the file @data, then as qmp_child_setup(). */
+static void qmp_child_setup_out(gpointer data)
+{
+	int fd = open(data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	/* only async-signal-safe calls here; a failure shows as no output */
+	if (fd >= 0) {
+		dup2(fd, STDOUT_FILENO);
+		close(fd);
+	}
+	qmp_child_setup(NULL);
+}
+
+static QmpProc *qmp_proc_spawn(const char *binary, const char *const *args,
+			       bool out)
 {
 	QmpProc *p = g_new0(QmpProc, 1);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
@@ -85,12 +99,47 @@ QmpProc *qmp_proc_start(const char *binary, const char *const *args)
 	for (i = 0; args && args[i]; i++)
 		g_ptr_array_add(argv, g_strdup(args[i]));
 	g_ptr_array_add(argv, NULL);
-	g_spawn_async(NULL, (char **)argv->pdata, NULL,
-		      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-		      qmp_child_setup, NULL, &p->pid, &err);
+	if (out) {
+		p->out = g_build_filename(p->dir, "stdout", NULL);
+		g_spawn_async(NULL, (char **)argv->pdata, NULL,
+			      G_SPAWN_DO_NOT_REAP_CHILD, qmp_child_setup_out,
+			      p->out, &p->pid, &err);
+	} else {
+		g_spawn_async(NULL, (char **)argv->pdata, NULL,
+			      G_SPAWN_DO_NOT_REAP_CHILD |
+				      G_SPAWN_STDOUT_TO_DEV_NULL,
+			      qmp_child_setup, NULL, &p->pid, &err);
+	}
 	g_assert_no_error(err);
 	qmp_wait_path(p->sock, p);
 	return p;
+}
+
+QmpProc *qmp_proc_start(const char *binary, const char *const *args)
+{
+	return qmp_proc_spawn(binary, args, false);
+}
+
+QmpProc *qmp_proc_start_out(const char *binary, const char *const *args)
+{
+	return qmp_proc_spawn(binary, args, true);
+}
+
+bool qmp_proc_out_wait(QmpProc *p, const char *text, int timeout_ms)
+{
+	gint64 end = timescale_deadline(timeout_ms);
+
+	g_assert_nonnull(p->out);
+	for (;;) {
+		g_autofree char *buf = NULL;
+
+		if (g_file_get_contents(p->out, &buf, NULL, NULL) &&
+		    strstr(buf, text))
+			return true;
+		if (g_get_monotonic_time() >= end)
+			return false;
+		g_usleep(50 * 1000);
+	}
 }
 
 void qmp_wait_path(const char *path, QmpProc *p)
@@ -137,7 +186,10 @@ void qmp_proc_free(QmpProc *p)
 	}
 	g_spawn_close_pid(p->pid);
 	unlink(p->sock);
+	if (p->out)
+		unlink(p->out);
 	rmdir(p->dir);
+	g_free(p->out);
 	g_free(p->sock);
 	g_free(p->dir);
 	g_free(p);

@@ -30,6 +30,7 @@ typedef struct QmpProc {
 	GPid pid;
 	char *dir;
 	char *sock;
+	char *out; /* qmp_proc_start_out(): the child's stdout, or NULL */
 	bool exited;
 	int status;
 } QmpProc;
@@ -55,6 +56,10 @@ const char *qmp_vm_workload_or_skip(int argc, char **argv, int *status);
 
 /* Start @binary (NULL: qmp_test_binary()) with @args (NULL-terminated). */
 QmpProc *qmp_proc_start(const char *binary, const char *const *args);
+/* The same with the child's standard output kept in a file (p->out). */
+QmpProc *qmp_proc_start_out(const char *binary, const char *const *args);
+/* Wait until the child's output holds @text (scaled time-out). */
+bool qmp_proc_out_wait(QmpProc *p, const char *text, int timeout_ms);
 /*
  * Wait (QMP_TIMEOUT_MS) until @path exists, failing the test if it does
  * not, or if @p (may be NULL) exits first.
