@@ -17,8 +17,10 @@ typedef enum {
 
 /* One configured monitor endpoint (-qmp, or -chardev + -mon). */
 typedef struct MonitorConfig {
-	char *id;  /* chardev id, NULL for -qmp */
-	char *opt; /* the option text, for messages */
+	char *id;     /* chardev id, NULL for -qmp */
+	char *opt;    /* the option text, for messages */
+	char *label;  /* query-chardev: the id, or compat_monitorN for -qmp */
+	unsigned seq; /* creation order of -qmp and -chardev, as in QEMU */
 	MonitorKind kind;
 	char *path; /* MON_UNIX */
 	char *host; /* MON_TCP */
@@ -29,6 +31,7 @@ typedef struct MonitorConfig {
 } MonitorConfig;
 
 typedef struct MonitorClient MonitorClient;
+typedef struct MonitorServer MonitorServer;
 
 void monitor_config_free(MonitorConfig *cfg);
 
@@ -45,6 +48,14 @@ int monitor_unix_listen(const char *path, GError **errp);
 int monitor_unix_connect(const char *path, GError **errp);
 int monitor_tcp_listen(const char *host, const char *port, GError **errp);
 int monitor_tcp_connect(const char *host, const char *port, GError **errp);
+
+/* The opened monitors (MonitorServer *) in opening order, or NULL. */
+GPtrArray *monitor_servers(void);
+const MonitorConfig *monitor_server_config(const MonitorServer *s);
+/* The listening socket of a server=on monitor, else -1. */
+int monitor_server_listen_fd(const MonitorServer *s);
+/* The socket of the oldest connected client of @s, or -1 (none, stdio). */
+int monitor_server_conn_fd(const MonitorServer *s);
 
 /* Configs collected by monitor_parse_opt(), opened by monitor_init_all(). */
 GPtrArray *monitor_configs(void);

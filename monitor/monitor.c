@@ -42,11 +42,11 @@
 #define OUT_MAX	  (16u << 20)
 #define READ_SIZE 4096
 
-typedef struct MonitorServer {
+struct MonitorServer {
 	MonitorConfig *cfg;
 	int listen_fd;
 	GSource *accept_src;
-} MonitorServer;
+};
 
 struct MonitorClient {
 	MonitorServer *server;
@@ -92,6 +92,35 @@ void monitor_client_negotiated(MonitorClient *c, bool oob)
 unsigned monitor_client_count(void)
 {
 	return mon.clients ? mon.clients->len : 0;
+}
+
+GPtrArray *monitor_servers(void)
+{
+	return mon.servers;
+}
+
+const MonitorConfig *monitor_server_config(const MonitorServer *s)
+{
+	return s->cfg;
+}
+
+int monitor_server_listen_fd(const MonitorServer *s)
+{
+	return s->listen_fd;
+}
+
+int monitor_server_conn_fd(const MonitorServer *s)
+{
+	guint i;
+
+	/* clients are appended as they connect: the first is the oldest */
+	for (i = 0; mon.clients && i < mon.clients->len; i++) {
+		MonitorClient *c = mon.clients->pdata[i];
+
+		if (c->server == s && !c->dead && c->is_socket)
+			return c->in_fd;
+	}
+	return -1;
 }
 
 static void source_drop(GSource **src)

@@ -15,6 +15,8 @@
 static struct {
 	GHashTable *chardevs; /* id -> MonitorConfig *, owned */
 	GPtrArray *configs;   /* MonitorConfig * to open, owned */
+	unsigned qmp_count;   /* -qmp options so far: compat_monitorN */
+	unsigned seq;	      /* -qmp and -chardev options so far */
 	bool opened;
 } opts;
 
@@ -24,6 +26,7 @@ void monitor_config_free(MonitorConfig *cfg)
 		return;
 	g_free(cfg->id);
 	g_free(cfg->opt);
+	g_free(cfg->label);
 	g_free(cfg->path);
 	g_free(cfg->host);
 	g_free(cfg->port);
@@ -192,6 +195,7 @@ static MonitorConfig *config_new(const char *opt, const char *arg)
 
 	cfg->opt = g_strdup_printf("-%s %s", opt, arg);
 	cfg->wait = true; /* QEMU's default for server=on */
+	cfg->seq = opts.seq++;
 	return cfg;
 }
 
@@ -200,6 +204,9 @@ static bool parse_qmp(const char *arg, GError **errp)
 	MonitorConfig *cfg = config_new("qmp", arg);
 	g_auto(GStrv) items = split_opts(arg);
 	int i;
+
+	/* QEMU names the chardev of each -qmp, failed or not, in order */
+	cfg->label = g_strdup_printf("compat_monitor%u", opts.qmp_count++);
 
 	if (!parse_address(cfg, items[0], errp))
 		goto fail;
@@ -245,6 +252,7 @@ static bool parse_chardev(const char *arg, GError **errp)
 		error_setg(errp, "%s: Parameter 'id' is missing", cfg->opt);
 		goto fail;
 	}
+	cfg->label = g_strdup(cfg->id);
 	if (cfg->kind != MON_STDIO) {
 		if (!!cfg->path == !!(cfg->host || cfg->port)) {
 			error_setg(errp,
@@ -277,6 +285,7 @@ static MonitorConfig *config_copy(const MonitorConfig *c, const char *opt)
 
 	cfg->id = g_strdup(c->id);
 	cfg->opt = g_strdup(opt);
+	cfg->label = g_strdup(c->label);
 	cfg->path = g_strdup(c->path);
 	cfg->host = g_strdup(c->host);
 	cfg->port = g_strdup(c->port);

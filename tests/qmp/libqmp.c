@@ -62,6 +62,14 @@ const char *qmp_vm_workload_or_skip(int argc, char **argv, int *status)
 	return NULL;
 }
 
+/* @arg with every "@DIR@" replaced by @dir. */
+static char *qmp_subst_dir(const char *arg, const char *dir)
+{
+	g_auto(GStrv) parts = g_strsplit(arg, "@DIR@", -1);
+
+	return g_strjoinv(dir, parts);
+}
+
 QmpProc *qmp_proc_start(const char *binary, const char *const *args)
 {
 	QmpProc *p = g_new0(QmpProc, 1);
@@ -84,7 +92,7 @@ QmpProc *qmp_proc_start(const char *binary, const char *const *args)
 					"-nodefaults", "-qmp" }[i]));
 	g_ptr_array_add(argv, g_strdup(qmp));
 	for (i = 0; args && args[i]; i++)
-		g_ptr_array_add(argv, g_strdup(args[i]));
+		g_ptr_array_add(argv, qmp_subst_dir(args[i], p->dir));
 	g_ptr_array_add(argv, NULL);
 	g_spawn_async(NULL, (char **)argv->pdata, NULL,
 		      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
@@ -119,6 +127,21 @@ bool qmp_proc_wait(QmpProc *p, int timeout_ms)
 	}
 }
 
+/* Remove the files the process left in @dir (sockets of a killed VMM). */
+static void qmp_dir_clear(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+
+		unlink(path);
+	}
+	if (d)
+		g_dir_close(d);
+}
+
 void qmp_proc_free(QmpProc *p)
 {
 	if (!p)
@@ -128,7 +151,7 @@ void qmp_proc_free(QmpProc *p)
 		qmp_proc_wait(p, QMP_TIMEOUT_MS);
 	}
 	g_spawn_close_pid(p->pid);
-	unlink(p->sock);
+	qmp_dir_clear(p->dir);
 	rmdir(p->dir);
 	g_free(p->sock);
 	g_free(p->dir);

@@ -47,7 +47,11 @@ const char *qmp_qemu_binary(void); /* NULL if QEMU is not installed */
  */
 const char *qmp_vm_workload_or_skip(int argc, char **argv, int *status);
 
-/* Start @binary (NULL: qmp_test_binary()) with @args (NULL-terminated). */
+/*
+ * Start @binary (NULL: qmp_test_binary()) with @args (NULL-terminated),
+ * in which "@DIR@" stands for the process's own temporary directory
+ * (QmpProc.dir, also where its QMP socket is; emptied by qmp_proc_free()).
+ */
 QmpProc *qmp_proc_start(const char *binary, const char *const *args);
 /* Wait up to @timeout_ms for exit; true if it exited (status saved). */
 bool qmp_proc_wait(QmpProc *p, int timeout_ms);
