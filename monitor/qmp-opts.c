@@ -145,6 +145,40 @@ static bool parse_address(MonitorConfig *cfg, const char *addr, GError **errp)
 	return true;
 }
 
+/*
+ * A TCP port is a decimal number from 1 to 65535, or 0 for a server that
+ * lets the kernel choose (query-chardev tells which).  Service names and
+ * other spellings getaddrinfo() would take ("http", "+80", "99999" as
+ * 34463) are refused.
+ */
+static bool check_port(MonitorConfig *cfg, GError **errp)
+{
+	const char *p = cfg->port;
+	unsigned long v = 0;
+
+	for (; g_ascii_isdigit(*p) && v <= 65535; p++)
+		v = v * 10 + (*p - '0');
+	if (!cfg->port[0] || *p || v > 65535) {
+		error_setg(errp,
+			   "%s: invalid port '%s': use a decimal number "
+			   "from 1 to 65535 (or 0 with server=on: any free "
+			   "port, see query-chardev)",
+			   cfg->opt, cfg->port);
+		return false;
+	}
+	if (v == 0 && !cfg->server) {
+		error_setg(errp,
+			   "%s: port 0 means any free port, which only a "
+			   "server (server=on) can use",
+			   cfg->opt);
+		return false;
+	}
+	/* "080" is 80: messages and query-chardev show the number */
+	g_free(cfg->port);
+	cfg->port = g_strdup_printf("%lu", v);
+	return true;
+}
+
 static bool finish_socket(MonitorConfig *cfg, GError **errp)
 {
 	if (cfg->kind == MON_TCP) {
@@ -152,6 +186,8 @@ static bool finish_socket(MonitorConfig *cfg, GError **errp)
 			error_setg(errp, "%s: 'port' is required", cfg->opt);
 			return false;
 		}
+		if (!check_port(cfg, errp))
+			return false;
 		/* loopback only unless the user names an address */
 		if (!cfg->host || !cfg->host[0]) {
 			g_free(cfg->host);

@@ -158,6 +158,41 @@ void qmp_proc_free(QmpProc *p)
 	g_free(p);
 }
 
+char *qmp_run_refused(const char *binary, const char *const *args)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	GString *err = g_string_new(NULL);
+	GError *error = NULL;
+	QmpProc p = { 0 };
+	char buf[4096];
+	ssize_t n;
+	int efd, i;
+
+	g_ptr_array_add(argv, (char *)(binary ? binary : qmp_test_binary()));
+	for (i = 0; args[i]; i++)
+		g_ptr_array_add(argv, (char *)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL,
+				 G_SPAWN_DO_NOT_REAP_CHILD |
+					 G_SPAWN_STDOUT_TO_DEV_NULL,
+				 qmp_child_setup, NULL, &p.pid, NULL, NULL,
+				 &efd, &error);
+	g_assert_no_error(error);
+	if (!qmp_proc_wait(&p, QMP_TIMEOUT_MS)) {
+		kill(p.pid, SIGKILL);
+		qmp_proc_wait(&p, QMP_TIMEOUT_MS);
+		g_error("%s %s... was not refused: it kept running",
+			(char *)argv->pdata[0], args[0]);
+	}
+	g_spawn_close_pid(p.pid);
+	while ((n = read(efd, buf, sizeof(buf))) > 0)
+		g_string_append_len(err, buf, n);
+	close(efd);
+	g_assert_true(WIFEXITED(p.status));
+	g_assert_cmpint(WEXITSTATUS(p.status), ==, 1);
+	return g_string_free(err, FALSE);
+}
+
 QmpConn *qmp_conn_open(const char *sock)
 {
 	QmpConn *c = g_new0(QmpConn, 1);

@@ -57,6 +57,13 @@ QmpProc *qmp_proc_start(const char *binary, const char *const *args);
 bool qmp_proc_wait(QmpProc *p, int timeout_ms);
 void qmp_proc_free(QmpProc *p); /* SIGKILL if still running */
 
+/*
+ * Run @binary (NULL: qmp_test_binary()) with @args, which must make it
+ * exit with status 1 within QMP_TIMEOUT_MS (a VMM still running then is
+ * killed and the test fails).  Returns its standard error.
+ */
+char *qmp_run_refused(const char *binary, const char *const *args);
+
 QmpConn *qmp_conn_open(const char *sock); /* connect only */
 QmpConn *qmp_conn_new(const char *sock);  /* connect + read greeting */
 QmpConn *qmp_conn_negotiated(const char *sock);

@@ -158,10 +158,73 @@ static void test_client_mode(void)
 	rmdir(dir);
 }
 
+/* @opt @arg must be refused with one line naming both and @want. */
+static void refused(const char *opt, const char *arg, const char *want)
+{
+	const char *args[] = { "-machine", "none", opt, arg, NULL };
+	g_autofree char *err = qmp_run_refused(NULL, args);
+	g_autofree char *prefix = g_strdup_printf("kvmage: %s %s: ", opt, arg);
+
+	g_test_message("%s %s -> %s", opt, arg, err);
+	g_assert_true(g_str_has_prefix(err, prefix));
+	g_assert_nonnull(strstr(err, want));
+	/* one line */
+	g_assert_true(strchr(err, '\n') == err + strlen(err) - 1);
+}
+
+/* Ports are 1-65535 in decimal; 0 only for a server. */
+static void test_bad_ports(void)
+{
+	static const char *const bad[] = { "99999", "65536", "http", "+80",
+					   "-1",    "0x50",  "8 0",  "" };
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree char *qmp =
+			g_strdup_printf("tcp:127.0.0.1:%s,server=on,wait=off",
+					bad[i]);
+		g_autofree char *cd =
+			g_strdup_printf("socket,id=c,host=127.0.0.1,port=%s,server=on,"
+					"wait=off",
+					bad[i]);
+		g_autofree char *want =
+			g_strdup_printf("invalid port '%s'", bad[i]);
+
+		/* "tcp:127.0.0.1:" has no port at all: another message */
+		if (*bad[i])
+			refused("-qmp", qmp, want);
+		refused("-chardev", cd, want);
+	}
+	refused("-qmp", "tcp:127.0.0.1:0,server=off", "only a server");
+}
+
+/* tcp::0 listens on a port the kernel chose, which query-chardev names. */
+static void test_port_zero(void)
+{
+	const char *args[] = { "-qmp", "tcp::0,server=on,wait=off", NULL };
+	QmpProc *p = qmp_proc_start(NULL, args);
+	QmpConn *c = qmp_conn_negotiated(p->sock);
+	g_autofree char *f = chardev_filename(c, "compat_monitor1");
+	int port = 0, local, fd;
+
+	g_assert_nonnull(f);
+	g_assert_cmpint(sscanf(f, "disconnected:tcp:127.0.0.1:%d,server=on",
+			       &port),
+			==, 1);
+	g_assert_cmpint(port, >, 0);
+	fd = tcp_connect(port, &local);
+	assert_greeting(fd);
+	close(fd);
+	qmp_conn_free(c);
+	qmp_proc_free(p);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/qmp-chardev/servers", test_servers);
 	g_test_add_func("/qmp-chardev/client-mode", test_client_mode);
+	g_test_add_func("/qmp-chardev/bad-ports", test_bad_ports);
+	g_test_add_func("/qmp-chardev/port-zero", test_port_zero);
 	return g_test_run();
 }
