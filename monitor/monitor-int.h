@@ -7,6 +7,7 @@
 #define MONITOR_MONITOR_INT_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <glib.h>
 
 typedef enum {
@@ -43,8 +44,15 @@ MonitorClient *monitor_cur_client(void);
 bool monitor_client_negotiating(MonitorClient *c);
 void monitor_client_negotiated(MonitorClient *c, bool oob);
 
-/* socket.c: non-blocking, close-on-exec descriptors, or -1 and @errp. */
-int monitor_unix_listen(const char *path, GError **errp);
+/*
+ * socket.c: non-blocking, close-on-exec descriptors, or -1 and @errp.
+ * monitor_unix_listen() replaces a stale socket file at @path but fails
+ * on one a process listens on; it stores the new file's identity in
+ * *@bound for monitor_unix_unlink(), which removes @path only if it is
+ * still that file.
+ */
+int monitor_unix_listen(const char *path, struct stat *bound, GError **errp);
+void monitor_unix_unlink(const char *path, const struct stat *bound);
 int monitor_unix_connect(const char *path, GError **errp);
 int monitor_tcp_listen(const char *host, const char *port, GError **errp);
 int monitor_tcp_connect(const char *host, const char *port, GError **errp);

@@ -45,6 +45,7 @@
 struct MonitorServer {
 	MonitorConfig *cfg;
 	int listen_fd;
+	struct stat sock_file; /* MON_UNIX server: the file it created */
 	GSource *accept_src;
 };
 
@@ -482,9 +483,10 @@ static bool server_start(MonitorServer *s, GError **errp)
 		client_new(s, fd, fd, true);
 		return true;
 	}
-	s->listen_fd = cfg->kind == MON_UNIX ?
-			       monitor_unix_listen(cfg->path, errp) :
-			       monitor_tcp_listen(cfg->host, cfg->port, errp);
+	s->listen_fd =
+		cfg->kind == MON_UNIX ?
+			monitor_unix_listen(cfg->path, &s->sock_file, errp) :
+			monitor_tcp_listen(cfg->host, cfg->port, errp);
 	if (s->listen_fd < 0)
 		return false;
 	if (cfg->wait && !server_wait(s, errp))
@@ -548,7 +550,8 @@ void monitor_cleanup(int timeout_ms)
 		if (s->listen_fd >= 0) {
 			close(s->listen_fd);
 			if (s->cfg->kind == MON_UNIX)
-				unlink(s->cfg->path);
+				monitor_unix_unlink(s->cfg->path,
+						    &s->sock_file);
 		}
 		g_free(s);
 	}
