@@ -53,6 +53,17 @@ void monitor_client_negotiated(MonitorClient *c, bool oob);
  */
 int monitor_unix_listen(const char *path, struct stat *bound, GError **errp);
 void monitor_unix_unlink(const char *path, const struct stat *bound);
+
+/* Who can reach a listening TCP socket. */
+typedef enum {
+	MON_REACH_LOOPBACK, /* this host only: 127.0.0.0/8, ::1 */
+	MON_REACH_ALL,	    /* the wildcard address: every interface */
+	MON_REACH_NETWORK,  /* one address that is not loopback */
+	MON_REACH_UNKNOWN,  /* getsockname() failed */
+} MonitorReach;
+
+/* Classify listening socket @fd; *@addr: "HOST:PORT" or NULL, free it. */
+MonitorReach monitor_tcp_reach(int fd, char **addr);
 int monitor_unix_connect(const char *path, GError **errp);
 int monitor_tcp_listen(const char *host, const char *port, GError **errp);
 int monitor_tcp_connect(const char *host, const char *port, GError **errp);

@@ -449,6 +449,26 @@ static bool server_wait(MonitorServer *s, GError **errp)
 	return true;
 }
 
+/*
+ * QMP has no authentication: say so, once per monitor, when a TCP
+ * monitor can be reached from other hosts.
+ */
+static void server_warn_reach(MonitorServer *s)
+{
+	g_autofree char *addr = NULL;
+	MonitorReach r = monitor_tcp_reach(s->listen_fd, &addr);
+
+	if (r == MON_REACH_LOOPBACK || r == MON_REACH_UNKNOWN)
+		return;
+	fprintf(stderr,
+		"kvmage: warning: %s: the monitor listens on %s%s: it is "
+		"reachable from the network and unauthenticated (anyone "
+		"who can connect controls the VM)\n",
+		s->cfg->opt, addr ? addr : "?",
+		r == MON_REACH_ALL ? ", every interface" :
+				     ", not a loopback address");
+}
+
 static bool server_start(MonitorServer *s, GError **errp)
 {
 	MonitorConfig *cfg = s->cfg;
@@ -489,6 +509,8 @@ static bool server_start(MonitorServer *s, GError **errp)
 			monitor_tcp_listen(cfg->host, cfg->port, errp);
 	if (s->listen_fd < 0)
 		return false;
+	if (cfg->kind == MON_TCP)
+		server_warn_reach(s);
 	if (cfg->wait && !server_wait(s, errp))
 		return false;
 	s->accept_src = g_unix_fd_source_new(s->listen_fd, G_IO_IN);

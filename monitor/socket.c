@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -228,4 +229,41 @@ int monitor_tcp_listen(const char *host, const char *port, GError **errp)
 int monitor_tcp_connect(const char *host, const char *port, GError **errp)
 {
 	return tcp_open(host, port, false, errp);
+}
+
+MonitorReach monitor_tcp_reach(int fd, char **addr)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	const struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	*addr = NULL;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return MON_REACH_UNKNOWN;
+	if (!getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), serv,
+			 sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV))
+		*addr = g_strdup_printf(ss.ss_family == AF_INET6 ? "[%s]:%s" :
+								   "%s:%s",
+					host, serv);
+	if (ss.ss_family == AF_INET) {
+		in_addr_t a = ntohl(in4->sin_addr.s_addr);
+
+		if (a == INADDR_ANY)
+			return MON_REACH_ALL;
+		return (a >> 24) == 127 ? MON_REACH_LOOPBACK :
+					  MON_REACH_NETWORK;
+	}
+	if (ss.ss_family == AF_INET6) {
+		const struct in6_addr *a = &in6->sin6_addr;
+
+		if (IN6_IS_ADDR_UNSPECIFIED(a))
+			return MON_REACH_ALL;
+		if (IN6_IS_ADDR_LOOPBACK(a) ||
+		    (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127))
+			return MON_REACH_LOOPBACK;
+		return MON_REACH_NETWORK;
+	}
+	return MON_REACH_UNKNOWN;
 }

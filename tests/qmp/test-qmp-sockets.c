@@ -2,9 +2,14 @@
 /*
  * Two VMMs and one unix socket path: a live socket is never taken over,
  * a stale one is replaced, and a VMM removes at exit only the socket file
- * it created itself.
+ * it created itself.  A TCP monitor reachable from the network is
+ * announced with one warning.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -115,6 +120,114 @@ static void test_exit_keeps_other(void)
 	rmdir(dir);
 }
 
+/* Standard error of a VMM with -qmp @qmp, from start to quit. */
+static char *stderr_of(const char *qmp)
+{
+	g_autofree char *dir = g_dir_make_tmp("qmp-test-XXXXXX", NULL);
+	g_autofree char *sock = g_build_filename(dir, "q.sock", NULL);
+	g_autofree char *main_qmp =
+		g_strdup_printf("unix:%s,server=on,wait=off", sock);
+	const char *argv[] = { qmp_test_binary(), "-machine", "none", "-qmp",
+			       main_qmp,	  "-qmp",     qmp,    NULL };
+	GString *err = g_string_new(NULL);
+	GError *error = NULL;
+	QmpProc p = { 0 };
+	struct stat st;
+	char buf[4096];
+	QmpConn *c;
+	ssize_t n;
+	int efd, i;
+
+	g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
+				 G_SPAWN_DO_NOT_REAP_CHILD |
+					 G_SPAWN_STDOUT_TO_DEV_NULL,
+				 qmp_child_setup, NULL, &p.pid, NULL, NULL,
+				 &efd, &error);
+	g_assert_no_error(error);
+	for (i = 0; i < 500 && stat(sock, &st) < 0; i++)
+		g_usleep(10000);
+	c = qmp_conn_negotiated(sock);
+	qmp_cmd_ok(c, "{'execute':'quit'}");
+	while ((n = read(efd, buf, sizeof(buf))) > 0)
+		g_string_append_len(err, buf, n);
+	close(efd);
+	g_assert_true(qmp_proc_wait(&p, QMP_TIMEOUT_MS));
+	g_spawn_close_pid(p.pid);
+	qmp_conn_free(c);
+	rmdir(dir);
+	g_test_message("-qmp %s: stderr \"%s\"", qmp, err->str);
+	return g_string_free(err, FALSE);
+}
+
+/* Exactly one warning line, naming the option and saying @what. */
+static void assert_warned(const char *qmp, const char *what)
+{
+	g_autofree char *err = stderr_of(qmp);
+	g_autofree char *head =
+		g_strdup_printf("kvmage: warning: -qmp %s: the monitor "
+				"listens on ",
+				qmp);
+	g_autofree char *line = NULL;
+	const char *w = strstr(err, "warning");
+
+	g_assert_nonnull(w);
+	g_assert_null(strstr(w + 1, "warning"));
+	g_assert_nonnull(strstr(err, head));
+	line = g_strndup(strstr(err, head), strcspn(strstr(err, head), "\n"));
+	g_assert_nonnull(strstr(line, what));
+	g_assert_nonnull(strstr(line, "reachable from the network and "
+				      "unauthenticated"));
+}
+
+static void assert_quiet(const char *qmp)
+{
+	g_autofree char *err = stderr_of(qmp);
+
+	g_assert_null(strstr(err, "warning"));
+}
+
+/* An IPv4 address of this host that is not loopback, or NULL. */
+static char *host_address(void)
+{
+	struct ifaddrs *ifa, *i;
+	char buf[INET_ADDRSTRLEN];
+	char *ret = NULL;
+
+	if (getifaddrs(&ifa) < 0)
+		return NULL;
+	for (i = ifa; i && !ret; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+		    (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+			continue;
+		inet_ntop(AF_INET,
+			  &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf,
+			  sizeof(buf));
+		ret = g_strdup(buf);
+	}
+	freeifaddrs(ifa);
+	return ret;
+}
+
+static void test_tcp_reach(void)
+{
+	g_autofree char *addr = host_address();
+
+	assert_warned("tcp:0.0.0.0:0,server=on,wait=off", "every interface");
+	assert_warned("tcp:[::]:0,server=on,wait=off", "every interface");
+	assert_quiet("tcp:127.0.0.1:0,server=on,wait=off");
+	assert_quiet("tcp:[::1]:0,server=on,wait=off");
+	/* an empty host is loopback in kvmage */
+	assert_quiet("tcp::0,server=on,wait=off");
+	if (addr) {
+		g_autofree char *qmp =
+			g_strdup_printf("tcp:%s:0,server=on,wait=off", addr);
+
+		assert_warned(qmp, "not a loopback address");
+	} else {
+		g_test_message("no non-loopback IPv4 address to listen on");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -122,5 +235,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/qmp-sockets/unix-stale", test_stale);
 	g_test_add_func("/qmp-sockets/unix-exit-keeps-other",
 			test_exit_keeps_other);
+	g_test_add_func("/qmp-sockets/tcp-reach", test_tcp_reach);
 	return g_test_run();
 }
