@@ -48,6 +48,7 @@ typedef struct AgingObject {
 } AgingObject;
 
 struct AgingObjects {
+	const VmConfig *cfg; /* the -object list, for messages */
 	KvmState *kvm;
 	RamList *ram;
 	DirtyLog *dl; /* the VM's harvester, created on first use */

@@ -281,6 +281,38 @@ bool aging_feed_scan(AgingFeed *f, GError **errp)
 	return fn(opaque, 1, errp);
 }
 
+/* @memdev is not a RAM bank: say whether it exists at all. */
+static void aging_memdev_error(const VmConfig *cfg, const char *memdev,
+			       GError **errp)
+{
+	bool pc_ram = !cfg->memory_backend &&
+		      strcmp(cfg->machine_type, "none") != 0;
+
+	for (guint i = 0; i < cfg->objects->len; i++) {
+		ObjectConfig *oc = g_ptr_array_index(cfg->objects, i);
+
+		if (strcmp(oc->id, memdev))
+			continue;
+		if (!g_str_has_prefix(oc->qom_type, "memory-backend-")) {
+			error_setg(errp,
+				   "memdev '%s' is the id of a %s object, not "
+				   "of a memory backend",
+				   memdev, oc->qom_type);
+			return;
+		}
+		error_setg(errp,
+			   "memdev '%s' is not guest RAM (give it to "
+			   "-machine memory-backend=, or use pc.ram "
+			   "for -m)",
+			   memdev);
+		return;
+	}
+	error_setg(errp,
+		   "memory backend '%s' does not exist (memdev= takes the id "
+		   "of an -object memory-backend-*%s)",
+		   memdev, pc_ram ? ", or pc.ram for the RAM of -m" : "");
+}
+
 static AgingObject *aging_object_new(AgingObjects *ao, ObjectConfig *oc,
 				     GError **errp)
 {
@@ -294,11 +326,7 @@ static AgingObject *aging_object_new(AgingObjects *ao, ObjectConfig *oc,
 		goto err;
 	o->mem = aging_find_ram(ao->ram, o->memdev);
 	if (!o->mem) {
-		error_setg(errp,
-			   "memdev '%s' is not guest RAM (give it to "
-			   "-machine memory-backend=, or use pc.ram "
-			   "for -m)",
-			   o->memdev);
+		aging_memdev_error(ao->cfg, o->memdev, errp);
 		goto err;
 	}
 	if (!aging_object_choose(o, ao->kvm, &backend, errp))
@@ -324,6 +352,7 @@ AgingObjects *aging_objects_new(VmConfig *cfg, RamList *ram, KvmState *kvm,
 {
 	AgingObjects *ao = g_new0(AgingObjects, 1);
 
+	ao->cfg = cfg;
 	ao->kvm = kvm;
 	ao->ram = ram;
 	ao->objs = g_ptr_array_new();

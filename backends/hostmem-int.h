@@ -34,6 +34,9 @@ bool hostmem_check_size(HostMemBackend *be, uint64_t page_size, bool huge,
  */
 bool hostmem_map(HostMemBackend *be, GError **errp);
 
+/* hostmem_commit_reason() for this host's /proc; NULL if unexplained. */
+char *hostmem_commit_reason_host(uint64_t size);
+
 /* The host's base page size. */
 uint64_t hostmem_host_page_size(void);
 

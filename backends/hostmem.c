@@ -363,8 +363,21 @@ HostMemBackend *hostmem_new(HostMemType type, const char *id, GHashTable *props,
 
 static void hostmem_map_error(HostMemBackend *be, int err, GError **errp)
 {
-	g_autofree char *ps = NULL;
+	g_autofree char *ps = NULL, *why = NULL;
 
+	/*
+	 * Private writable and shared anonymous mappings are charged to the
+	 * commit limit at mmap() time: name the limit that was hit.
+	 */
+	if (err == ENOMEM && be->page_size <= hostmem_host_page_size() &&
+	    (!be->share || be->fd < 0))
+		why = hostmem_commit_reason_host(be->size);
+	if (why) {
+		error_setg(errp,
+			   "unable to map backing store for backend '%s': %s",
+			   be->id, why);
+		return;
+	}
 	if (err != ENOMEM || be->page_size <= hostmem_host_page_size()) {
 		error_setg_errno(errp, err,
 				 "unable to map backing store for "

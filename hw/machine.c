@@ -134,7 +134,7 @@ static HostMemBackend *machine_ram_backend(Machine *m, GError **errp)
 {
 	VmConfig *cfg = m->cfg;
 	g_autoptr(GHashTable) props = NULL;
-	g_autofree char *size = NULL;
+	g_autofree char *size = NULL, *human = NULL;
 	HostMemBackend *be;
 
 	if (cfg->memory_backend) {
@@ -160,10 +160,15 @@ static HostMemBackend *machine_ram_backend(Machine *m, GError **errp)
 	size = g_strdup_printf("%" G_GUINT64_FORMAT, cfg->ram_size);
 	g_hash_table_insert(props, g_strdup("size"), g_strdup(size));
 	be = hostmem_new(HOSTMEM_RAM, "pc.ram", props, errp);
-	if (!be)
-		return NULL;
-	g_ptr_array_add(m->backends, be);
-	return hostmem_alloc(be, errp) ? be : NULL;
+	if (be) {
+		g_ptr_array_add(m->backends, be);
+		if (hostmem_alloc(be, errp))
+			return be;
+	}
+	/* the user wrote -m, not "pc.ram": name the option */
+	human = size_to_str(cfg->ram_size);
+	g_prefix_error(errp, "-m %s: ", human);
+	return NULL;
 }
 
 static bool machine_init_devices(Machine *m, GError **errp)

@@ -375,6 +375,12 @@ void json_stream_reset(JsonStream *s)
 	frame_reset(s);
 }
 
+bool json_stream_pending(const JsonStream *s)
+{
+	return s->tokens->len > 0 ||
+	       (s->state != LEX_START && s->state != LEX_RECOVERY);
+}
+
 JsonStream *json_stream_new(JsonStreamEmit emit, void *opaque)
 {
 	JsonStream *s = g_new0(JsonStream, 1);

@@ -42,11 +42,12 @@
 #define OUT_MAX	  (16u << 20)
 #define READ_SIZE 4096
 
-typedef struct MonitorServer {
+struct MonitorServer {
 	MonitorConfig *cfg;
 	int listen_fd;
+	struct stat sock_file; /* MON_UNIX server: the file it created */
 	GSource *accept_src;
-} MonitorServer;
+};
 
 struct MonitorClient {
 	MonitorServer *server;
@@ -92,6 +93,35 @@ void monitor_client_negotiated(MonitorClient *c, bool oob)
 unsigned monitor_client_count(void)
 {
 	return mon.clients ? mon.clients->len : 0;
+}
+
+GPtrArray *monitor_servers(void)
+{
+	return mon.servers;
+}
+
+const MonitorConfig *monitor_server_config(const MonitorServer *s)
+{
+	return s->cfg;
+}
+
+int monitor_server_listen_fd(const MonitorServer *s)
+{
+	return s->listen_fd;
+}
+
+int monitor_server_conn_fd(const MonitorServer *s)
+{
+	guint i;
+
+	/* clients are appended as they connect: the first is the oldest */
+	for (i = 0; mon.clients && i < mon.clients->len; i++) {
+		MonitorClient *c = mon.clients->pdata[i];
+
+		if (c->server == s && !c->dead && c->is_socket)
+			return c->in_fd;
+	}
+	return -1;
 }
 
 static void source_drop(GSource **src)
@@ -419,6 +449,26 @@ static bool server_wait(MonitorServer *s, GError **errp)
 	return true;
 }
 
+/*
+ * QMP has no authentication: say so, once per monitor, when a TCP
+ * monitor can be reached from other hosts.
+ */
+static void server_warn_reach(MonitorServer *s)
+{
+	g_autofree char *addr = NULL;
+	MonitorReach r = monitor_tcp_reach(s->listen_fd, &addr);
+
+	if (r == MON_REACH_LOOPBACK || r == MON_REACH_UNKNOWN)
+		return;
+	fprintf(stderr,
+		"kvmage: warning: %s: the monitor listens on %s%s: it is "
+		"reachable from the network and unauthenticated (anyone "
+		"who can connect controls the VM)\n",
+		s->cfg->opt, addr ? addr : "?",
+		r == MON_REACH_ALL ? ", every interface" :
+				     ", not a loopback address");
+}
+
 static bool server_start(MonitorServer *s, GError **errp)
 {
 	MonitorConfig *cfg = s->cfg;
@@ -453,11 +503,14 @@ static bool server_start(MonitorServer *s, GError **errp)
 		client_new(s, fd, fd, true);
 		return true;
 	}
-	s->listen_fd = cfg->kind == MON_UNIX ?
-			       monitor_unix_listen(cfg->path, errp) :
-			       monitor_tcp_listen(cfg->host, cfg->port, errp);
+	s->listen_fd =
+		cfg->kind == MON_UNIX ?
+			monitor_unix_listen(cfg->path, &s->sock_file, errp) :
+			monitor_tcp_listen(cfg->host, cfg->port, errp);
 	if (s->listen_fd < 0)
 		return false;
+	if (cfg->kind == MON_TCP)
+		server_warn_reach(s);
 	if (cfg->wait && !server_wait(s, errp))
 		return false;
 	s->accept_src = g_unix_fd_source_new(s->listen_fd, G_IO_IN);
@@ -519,7 +572,8 @@ void monitor_cleanup(int timeout_ms)
 		if (s->listen_fd >= 0) {
 			close(s->listen_fd);
 			if (s->cfg->kind == MON_UNIX)
-				unlink(s->cfg->path);
+				monitor_unix_unlink(s->cfg->path,
+						    &s->sock_file);
 		}
 		g_free(s);
 	}

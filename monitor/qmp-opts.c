@@ -15,6 +15,8 @@
 static struct {
 	GHashTable *chardevs; /* id -> MonitorConfig *, owned */
 	GPtrArray *configs;   /* MonitorConfig * to open, owned */
+	unsigned qmp_count;   /* -qmp options so far: compat_monitorN */
+	unsigned seq;	      /* -qmp and -chardev options so far */
 	bool opened;
 } opts;
 
@@ -24,6 +26,7 @@ void monitor_config_free(MonitorConfig *cfg)
 		return;
 	g_free(cfg->id);
 	g_free(cfg->opt);
+	g_free(cfg->label);
 	g_free(cfg->path);
 	g_free(cfg->host);
 	g_free(cfg->port);
@@ -142,6 +145,40 @@ static bool parse_address(MonitorConfig *cfg, const char *addr, GError **errp)
 	return true;
 }
 
+/*
+ * A TCP port is a decimal number from 1 to 65535, or 0 for a server that
+ * lets the kernel choose (query-chardev tells which).  Service names and
+ * other spellings getaddrinfo() would take ("http", "+80", "99999" as
+ * 34463) are refused.
+ */
+static bool check_port(MonitorConfig *cfg, GError **errp)
+{
+	const char *p = cfg->port;
+	unsigned long v = 0;
+
+	for (; g_ascii_isdigit(*p) && v <= 65535; p++)
+		v = v * 10 + (*p - '0');
+	if (!cfg->port[0] || *p || v > 65535) {
+		error_setg(errp,
+			   "%s: invalid port '%s': use a decimal number "
+			   "from 1 to 65535 (or 0 with server=on: any free "
+			   "port, see query-chardev)",
+			   cfg->opt, cfg->port);
+		return false;
+	}
+	if (v == 0 && !cfg->server) {
+		error_setg(errp,
+			   "%s: port 0 means any free port, which only a "
+			   "server (server=on) can use",
+			   cfg->opt);
+		return false;
+	}
+	/* "080" is 80: messages and query-chardev show the number */
+	g_free(cfg->port);
+	cfg->port = g_strdup_printf("%lu", v);
+	return true;
+}
+
 static bool finish_socket(MonitorConfig *cfg, GError **errp)
 {
 	if (cfg->kind == MON_TCP) {
@@ -149,6 +186,8 @@ static bool finish_socket(MonitorConfig *cfg, GError **errp)
 			error_setg(errp, "%s: 'port' is required", cfg->opt);
 			return false;
 		}
+		if (!check_port(cfg, errp))
+			return false;
 		/* loopback only unless the user names an address */
 		if (!cfg->host || !cfg->host[0]) {
 			g_free(cfg->host);
@@ -192,6 +231,7 @@ static MonitorConfig *config_new(const char *opt, const char *arg)
 
 	cfg->opt = g_strdup_printf("-%s %s", opt, arg);
 	cfg->wait = true; /* QEMU's default for server=on */
+	cfg->seq = opts.seq++;
 	return cfg;
 }
 
@@ -200,6 +240,9 @@ static bool parse_qmp(const char *arg, GError **errp)
 	MonitorConfig *cfg = config_new("qmp", arg);
 	g_auto(GStrv) items = split_opts(arg);
 	int i;
+
+	/* QEMU names the chardev of each -qmp, failed or not, in order */
+	cfg->label = g_strdup_printf("compat_monitor%u", opts.qmp_count++);
 
 	if (!parse_address(cfg, items[0], errp))
 		goto fail;
@@ -245,6 +288,7 @@ static bool parse_chardev(const char *arg, GError **errp)
 		error_setg(errp, "%s: Parameter 'id' is missing", cfg->opt);
 		goto fail;
 	}
+	cfg->label = g_strdup(cfg->id);
 	if (cfg->kind != MON_STDIO) {
 		if (!!cfg->path == !!(cfg->host || cfg->port)) {
 			error_setg(errp,
@@ -277,6 +321,7 @@ static MonitorConfig *config_copy(const MonitorConfig *c, const char *opt)
 
 	cfg->id = g_strdup(c->id);
 	cfg->opt = g_strdup(opt);
+	cfg->label = g_strdup(c->label);
 	cfg->path = g_strdup(c->path);
 	cfg->host = g_strdup(c->host);
 	cfg->port = g_strdup(c->port);

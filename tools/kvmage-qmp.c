@@ -9,8 +9,11 @@
  * SOCKET is a unix socket path or HOST:PORT.  VALUEs are JSON when they
  * parse as JSON (numbers, true/false/null, [..], {..}, "..."), strings
  * otherwise.  Exit status: 0 for a "return", 1 for an "error" reply, 2
- * for usage or connection problems.  The prompt keeps its history in
- * $HOME/.kvmage-qmp_history; "history" lists it, "!N" repeats entry N.
+ * for usage or connection problems, and for a JSON request that ends
+ * inside a value (it is not sent: the server would wait for the rest).
+ * At the prompt a JSON request may span lines.  The prompt keeps its
+ * history in $HOME/.kvmage-qmp_history; "history" lists it, "!N" repeats
+ * entry N.
  *
  * Single-threaded; no shared state.
  */
@@ -158,6 +161,29 @@ static bool send_all(Client *c, const char *s)
 	return true;
 }
 
+static void drop_message(void *opaque, JsonNode *msg, GError *err)
+{
+	if (msg)
+		json_node_unref(msg);
+	if (err)
+		g_error_free(err);
+}
+
+/*
+ * Does @text end inside a JSON value (an open '{', '[' or string)?  Sent
+ * as is, the server would wait for the rest and the client for a reply.
+ */
+static bool json_incomplete(const char *text)
+{
+	JsonStream *s = json_stream_new(drop_message, NULL);
+	bool ret;
+
+	json_stream_feed(s, text, strlen(text));
+	ret = json_stream_pending(s);
+	json_stream_free(s);
+	return ret;
+}
+
 /* "key=value" words -> {"execute": cmd, "arguments": {...}} */
 static char *build_request(char **words, GError **errp)
 {
@@ -196,10 +222,19 @@ static int run_command(Client *c, char **words)
 	GError *err = NULL;
 	JsonObject *o;
 
-	if (words[0][0] == '{')
+	if (words[0][0] == '{') {
 		req = g_strjoinv(" ", words);
-	else
+		if (json_incomplete(req)) {
+			fprintf(stderr,
+				"kvmage-qmp: incomplete JSON request, not "
+				"sent: '%s' ends inside a value (missing '}', "
+				"']' or '\"'?)\n",
+				req);
+			return 2;
+		}
+	} else {
 		req = build_request(words, &err);
+	}
 	if (!req) {
 		fprintf(stderr, "kvmage-qmp: %s\n", err->message);
 		g_error_free(err);
@@ -300,20 +335,36 @@ static bool prompt_line(Client *c, GPtrArray *hist, char *line)
 	return run_command(c, words) != 2 || !c->eof;
 }
 
+/*
+ * Gather a JSON request over several lines: true once *@json holds a
+ * whole one (or @line is not JSON), false while more lines must come.
+ */
+static bool prompt_json(GString *json, const char *line)
+{
+	if (!json->len && line[strspn(line, " \t")] != '{')
+		return true;
+	g_string_append(json, line);
+	return !json_incomplete(json->str);
+}
+
 static int interactive(Client *c)
 {
 	g_autoptr(GPtrArray) hist = history_load();
+	g_autoptr(GString) json = g_string_new(NULL);
 	struct pollfd pfd[2] = {
 		{ .fd = 0, .events = POLLIN },
 		{ .fd = c->fd, .events = POLLIN },
 	};
 	char *line = NULL;
 	size_t cap = 0;
+	bool more = true;
 	JsonNode *n;
 
 	c->events = true;
-	for (;;) {
-		printf("(kvmage) ");
+	while (more) {
+		const char *prompt = json->len ? "...> " : "(kvmage) ";
+
+		printf("%s", prompt);
 		fflush(stdout);
 		for (;;) {
 			if (poll(pfd, 2, -1) < 0 && errno != EINTR)
@@ -326,7 +377,7 @@ static int interactive(Client *c)
 					print_node(c, n, stdout);
 					json_node_unref(n);
 				}
-				printf("(kvmage) ");
+				printf("%s", prompt);
 				fflush(stdout);
 			}
 			if (pfd[0].revents)
@@ -334,8 +385,29 @@ static int interactive(Client *c)
 		}
 		if (getline(&line, &cap, stdin) < 0)
 			break;
-		if (!prompt_line(c, hist, line))
-			break;
+		if (!prompt_json(json, line))
+			continue;
+		if (json->len) {
+			/* one request, one history line */
+			g_strdelimit(json->str, "\r\n", ' ');
+			more = prompt_line(c, hist, json->str);
+			g_string_truncate(json, 0);
+		} else {
+			more = prompt_line(c, hist, line);
+		}
+	}
+	if (more && json->len) {
+		/* end of input in the middle of a request: nothing was sent */
+		g_strdelimit(json->str, "\r\n", ' ');
+		g_strstrip(json->str);
+		printf("\n");
+		fprintf(stderr,
+			"kvmage-qmp: incomplete JSON request at end of input, "
+			"not sent: '%s' ends inside a value (missing '}', ']' "
+			"or '\"'?)\n",
+			json->str);
+		free(line);
+		return 2;
 	}
 out:
 	printf("\n");

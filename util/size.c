@@ -141,6 +141,32 @@ static bool size_parse_number(const char *str, const char **end, SizeNumber *n,
 	return true;
 }
 
+/*
+ * The number fits in 64 bits but not once multiplied by its unit @mul:
+ * say so, and for a bare number which unit it was taken in ("-m 2^64-1"
+ * is that many MiB).
+ */
+static void size_overflow(GError **errp, const char *str, bool explicit,
+			  uint64_t mul)
+{
+	static const char *const units[] = { "B",   "KiB", "MiB", "GiB",
+					     "TiB", "PiB", "EiB" };
+	unsigned shift = __builtin_ctzll(mul);
+
+	if (explicit || !shift) {
+		error_setg(errp,
+			   "size '%s' overflows 64 bits when scaled to bytes "
+			   "(it must be below 16 EiB)",
+			   str);
+		return;
+	}
+	error_setg(errp,
+		   "size '%s' overflows 64 bits when scaled to bytes: a "
+		   "number without a suffix is in %s here, so it must be "
+		   "below %" G_GUINT64_FORMAT,
+		   str, units[shift / 10], (uint64_t)1 << (64 - shift));
+}
+
 bool size_parse(const char *str, char default_suffix, uint64_t *out,
 		GError **errp)
 {
@@ -188,10 +214,7 @@ bool size_parse(const char *str, char default_suffix, uint64_t *out,
 
 	total = n.val * mul + (unsigned __int128)n.num * mul / n.den;
 	if (total > UINT64_MAX) {
-		error_setg(errp,
-			   "size '%s' is out of range "
-			   "(must be below 2^64)",
-			   str);
+		size_overflow(errp, str, explicit, mul);
 		return false;
 	}
 	*out = (uint64_t)total;

@@ -61,6 +61,15 @@ bool hostmem_alloc(HostMemBackend *be, GError **errp);
 void hostmem_free(HostMemBackend *be);
 
 /*
+ * Why the kernel's overcommit policy refuses a mapping of @size bytes, as
+ * one phrase for an error message ("1 TiB is more than the host's RAM +
+ * swap (...)"): @overcommit is vm.overcommit_memory, @meminfo the text
+ * of /proc/meminfo.  NULL when the policy does not explain the refusal
+ * (mode 1, or @size within the limit).  Caller frees.
+ */
+char *hostmem_commit_reason(uint64_t size, int overcommit, const char *meminfo);
+
+/*
  * A second read/write MAP_SHARED mapping of [@offset, @offset + @len) of
  * the file behind an allocated shared backend (memfd, or file with
  * share=on), for kvmage's own accesses to guest RAM when the guest

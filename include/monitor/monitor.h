@@ -26,7 +26,8 @@
  * the dash), @arg its argument in QEMU's syntax:
  *   -qmp unix:PATH[,server=on|off][,wait=on|off]
  *   -qmp tcp:[HOST]:PORT[,server=on|off][,wait=on|off]  (HOST defaults to
- *        127.0.0.1: loopback unless an address is named)
+ *        127.0.0.1: loopback unless an address is named; PORT is 1-65535
+ *        in decimal, or 0 for a server: any free port)
  *   -qmp stdio
  *   -chardev socket,id=ID,path=PATH|host=HOST,port=PORT[,server=..][,wait=..]
  *   -chardev stdio,id=ID

@@ -65,6 +65,12 @@ void json_stream_feed(JsonStream *s, const char *buf, size_t len);
 void json_stream_flush(JsonStream *s);
 /* Forget any partial input (a client reconnected). */
 void json_stream_reset(JsonStream *s);
+/*
+ * True while a top-level value has begun and not been emitted: an open
+ * bracket or string, or a number or keyword that needs its delimiter.
+ * A client uses it to tell an incomplete request from a whole one.
+ */
+bool json_stream_pending(const JsonStream *s);
 
 /* Parse one framed message; @tokens holds JsonToken *. */
 JsonNode *json_parse_tokens(GPtrArray *tokens, GError **errp);

@@ -62,6 +62,14 @@ const char *qmp_vm_workload_or_skip(int argc, char **argv, int *status)
 	return NULL;
 }
 
+/* @arg with every "@DIR@" replaced by @dir. */
+static char *qmp_subst_dir(const char *arg, const char *dir)
+{
+	g_auto(GStrv) parts = g_strsplit(arg, "@DIR@", -1);
+
+	return g_strjoinv(dir, parts);
+}
+
 /* Child: stdout to the file @data, then as qmp_child_setup(). */
 static void qmp_child_setup_out(gpointer data)
 {
@@ -97,7 +105,7 @@ static QmpProc *qmp_proc_spawn(const char *binary, const char *const *args,
 					"-nodefaults", "-qmp" }[i]));
 	g_ptr_array_add(argv, g_strdup(qmp));
 	for (i = 0; args && args[i]; i++)
-		g_ptr_array_add(argv, g_strdup(args[i]));
+		g_ptr_array_add(argv, qmp_subst_dir(args[i], p->dir));
 	g_ptr_array_add(argv, NULL);
 	if (out) {
 		p->out = g_build_filename(p->dir, "stdout", NULL);
@@ -176,6 +184,21 @@ bool qmp_proc_wait(QmpProc *p, int timeout_ms)
 	}
 }
 
+/* Remove the files the process left in @dir (sockets of a killed VMM). */
+static void qmp_dir_clear(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+
+		unlink(path);
+	}
+	if (d)
+		g_dir_close(d);
+}
+
 void qmp_proc_free(QmpProc *p)
 {
 	if (!p)
@@ -185,14 +208,47 @@ void qmp_proc_free(QmpProc *p)
 		qmp_proc_wait(p, QMP_TIMEOUT_MS);
 	}
 	g_spawn_close_pid(p->pid);
-	unlink(p->sock);
-	if (p->out)
-		unlink(p->out);
+	qmp_dir_clear(p->dir);
 	rmdir(p->dir);
 	g_free(p->out);
 	g_free(p->sock);
 	g_free(p->dir);
 	g_free(p);
+}
+
+char *qmp_run_refused(const char *binary, const char *const *args)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	GString *err = g_string_new(NULL);
+	GError *error = NULL;
+	QmpProc p = { 0 };
+	char buf[4096];
+	ssize_t n;
+	int efd, i;
+
+	g_ptr_array_add(argv, (char *)(binary ? binary : qmp_test_binary()));
+	for (i = 0; args[i]; i++)
+		g_ptr_array_add(argv, (char *)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL,
+				 G_SPAWN_DO_NOT_REAP_CHILD |
+					 G_SPAWN_STDOUT_TO_DEV_NULL,
+				 qmp_child_setup, NULL, &p.pid, NULL, NULL,
+				 &efd, &error);
+	g_assert_no_error(error);
+	if (!qmp_proc_wait(&p, QMP_TIMEOUT_MS)) {
+		kill(p.pid, SIGKILL);
+		qmp_proc_wait(&p, QMP_TIMEOUT_MS);
+		g_error("%s %s... was not refused: it kept running",
+			(char *)argv->pdata[0], args[0]);
+	}
+	g_spawn_close_pid(p.pid);
+	while ((n = read(efd, buf, sizeof(buf))) > 0)
+		g_string_append_len(err, buf, n);
+	close(efd);
+	g_assert_true(WIFEXITED(p.status));
+	g_assert_cmpint(WEXITSTATUS(p.status), ==, 1);
+	return g_string_free(err, FALSE);
 }
 
 QmpConn *qmp_conn_open(const char *sock)

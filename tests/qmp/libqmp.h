@@ -54,7 +54,11 @@ const char *qmp_qemu_binary(void); /* NULL if QEMU is not installed */
  */
 const char *qmp_vm_workload_or_skip(int argc, char **argv, int *status);
 
-/* Start @binary (NULL: qmp_test_binary()) with @args (NULL-terminated). */
+/*
+ * Start @binary (NULL: qmp_test_binary()) with @args (NULL-terminated),
+ * in which "@DIR@" stands for the process's own temporary directory
+ * (QmpProc.dir, also where its QMP socket is; emptied by qmp_proc_free()).
+ */
 QmpProc *qmp_proc_start(const char *binary, const char *const *args);
 /* The same with the child's standard output kept in a file (p->out). */
 QmpProc *qmp_proc_start_out(const char *binary, const char *const *args);
@@ -68,6 +72,13 @@ void qmp_wait_path(const char *path, QmpProc *p);
 /* Wait up to @timeout_ms for exit; true if it exited (status saved). */
 bool qmp_proc_wait(QmpProc *p, int timeout_ms);
 void qmp_proc_free(QmpProc *p); /* SIGKILL if still running */
+
+/*
+ * Run @binary (NULL: qmp_test_binary()) with @args, which must make it
+ * exit with status 1 within QMP_TIMEOUT_MS (a VMM still running then is
+ * killed and the test fails).  Returns its standard error.
+ */
+char *qmp_run_refused(const char *binary, const char *const *args);
 
 QmpConn *qmp_conn_open(const char *sock); /* connect only */
 QmpConn *qmp_conn_new(const char *sock);  /* connect + read greeting */

@@ -211,6 +211,52 @@ static void test_parse_string(void)
 	g_clear_error(&err);
 }
 
+static void drop(void *opaque, JsonNode *msg, GError *err)
+{
+	if (msg)
+		json_node_unref(msg);
+	if (err)
+		g_error_free(err);
+}
+
+/* json_stream_pending() after feeding @in, checked after every byte. */
+static bool pending_after(const char *in)
+{
+	JsonStream *s = json_stream_new(drop, NULL);
+	const char *req = "{\"execute\": \"query-status\", \"id\": [1, \"]\"]}";
+	size_t i;
+	bool ret;
+
+	/* every proper prefix of a request is pending, the whole is not */
+	for (i = 0; req[i]; i++) {
+		g_assert_true(json_stream_pending(s) == (i > 0));
+		json_stream_feed(s, req + i, 1);
+	}
+	g_assert_false(json_stream_pending(s));
+	json_stream_feed(s, in, strlen(in));
+	ret = json_stream_pending(s);
+	json_stream_free(s);
+	return ret;
+}
+
+static void test_pending(void)
+{
+	g_assert_false(pending_after(""));
+	g_assert_false(pending_after(" \n"));
+	g_assert_true(pending_after("{\"execute\": \"query-status\""));
+	g_assert_true(pending_after("{\"execute\": \"query-st"));
+	g_assert_true(pending_after("[{}"));
+	g_assert_true(pending_after("{\"a\": tru"));
+	g_assert_true(pending_after("'single"));
+	/* a top-level scalar waits for its delimiter */
+	g_assert_true(pending_after("12"));
+	g_assert_false(pending_after("12 "));
+	/* an error ends the value: nothing is pending */
+	g_assert_false(pending_after("}"));
+	g_assert_false(pending_after("{\"a\":1}}"));
+	g_assert_false(pending_after("{\"a\" \x01"));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -222,5 +268,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/json/limits", test_limits);
 	g_test_add_func("/json/writer", test_writer);
 	g_test_add_func("/json/parse-string", test_parse_string);
+	g_test_add_func("/json/pending", test_pending);
 	return g_test_run();
 }

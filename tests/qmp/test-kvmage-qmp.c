@@ -25,6 +25,9 @@ static int run(const char *const *args, const char *input, char **out,
 	GError *error = NULL;
 	int status, i;
 
+	/* a client that hangs fails the test instead of blocking it */
+	g_ptr_array_add(argv, "timeout");
+	g_ptr_array_add(argv, "10");
 	g_ptr_array_add(argv, (char *)g_getenv("KVMAGE_QMP"));
 	for (i = 0; args[i]; i++)
 		g_ptr_array_add(argv, (char *)args[i]);
@@ -41,8 +44,9 @@ static int run(const char *const *args, const char *input, char **out,
 		g_spawn_sync(NULL, (char *[]){ "/bin/sh", "-c", cmd, NULL },
 			     env, 0, NULL, NULL, out, err, &status, &error);
 	} else {
-		g_spawn_sync(NULL, (char **)argv->pdata, env, 0, NULL, NULL,
-			     out, err, &status, &error);
+		g_spawn_sync(NULL, (char **)argv->pdata, env,
+			     G_SPAWN_SEARCH_PATH, NULL, NULL, out, err, &status,
+			     &error);
 	}
 	g_assert_no_error(error);
 	unlink(in_path);
@@ -117,6 +121,62 @@ static void test_prompt(void)
 	g_assert_nonnull(strstr(out, "\"event\": \"RESUME\""));
 }
 
+/* The VM is running: nothing of a refused request reached it. */
+static void assert_running(void)
+{
+	g_autofree char *o = NULL, *e = NULL;
+
+	g_assert_cmpint(run((const char *[]){ proc->sock, "query-status",
+					      NULL },
+			    NULL, &o, &e),
+			==, 0);
+	g_assert_nonnull(strstr(o, "\"status\": \"running\""));
+}
+
+/* Unterminated JSON is refused, whole, with status 2; it never hangs. */
+static void test_incomplete(void)
+{
+	g_autofree char *o1 = NULL, *e1 = NULL, *o2 = NULL, *e2 = NULL;
+	g_autofree char *o3 = NULL, *e3 = NULL, *o4 = NULL, *e4 = NULL;
+
+	g_assert_cmpint(run((const char *[]){ proc->sock,
+					      "{\"execute\": \"query-status\"",
+					      NULL },
+			    NULL, &o1, &e1),
+			==, 2);
+	g_assert_cmpstr(o1, ==, "");
+	g_assert_cmpstr(e1, ==,
+			"kvmage-qmp: incomplete JSON request, not sent: "
+			"'{\"execute\": \"query-status\"' ends inside a "
+			"value (missing '}', ']' or '\"'?)\n");
+	/* a whole request followed by half of one: none of it is sent */
+	g_assert_cmpint(run((const char *[]){ proc->sock,
+					      "{\"execute\": \"stop\"}"
+					      "{\"execute\": \"cont\"",
+					      NULL },
+			    NULL, &o2, &e2),
+			==, 2);
+	assert_running();
+	/* at the prompt, a request may span lines */
+	g_assert_cmpint(run((const char *[]){ proc->sock, NULL },
+			    "{\"execute\":\n  \"query-status\"}\n", &o3, &e3),
+			==, 0);
+	g_assert_nonnull(strstr(o3, "(kvmage) ...> {\"singlestep\": false"));
+	/* but input must not end inside one */
+	g_assert_cmpint(run((const char *[]){ proc->sock, NULL },
+			    "query-name\n{\"execute\":\"stop\"}{\"execute\":\n"
+			    "\"cont\"\n",
+			    &o4, &e4),
+			==, 2);
+	g_assert_cmpstr(e4, ==,
+			"kvmage-qmp: incomplete JSON request at end of input, "
+			"not sent: '{\"execute\":\"stop\"}{\"execute\": "
+			"\"cont\"' ends inside a value (missing '}', ']' or "
+			"'\"'?)\n");
+	g_assert_nonnull(strstr(o4, "(kvmage) {}\n"));
+	assert_running();
+}
+
 int main(int argc, char **argv)
 {
 	int ret;
@@ -126,6 +186,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/kvmage-qmp/oneshot", test_oneshot);
 	g_test_add_func("/kvmage-qmp/failures", test_failures);
 	g_test_add_func("/kvmage-qmp/prompt", test_prompt);
+	g_test_add_func("/kvmage-qmp/incomplete", test_incomplete);
 	ret = g_test_run();
 	qmp_proc_free(proc);
 	return ret;

@@ -312,8 +312,12 @@ static void test_uffd_auto(void)
 	qmp_vm_quit(p, c, 5000);
 }
 
-/* kvmage must exit 1 with one line on stderr containing @want. */
-static void startup_fails(const char *obj, const char *want)
+/*
+ * kvmage, with -object @extra too if not NULL, must exit 1 with one line
+ * on stderr containing @want.
+ */
+static void startup_fails_with(const char *extra, const char *obj,
+			       const char *want)
 {
 	const char *argv[] = { g_getenv("KVMAGE_BINARY"),
 			       "-nodefaults",
@@ -327,6 +331,8 @@ static void startup_fails(const char *obj, const char *want)
 			       workload,
 			       "-append",
 			       "size=8M passes=1",
+			       extra ? "-object" : NULL,
+			       extra,
 			       NULL };
 	g_autofree char *out = NULL, *err = NULL;
 	g_autoptr(GError) gerr = NULL;
@@ -344,6 +350,11 @@ static void startup_fails(const char *obj, const char *want)
 	g_assert_cmpint(strchr(err, '\n') - err, ==, (long)strlen(err) - 1);
 }
 
+static void startup_fails(const char *obj, const char *want)
+{
+	startup_fails_with(NULL, obj, want);
+}
+
 static void test_startup_errors(void)
 {
 	startup_fails(aging_obj("access-log"), "KVM_CAP_ACCESS_LOG");
@@ -354,8 +365,18 @@ static void test_startup_errors(void)
 		      "sample= applies to mode=sampled only");
 	startup_fails("memory-aging,id=a,memdev=ram0,interval=5",
 		      "Parameter 'interval' expects an integer from 10");
+	/* no such backend, and one that exists but is not guest RAM */
 	startup_fails("memory-aging,id=a,memdev=nope,interval=50",
-		      "memdev 'nope' is not guest RAM");
+		      "memory-aging,id=a: memory backend 'nope' does not "
+		      "exist (memdev= takes the id of an -object "
+		      "memory-backend-*)");
+	startup_fails_with("memory-backend-ram,id=spare,size=8M",
+			   "memory-aging,id=a,memdev=spare,interval=50",
+			   "memory-aging,id=a: memdev 'spare' is not guest "
+			   "RAM (give it to -machine memory-backend=");
+	startup_fails("memory-aging,id=a,memdev=a,interval=50",
+		      "memdev 'a' is the id of a memory-aging object, not of "
+		      "a memory backend");
 	startup_fails("memory-aging,id=a,memdev=ram0,interval=50,mode=sampled",
 		      "uffd backend only");
 }

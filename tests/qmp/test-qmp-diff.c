@@ -30,7 +30,7 @@ typedef struct Step {
 
 typedef struct Transcript {
 	const char *name;
-	const char *args[4];
+	const char *args[10];
 	const Step *steps;
 	bool bytewise; /* every step one byte per write */
 } Transcript;
@@ -192,6 +192,15 @@ static const Step queries[] = {
 	{ "{\"execute\":\"query-cpus-fast\"}" },
 	{ "{\"execute\":\"query-memory-size-summary\"}" },
 	{ "{\"execute\":\"query-name\"}" },
+	{ "{\"execute\":\"query-chardev\"}" },
+	END,
+};
+
+/* One client on the first of several monitors; the others idle. */
+static const Step chardevs[] = {
+	CAPS,
+	{ "{\"execute\":\"query-chardev\"}" },
+	{ "{\"execute\":\"query-chardev\",\"arguments\":{\"x\":1}}" },
 	END,
 };
 
@@ -239,6 +248,12 @@ static const Transcript transcripts[] = {
 	{ "memdev",
 	  { "-object", "memory-backend-ram,id=m0,size=64M", NULL },
 	  queries },
+	{ "chardevs",
+	  { "-chardev", "socket,id=mon1,path=@DIR@/c1.sock,server=on,wait=off",
+	    "-qmp", "unix:@DIR@/q2.sock,server=on,wait=off", "-qmp",
+	    "tcp:127.0.0.1:0,server=on,wait=off", "-mon",
+	    "chardev=mon1,mode=control", NULL },
+	  chardevs },
 	{ "jobs", { NULL }, jobs },
 	{ "quit", { NULL }, quit },
 };
@@ -255,6 +270,23 @@ static void send_step(QmpConn *c, const Step *s, bool bytewise)
 	}
 }
 
+/*
+ * qmp_mask(), and what differs between two runs of query-chardev: the
+ * process's directory (its sockets) and ports the kernel chose.
+ */
+static char *mask_line(const char *line, const QmpProc *p)
+{
+	static GRegex *port;
+	g_autofree char *masked = qmp_mask(line);
+	g_auto(GStrv) parts = g_strsplit(masked, p->dir, -1);
+	g_autofree char *nodir = g_strjoinv("DIR", parts);
+
+	if (!port)
+		port = g_regex_new("127\\.0\\.0\\.1:\\d+", 0, 0, NULL);
+	return g_regex_replace_literal(port, nodir, -1, 0, "127.0.0.1:PORT", 0,
+				       NULL);
+}
+
 /* Play @steps on a fresh @binary; return the masked output lines. */
 static GPtrArray *play(const char *binary, const Transcript *t)
 {
@@ -267,7 +299,7 @@ static GPtrArray *play(const char *binary, const Transcript *t)
 
 	line = qmp_recv_line(c, QMP_TIMEOUT_MS);
 	g_assert_nonnull(line);
-	g_ptr_array_add(out, qmp_mask(line));
+	g_ptr_array_add(out, mask_line(line, p));
 	g_free(line);
 	for (s = t->steps; s->in; s++) {
 		g_autofree char *sync =
@@ -279,7 +311,7 @@ static GPtrArray *play(const char *binary, const Transcript *t)
 		send_step(c, s, t->bytewise);
 		if (s->flags & STEP_NOSYNC) {
 			while ((line = qmp_recv_line(c, 2000))) {
-				g_ptr_array_add(out, qmp_mask(line));
+				g_ptr_array_add(out, mask_line(line, p));
 				g_free(line);
 			}
 			g_ptr_array_add(out, g_strdup(qmp_conn_eof(c, 100) ?
@@ -291,7 +323,7 @@ static GPtrArray *play(const char *binary, const Transcript *t)
 		while ((line = qmp_recv_line(c, QMP_TIMEOUT_MS))) {
 			bool done = strstr(line, tag) != NULL;
 
-			g_ptr_array_add(out, qmp_mask(line));
+			g_ptr_array_add(out, mask_line(line, p));
 			g_free(line);
 			if (done)
 				break;
@@ -687,7 +719,7 @@ static void test_schema(void)
 		}
 		n++;
 	}
-	g_assert_cmpuint(n, ==, 26);
+	g_assert_cmpuint(n, ==, 27);
 	/* the trees own the names and objects used above */
 	g_assert_nonnull(qs);
 	g_assert_nonnull(ks);

@@ -342,6 +342,7 @@ static void test_queries(void)
 		"query-kvm",
 		"query-cpus-fast",
 		"query-memdev",
+		"query-chardev",
 		"query-memory-size-summary",
 	};
 	guint i, j;
@@ -407,11 +408,12 @@ static void test_schema(void)
 		}
 	}
 	/*
-	 * 14 QEMU commands + query-memory-aging, memory-aging-set,
-	 * query-memory-residency + the 7 job commands (query-jobs, job-*)
-	 * + memory-populate + memory-reclaim, query-memory-reclaim
+	 * 15 QEMU commands (with query-chardev) + query-memory-aging,
+	 * memory-aging-set, query-memory-residency + the 7 job commands
+	 * (query-jobs, job-*) + memory-populate + memory-reclaim,
+	 * query-memory-reclaim
 	 */
-	g_assert_cmpuint(commands, ==, 27);
+	g_assert_cmpuint(commands, ==, 28);
 	qmp_conn_free(c);
 }
 

@@ -120,9 +120,17 @@ static void test_m(void)
 	    "K, M, G, T, P or E",
 	    "-m", "1.5");
 	ERR("-m 1Gx: invalid size '1Gx': trailing characters 'x'", "-m", "1Gx");
-	ERR("-m 99999999999T: size '99999999999T' is out of range "
-	    "(must be below 2^64)",
+	ERR("-m 99999999999T: size '99999999999T' overflows 64 bits when "
+	    "scaled to bytes (it must be below 16 EiB)",
 	    "-m", "99999999999T");
+	/* below 2^64 as a number, but that many MiB */
+	ERR("-m 18446744073709551615: size '18446744073709551615' "
+	    "overflows 64 bits when scaled to bytes: a number without a "
+	    "suffix is in MiB here, so it must be below 17592186044416",
+	    "-m", "18446744073709551615");
+	ERR("-m 18446744073709551616: size '18446744073709551616' is out "
+	    "of range (must be below 2^64)",
+	    "-m", "18446744073709551616");
 	ERR("-m 0: RAM size must be greater than zero", "-m", "0");
 	ERR("-m 4097k: RAM size 4097 KiB is not a multiple of 4 KiB", "-m",
 	    "4097k");

@@ -89,8 +89,8 @@ static void test_hex(void)
 		  "size '0x10000000000000000' "
 		  "is out of range (must be below 2^64)");
 	check_err("0x1000000000000000K", 'B',
-		  "size '0x1000000000000000K' "
-		  "is out of range (must be below 2^64)");
+		  "size '0x1000000000000000K' overflows 64 bits when scaled "
+		  "to bytes (it must be below 16 EiB)");
 }
 
 static void test_fraction(void)
@@ -152,15 +152,25 @@ static void test_overflow(void)
 		  "size "
 		  "'99999999999999999999999' is out of range "
 		  "(must be below 2^64)");
+	/* the number fits, its scaling to bytes does not */
 	check_err("16E", 'B',
-		  "size '16E' is out of range "
-		  "(must be below 2^64)");
+		  "size '16E' overflows 64 bits when scaled to bytes "
+		  "(it must be below 16 EiB)");
 	check_err("99999999999T", 'B',
-		  "size '99999999999T' is out of range "
-		  "(must be below 2^64)");
+		  "size '99999999999T' overflows 64 bits when scaled to "
+		  "bytes (it must be below 16 EiB)");
 	check_err("17592186044416", 'M',
-		  "size '17592186044416' is out of "
-		  "range (must be below 2^64)");
+		  "size '17592186044416' overflows 64 bits when scaled to "
+		  "bytes: a number without a suffix is in MiB here, so it "
+		  "must be below 17592186044416");
+	check_err("18446744073709551615", 'M',
+		  "size '18446744073709551615' overflows 64 bits when scaled "
+		  "to bytes: a number without a suffix is in MiB here, so it "
+		  "must be below 17592186044416");
+	check_err("4503599627370496", 'G',
+		  "size '4503599627370496' overflows 64 bits when scaled to "
+		  "bytes: a number without a suffix is in GiB here, so it "
+		  "must be below 17179869184");
 	check_ok("17592186044415", 'M', 17592186044415ULL * MiB);
 	/* longer than 128 bits: must not wrap around */
 	check_err("340282366920938463463374607431768211457", 'B',
@@ -172,8 +182,8 @@ static void test_overflow(void)
 		  "'0x100000000000000000000000000000001' is out of range "
 		  "(must be below 2^64)");
 	check_err("16.0E", 'B',
-		  "size '16.0E' is out of range "
-		  "(must be below 2^64)");
+		  "size '16.0E' overflows 64 bits when scaled to bytes "
+		  "(it must be below 16 EiB)");
 }
 
 static void check_str(uint64_t size, const char *want)
