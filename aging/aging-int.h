@@ -49,6 +49,7 @@ struct Aging {
 	uint64_t *armed_at; /* per phase: @now at its last arming */
 	AgingArmFn arm;	    /* the backend's explicit arming, or NULL */
 	void *arm_opaque;
+	uint64_t restarted;   /* scan number of the last age restart */
 	bool watching;	      /* aging_set_watching() */
 	uint64_t watch_epoch; /* counts the times watching stopped */
 };

@@ -172,8 +172,10 @@ static void aging_restart_ages(Aging *a)
 void aging_set_coverage(Aging *a, const AgingCoverage *cov)
 {
 	g_mutex_lock(&a->lock);
-	if (cov->reads && !a->coverage.reads)
+	if (cov->reads && !a->coverage.reads) {
 		aging_restart_ages(a);
+		a->restarted = a->now;
+	}
 	a->coverage = *cov;
 	g_mutex_unlock(&a->lock);
 }
@@ -185,6 +187,16 @@ void aging_set_watching(Aging *a, bool watching)
 		a->watch_epoch++;
 	a->watching = watching;
 	g_mutex_unlock(&a->lock);
+}
+
+uint64_t aging_restarted(Aging *a)
+{
+	uint64_t scan;
+
+	g_mutex_lock(&a->lock);
+	scan = a->restarted;
+	g_mutex_unlock(&a->lock);
+	return scan;
 }
 
 bool aging_watching(Aging *a, uint64_t *epoch)

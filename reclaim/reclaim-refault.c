@@ -236,7 +236,8 @@ void reclaim_refaults_poll(ReclaimRefaults *rf, Aging *a, RamList *ram)
 	for (guint i = 0; i < rf->entries->len;) {
 		RefaultEntry *e = rf->entries->pdata[i];
 
-		if (a && e->left)
+		/* ages restarted after its job: only residency tells */
+		if (a && e->left && e->scan >= aging_restarted(a))
 			refault_poll_aging(rf, e, a, now_us, ival);
 		if (ram && e->left)
 			refault_poll_residency(rf, e, ram, now_us);

@@ -127,6 +127,12 @@ void aging_set_interval(Aging *a, uint64_t interval_ms);
  * age restarts at 0.  Takes the lock.
  */
 void aging_set_coverage(Aging *a, const AgingCoverage *cov);
+/*
+ * The scan number of the last such restart (0: none): from an older
+ * scan on, "accessed after scan S" no longer tells (every page looks
+ * accessed at the restart).  Takes the lock.
+ */
+uint64_t aging_restarted(Aging *a);
 
 /*
  * Sampling: the backend re-arms, at each scan, the blocks of @block

@@ -336,6 +336,51 @@ static void test_refaults_between_jobs(void)
 	rig_free(&r);
 }
 
+/*
+ * A switch to a backend that sees reads restarts every age ("seen now"):
+ * that is no refault.  Reclaim on write-only ages, restart, poll: the
+ * aging counts nothing; a real read of 8 pages is still found through
+ * residency.
+ */
+static void test_refaults_restart(void)
+{
+	static const AgingCoverage wo = { "test-writes", false, true, 1.0,
+					  NULL };
+	ReclaimParams p = { .min_age_ms = 2 * IVAL,
+			    .advice = MADV_PAGEOUT,
+			    .allow_write_only = true };
+	g_autoptr(GError) err = NULL;
+	ReclaimRefaults *rf = reclaim_refaults_new();
+	ReclaimRefaultStats rs;
+	volatile uint8_t sink;
+	ReclaimStats st;
+	ReclaimHooks h;
+	Rig r;
+
+	if (!swap_or_skip(64 * MiB))
+		return;
+	rig_init(&r, PG);
+	aging_set_coverage(r.a, &wo);
+	h = hooks_of(&r);
+	g_assert_true(reclaim_run(&r.t, &p, &h, rf, &st, &err));
+	g_assert_no_error(err);
+	g_assert_false(st.reads);
+	g_assert_cmpuint(st.swapped, >, 0);
+	rig_scan(&r, 0, 0);
+	aging_set_coverage(r.a, &cov); /* every age restarts */
+	rig_scan(&r, 0, 0);
+	for (uint64_t i = 500; i < 508; i++)
+		sink = r.mem[i * PG];
+	(void)sink;
+	reclaim_refaults_poll(rf, r.a, &r.ram);
+	reclaim_refaults_stats(rf, &rs);
+	g_assert_cmpuint(rs.by_aging, ==, 0);
+	g_assert_cmpuint(rs.by_residency, ==, 8 * PG);
+	reclaim_refaults_free(rf);
+	rig_check_data(&r);
+	rig_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -349,5 +394,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/reclaim/refaults", test_refaults);
 	g_test_add_func("/reclaim/refaults-between-jobs",
 			test_refaults_between_jobs);
+	g_test_add_func("/reclaim/refaults-restart", test_refaults_restart);
 	return g_test_run();
 }
