@@ -115,15 +115,18 @@ static double aging_cluster_var(const AgingCluster *cl, double r, double f)
  * Scale cohort @c's idle share to @total bytes, with the 95% half-width
  * of a ratio estimate from a systematic sample of blocks (clusters:
  * pages near each other tend to be alike), never below the binomial one
- * of as many independent units.  Walks the cohort only (units / stride).
- * Lock held.
+ * of as many independent units with the (x + 2) / (n + 4) share.  A
+ * sample with no hot (or no idle) page at all cannot rule out a hot (or
+ * idle) set that fell between its blocks: then the floor is that of as
+ * many independent blocks, about 2.8 / n of the memdev for n blocks.
+ * Walks the cohort only (units / stride).  Lock held.
  */
 static void aging_estimate(const Aging *a, int c, uint64_t total,
 			   AgingEstimate *e)
 {
 	uint64_t min_age = a->now - a->armed_at[c], units = 0, clusters = 0;
 	AgingCluster cl = { 0 };
-	double r, var_c, pt, var_b, f_u;
+	double r, var_c, pt, var_b, f_c, f_u, n;
 
 	cl.x = g_array_new(false, false, sizeof(double));
 	cl.b = g_array_new(false, false, sizeof(double));
@@ -139,12 +142,18 @@ static void aging_estimate(const Aging *a, int c, uint64_t total,
 		e->scans = min_age;
 		r = cl.sx / cl.sb;
 		e->bytes = (uint64_t)llround(r * total);
-		var_c = aging_cluster_var(&cl, r,
-					  MIN((double)cl.x->len / clusters,
-					      1.0));
+		f_c = MIN((double)cl.x->len / clusters, 1.0);
 		f_u = MIN((double)cl.units / units, 1.0);
-		pt = (cl.idle + 2.0) / (cl.units + 4.0);
-		var_b = pt * (1 - pt) / cl.units * (1.0 - f_u);
+		var_c = aging_cluster_var(&cl, r, f_c);
+		if (cl.idle == cl.units || !cl.idle) {
+			/* one kind only: as if each block were one unit */
+			n = cl.x->len;
+			pt = (cl.idle ? n + 2.0 : 2.0) / (n + 4.0);
+			var_b = pt * (1 - pt) / n * (1.0 - f_c);
+		} else {
+			pt = (cl.idle + 2.0) / (cl.units + 4.0);
+			var_b = pt * (1 - pt) / cl.units * (1.0 - f_u);
+		}
 		e->error = (uint64_t)ceil(AGING_Z95 * sqrt(MAX(var_c, var_b)) *
 					  total);
 	}
