@@ -27,6 +27,7 @@
 #include "../swap-util.h"
 #include "../timescale.h"
 #include "libqmp.h"
+#include "reclaim-util.h"
 
 #define MiB  ((gint64)1024 * 1024)
 #define HOT  (40 * MiB)
@@ -60,92 +61,6 @@ static QmpProc *vm_start(const char *aging)
 	return qmp_proc_start_out(g_getenv("KVMAGE_BINARY"), args);
 }
 
-static gint64 get_int(JsonObject *o, const char *key)
-{
-	return json_object_get_int_member(o, key);
-}
-
-/* Residency of mem0 [off, off + size): [0] present, [1] swapped, [2]
- * absent. */
-static void residency(QmpConn *c, gint64 off, gint64 size, gint64 out[3])
-{
-	g_autofree char *cmd =
-		g_strdup_printf("{'execute':'query-memory-residency','arguments':"
-				"{'memdev':'mem0','offset':%" G_GINT64_FORMAT
-				",'size':%" G_GINT64_FORMAT "}}",
-				off, size);
-	g_autoptr(JsonNode) r = qmp_cmd_return(c, cmd);
-	JsonObject *o =
-		json_array_get_object_element(json_node_get_array(r), 0);
-
-	out[0] = get_int(o, "present");
-	out[1] = get_int(o, "swapped");
-	out[2] = get_int(o, "absent");
-}
-
-/* The reclaim info of mem0 (a copy). */
-static JsonNode *reclaim_info(QmpConn *c)
-{
-	g_autoptr(JsonNode)
-		r = qmp_cmd_return(c, "{'execute':'query-memory-reclaim'}");
-
-	return json_node_copy(
-		json_array_get_element(json_node_get_array(r), 0));
-}
-
-/* Wait for job @id to end; returns its result (last). */
-static JsonNode *wait_result(QmpConn *c, const char *id, int timeout_s)
-{
-	gint64 end = timescale_deadline(timeout_s * 1000);
-
-	for (;;) {
-		g_autoptr(JsonNode) info = reclaim_info(c);
-		JsonObject *o = json_node_get_object(info);
-
-		if (!json_object_has_member(o, "job-id") &&
-		    json_object_has_member(o, "last")) {
-			JsonNode *n = json_node_copy(
-				json_object_get_member(o, "last"));
-			g_autofree char *txt = json_to_string(n, FALSE);
-
-			g_test_message("%s: %s", id, txt);
-			return n;
-		}
-		g_assert_cmpint(g_get_monotonic_time(), <, end);
-		g_usleep(100 * 1000);
-	}
-}
-
-static gint64 shortfall(JsonObject *r, const char *reason)
-{
-	JsonArray *a = json_object_get_array_member(r, "shortfall");
-
-	for (guint i = 0; i < json_array_get_length(a); i++) {
-		JsonObject *s = json_array_get_object_element(a, i);
-
-		if (!strcmp(json_object_get_string_member(s, "reason"), reason))
-			return get_int(s, "bytes");
-	}
-	return 0;
-}
-
-/* The accounting identities of a result. */
-static void check_sums(JsonObject *r)
-{
-	gint64 sel =
-		get_int(r, "advised-bytes") +
-		get_int(r, "skipped-raced-bytes") + get_int(r, "absent-bytes") +
-		get_int(r, "already-swapped-bytes") +
-		get_int(r, "unswappable-bytes") + get_int(r, "failed-bytes") +
-		get_int(r, "not-reached-bytes");
-
-	g_assert_cmpint(sel, ==, get_int(r, "selected-bytes"));
-	g_assert_cmpint(get_int(r, "selected-bytes") +
-				get_int(r, "skipped-hot-bytes") +
-				get_int(r, "skipped-unproven-bytes"),
-			==, get_int(r, "requested-bytes"));
-}
-
 /*
  * stop, 1.3 s, cont: the guest sweeps and verifies every page (it says
  * "workload: sweep 1" when done), bringing back what was reclaimed, and
@@ -162,7 +77,7 @@ static void sweep_and_quit(QmpProc *p, QmpConn *c, gint64 swapped)
 	qmp_cmd_ok(c, "{'execute':'cont'}");
 	g_assert_true(qmp_proc_out_wait(p, "workload: sweep 1", 30000));
 	info = reclaim_info(c);
-	refault = get_int(json_node_get_object(info), "refault-bytes");
+	refault = reclaim_get_int(json_node_get_object(info), "refault-bytes");
 	g_test_message("sweep: %" G_GINT64_FORMAT
 		       " bytes refaulted, %" G_GINT64_FORMAT " reclaimed",
 		       refault, swapped);
@@ -182,19 +97,19 @@ static void run_case(const char *aging, const char *job, int disable_ms)
 	QmpConn *c = qmp_conn_negotiated(p->sock);
 	g_autofree char *cmd = NULL;
 	g_autoptr(JsonNode) res = NULL;
-	gint64 hot[3], cold[3], all[3];
+	Residency hot, cold, all;
 	JsonObject *r;
 
 	/* the fill, then aging past min-age-ms: as in the issue */
 	timescale_sleep_ms(6000);
-	residency(c, 0, 256 * MiB, all);
+	all = reclaim_residency(c, "mem0", 0, 256 * MiB);
 	cmd = g_strdup_printf("{'execute':'memory-reclaim','arguments':"
 			      "{'job-id':'r',%s}}",
 			      job);
 	/* target-bytes: the cold set and what was never populated */
 	if (strstr(job, "TARGET")) {
 		g_autofree char *t =
-			g_strdup_printf("%" G_GINT64_FORMAT, COLD + all[2]);
+			g_strdup_printf("%" G_GINT64_FORMAT, COLD + all.absent);
 		g_auto(GStrv) parts = g_strsplit(cmd, "TARGET", 2);
 
 		g_free(cmd);
@@ -207,34 +122,36 @@ static void run_case(const char *aging, const char *job, int disable_ms)
 		qmp_cmd_ok(c, "{'execute':'memory-aging-set','arguments':"
 			      "{'id':'age0','enable':false}}");
 	}
-	res = wait_result(c, "r", 60);
+	res = reclaim_wait_result(c, "r", 60);
 	r = json_node_get_object(res);
-	check_sums(r);
-	residency(c, DATA, HOT, hot);
-	residency(c, DATA + HOT, COLD, cold);
+	reclaim_check_sums(r);
+	hot = reclaim_residency(c, "mem0", DATA, HOT);
+	cold = reclaim_residency(c, "mem0", DATA + HOT, COLD);
 	g_test_message("%s {%s}: hot %.1f MiB present, cold %.1f MiB swapped "
 		       "(of %" G_GINT64_FORMAT "), job swapped %.1f MiB",
-		       aging, job, hot[0] / (double)MiB, cold[1] / (double)MiB,
-		       COLD / MiB, get_int(r, "swapped-bytes") / (double)MiB);
-	g_assert_cmpint(hot[0], >=, HOT * 99 / 100);
+		       aging, job, hot.present / (double)MiB,
+		       cold.swapped / (double)MiB, COLD / MiB,
+		       reclaim_get_int(r, "swapped-bytes") / (double)MiB);
+	g_assert_cmpint(hot.present, >=, HOT * 99 / 100);
 	if (disable_ms) {
 		g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
 				"failed");
 		g_assert_nonnull(
 			strstr(json_object_get_string_member(r, "error"),
 			       "stopped watching"));
-		g_assert_cmpint(shortfall(r, "aging-stopped"), >, 0);
+		g_assert_cmpint(reclaim_shortfall(r, "aging-stopped"), >, 0);
 	} else {
 		g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
 				"completed");
-		g_assert_cmpint(cold[1], >=, COLD * 95 / 100);
-		g_assert_cmpint(get_int(r, "swapped-bytes"), <=,
+		g_assert_cmpint(cold.swapped, >=, COLD * 95 / 100);
+		g_assert_cmpint(reclaim_get_int(r, "swapped-bytes"), <=,
 				COLD * 105 / 100);
 	}
 	/* what kvmage paged out of the cold set (DAMON may have added some) */
 	sweep_and_quit(p, c,
 		       disable_ms ? 0 :
-				    MIN(cold[1], get_int(r, "swapped-bytes")));
+				    MIN(cold.swapped,
+					reclaim_get_int(r, "swapped-bytes")));
 }
 
 static void test_sampled(void)

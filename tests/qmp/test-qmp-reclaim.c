@@ -27,6 +27,7 @@
 
 #include "../swap-util.h"
 #include "libqmp.h"
+#include "reclaim-util.h"
 
 #define MiB	    (1024 * 1024LL)
 #define RAM	    (96 * MiB)
@@ -97,25 +98,13 @@ static void cmd_fails(QmpConn *c, const char *cmd, const char *cls,
 		strstr(json_object_get_string_member(e, "desc"), want));
 }
 
-static gint64 get_int(JsonObject *o, const char *key)
-{
-	return json_object_get_int_member(o, key);
-}
-
 /* Residency of [off, off + size) of ram0: [0] present, [1] swapped. */
 static void residency(QmpConn *c, gint64 off, gint64 size, gint64 out[2])
 {
-	g_autofree char *cmd =
-		g_strdup_printf("{'execute':'query-memory-residency','arguments':"
-				"{'memdev':'ram0','offset':%" G_GINT64_FORMAT
-				",'size':%" G_GINT64_FORMAT "}}",
-				off, size);
-	g_autoptr(JsonNode) r = qmp_cmd_return(c, cmd);
-	JsonObject *o =
-		json_array_get_object_element(json_node_get_array(r), 0);
+	Residency r = reclaim_residency(c, "ram0", off, size);
 
-	out[0] = get_int(o, "present");
-	out[1] = get_int(o, "swapped");
+	out[0] = r.present;
+	out[1] = r.swapped;
 }
 
 /* Cold bytes (idle >= MIN_AGE) of the aging. */
@@ -125,8 +114,10 @@ static gint64 cold_bytes(QmpConn *c)
 		qmp_cmd_return(c, "{'execute':'query-memory-aging','arguments':"
 				  "{'cold-threshold-ms':500}}");
 
-	return get_int(json_array_get_object_element(json_node_get_array(r), 0),
-		       "cold-bytes");
+	return reclaim_get_int(json_array_get_object_element(json_node_get_array(
+								     r),
+							     0),
+			       "cold-bytes");
 }
 
 /*
@@ -143,75 +134,6 @@ static void wait_cold(QmpConn *c)
 	}
 }
 
-/* The reclaim info of ram0 (a copy). */
-static JsonNode *reclaim_info(QmpConn *c)
-{
-	g_autoptr(JsonNode)
-		r = qmp_cmd_return(c, "{'execute':'query-memory-reclaim'}");
-	JsonArray *a = json_node_get_array(r);
-
-	g_assert_cmpuint(json_array_get_length(a), ==, 1);
-	return json_node_copy(json_array_get_element(a, 0));
-}
-
-/* Wait for job @id to end (@timeout_s, scaled); returns its result. */
-static JsonNode *wait_result(QmpConn *c, const char *id, int timeout_s)
-{
-	gint64 end = timescale_deadline(timeout_s * 1000);
-
-	for (;;) {
-		JsonNode *info = reclaim_info(c);
-		JsonObject *o = json_node_get_object(info), *last;
-
-		last = json_object_has_member(o, "last") ?
-			       json_object_get_object_member(o, "last") :
-			       NULL;
-		if (!json_object_has_member(o, "job-id") && last &&
-		    !strcmp(json_object_get_string_member(last, "job-id"),
-			    id)) {
-			JsonNode *n = json_node_copy(
-				json_object_get_member(o, "last"));
-			g_autofree char *txt = json_to_string(n, FALSE);
-
-			g_test_message("%s: %s", id, txt);
-			json_node_unref(info);
-			return n;
-		}
-		json_node_unref(info);
-		g_assert_cmpint(g_get_monotonic_time(), <, end);
-		g_usleep(20000);
-	}
-}
-
-/* The accounting identity of a result. */
-static void check_sum(JsonObject *r)
-{
-	gint64 sum =
-		get_int(r, "skipped-raced-bytes") + get_int(r, "absent-bytes") +
-		get_int(r, "already-swapped-bytes") +
-		get_int(r, "unswappable-bytes") + get_int(r, "failed-bytes") +
-		get_int(r, "not-reached-bytes");
-
-	if (json_object_get_boolean_member(r, "dry-run"))
-		sum += get_int(r, "would-advise-bytes");
-	else
-		sum += get_int(r, "advised-bytes");
-	g_assert_cmpint(sum, ==, get_int(r, "selected-bytes"));
-}
-
-static gint64 shortfall(JsonObject *r, const char *reason)
-{
-	JsonArray *a = json_object_get_array_member(r, "shortfall");
-
-	for (guint i = 0; i < json_array_get_length(a); i++) {
-		JsonObject *s = json_array_get_object_element(a, i);
-
-		if (!strcmp(json_object_get_string_member(s, "reason"), reason))
-			return get_int(s, "bytes");
-	}
-	return 0;
-}
-
 static void test_dry_run(QmpConn *c)
 {
 	g_autoptr(JsonNode) res = NULL;
@@ -222,16 +144,16 @@ static void test_dry_run(QmpConn *c)
 	cmd_ok(c,
 	       "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'dry',"
 	       "'min-age-ms':500,'dry-run':true}}");
-	res = wait_result(c, "dry", 20);
+	res = reclaim_wait_result(c, "dry", 20);
 	residency(c, 0, RAM, after);
 	r = json_node_get_object(res);
 	g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
 			"completed");
 	g_assert_true(json_object_get_boolean_member(r, "dry-run"));
-	g_assert_cmpint(get_int(r, "advised-bytes"), ==, 0);
-	g_assert_cmpint(get_int(r, "batches"), ==, 0);
-	g_assert_cmpint(get_int(r, "would-advise-bytes"), >=, COLD);
-	check_sum(r);
+	g_assert_cmpint(reclaim_get_int(r, "advised-bytes"), ==, 0);
+	g_assert_cmpint(reclaim_get_int(r, "batches"), ==, 0);
+	g_assert_cmpint(reclaim_get_int(r, "would-advise-bytes"), >=, COLD);
+	reclaim_check_sums(r);
 	/* nothing moved: the same pages in swap and in memory */
 	g_assert_cmpint(after[1], ==, before[1]);
 	g_assert_cmpint(after[0], ==, before[0]);
@@ -246,15 +168,16 @@ static void test_target(QmpConn *c)
 	cmd_ok(c,
 	       "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'tgt',"
 	       "'target-bytes':16777216}}");
-	res = wait_result(c, "tgt", 20);
+	res = reclaim_wait_result(c, "tgt", 20);
 	r = json_node_get_object(res);
 	g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
 			"completed");
-	g_assert_cmpint(get_int(r, "requested-bytes"), ==, 16 * MiB);
-	g_assert_cmpint(get_int(r, "selected-bytes"), >=, 16 * MiB);
-	g_assert_cmpint(get_int(r, "selected-bytes"), <, 16 * MiB + 4096);
-	g_assert_cmpint(get_int(r, "skipped-hot-bytes"), ==, 0);
-	check_sum(r);
+	g_assert_cmpint(reclaim_get_int(r, "requested-bytes"), ==, 16 * MiB);
+	g_assert_cmpint(reclaim_get_int(r, "selected-bytes"), >=, 16 * MiB);
+	g_assert_cmpint(reclaim_get_int(r, "selected-bytes"), <,
+			16 * MiB + 4096);
+	g_assert_cmpint(reclaim_get_int(r, "skipped-hot-bytes"), ==, 0);
+	reclaim_check_sums(r);
 	/* the hot set is never the coldest */
 	residency(c, DATA, HOT, hot);
 	g_assert_cmpint(hot[0], ==, HOT);
@@ -295,28 +218,29 @@ static void test_busy_cancel(QmpConn *c)
 				"slow");
 		g_assert_cmpstr(json_object_get_string_member(j, "type"), ==,
 				"memory-reclaim");
-		seen = get_int(j, "current-progress");
-		g_assert_cmpint(get_int(j, "total-progress"), >=, COLD);
+		seen = reclaim_get_int(j, "current-progress");
+		g_assert_cmpint(reclaim_get_int(j, "total-progress"), >=, COLD);
 	}
 	t0 = g_get_monotonic_time();
 	cmd_ok(c, "{'execute':'job-cancel','arguments':{'id':'slow'}}");
-	res = wait_result(c, "slow", 10);
+	res = reclaim_wait_result(c, "slow", 10);
 	r = json_node_get_object(res);
 	g_assert_cmpint(g_get_monotonic_time() - t0, <,
 			timescale_us(G_USEC_PER_SEC));
 	g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
 			"cancelled");
-	dealt = get_int(r, "selected-bytes") - get_int(r, "not-reached-bytes");
+	dealt = reclaim_get_int(r, "selected-bytes") -
+		reclaim_get_int(r, "not-reached-bytes");
 	g_test_message("cancel: progress %" G_GINT64_FORMAT
 		       " when cancelled, %" G_GINT64_FORMAT " dealt with",
 		       seen, dealt);
 	g_assert_cmpint(seen, >, 0);
 	/* one batch may be in flight, one more may have begun meanwhile */
 	g_assert_cmpint(dealt, <=, seen + 2 * batch);
-	g_assert_cmpint(get_int(r, "not-reached-bytes"), >, 0);
-	g_assert_cmpint(shortfall(r, "cancelled"), ==,
-			get_int(r, "not-reached-bytes"));
-	check_sum(r);
+	g_assert_cmpint(reclaim_get_int(r, "not-reached-bytes"), >, 0);
+	g_assert_cmpint(reclaim_shortfall(r, "cancelled"), ==,
+			reclaim_get_int(r, "not-reached-bytes"));
+	reclaim_check_sums(r);
 }
 
 static void test_by_age(QmpConn *c)
@@ -329,11 +253,11 @@ static void test_by_age(QmpConn *c)
 	cmd_ok(c,
 	       "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'age',"
 	       "'memdev':'ram0','min-age-ms':500}}");
-	res = wait_result(c, "age", 30);
+	res = reclaim_wait_result(c, "age", 30);
 	r = json_node_get_object(res);
 	g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
 			"completed");
-	check_sum(r);
+	reclaim_check_sums(r);
 	residency(c, DATA, HOT, hot);
 	residency(c, DATA + HOT, COLD, cold);
 	g_test_message("hot: %" G_GINT64_FORMAT " present %" G_GINT64_FORMAT
@@ -344,12 +268,13 @@ static void test_by_age(QmpConn *c)
 	g_assert_cmpint(hot[0], ==, HOT);
 	g_assert_cmpint(hot[1], ==, 0);
 	g_assert_cmpint(cold[1], ==, COLD);
-	g_assert_cmpint(get_int(r, "advised-bytes") +
-				get_int(r, "already-swapped-bytes"),
+	g_assert_cmpint(reclaim_get_int(r, "advised-bytes") +
+				reclaim_get_int(r, "already-swapped-bytes"),
 			>=, COLD);
-	g_assert_cmpint(get_int(r, "swapped-bytes"), >=,
-			COLD - get_int(r, "already-swapped-bytes"));
-	g_assert_cmpint(get_int(r, "skipped-raced-bytes"), <=, 64 * 1024);
+	g_assert_cmpint(reclaim_get_int(r, "swapped-bytes"), >=,
+			COLD - reclaim_get_int(r, "already-swapped-bytes"));
+	g_assert_cmpint(reclaim_get_int(r, "skipped-raced-bytes"), <=,
+			64 * 1024);
 }
 
 /*
@@ -378,7 +303,7 @@ static void test_sweep_refaults(QmpConn *c, bool shared)
 		g_clear_pointer(&info, json_node_unref);
 		info = reclaim_info(c);
 		o = json_node_get_object(info);
-		refault = get_int(o, "refault-bytes");
+		refault = reclaim_get_int(o, "refault-bytes");
 		residency(c, DATA + HOT, COLD, cold);
 		back = shared ? cold[0] + cold[1] == COLD : cold[0] == COLD;
 		if ((refault >= COLD - SLACK_DAMON && back) ||
@@ -397,7 +322,7 @@ static void test_sweep_refaults(QmpConn *c, bool shared)
 	else
 		g_assert_cmpint(cold[0], ==, COLD);
 	g_assert_cmpint(refault, >=, COLD - SLACK_DAMON);
-	g_assert_cmpint(get_int(o, "refault-bytes-last-minute"), >=,
+	g_assert_cmpint(reclaim_get_int(o, "refault-bytes-last-minute"), >=,
 			COLD - SLACK_DAMON);
 	g_assert_true(json_object_has_member(o, "promotion-rate"));
 	g_assert_cmpfloat(json_object_get_double_member(o, "promotion-rate"), >,
@@ -500,14 +425,14 @@ static void test_memfd_uffd(void)
 	wait_cold(c);
 	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{'job-id':'m',"
 		  "'min-age-ms':500}}");
-	res = wait_result(c, "m", 30);
+	res = reclaim_wait_result(c, "m", 30);
 	r = json_node_get_object(res);
-	check_sum(r);
+	reclaim_check_sums(r);
 	residency(c, DATA, HOT, hot);
 	residency(c, DATA + HOT, COLD, cold);
 	g_assert_cmpint(hot[0], ==, HOT);
 	g_assert_cmpint(cold[1], >=, COLD * 95 / 100);
-	g_assert_cmpint(get_int(r, "swapped-bytes"), >=, COLD * 9 / 10);
+	g_assert_cmpint(reclaim_get_int(r, "swapped-bytes"), >=, COLD * 9 / 10);
 	test_sweep_refaults(c, true);
 	cmd_ok(c, "{'execute':'query-status'}");
 	qmp_vm_quit(p, c, 10000);
@@ -547,14 +472,15 @@ static void test_no_swap(void)
 	cmd_ok(c,
 	       "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'d',"
 	       "'min-age-ms':0,'dry-run':true}}");
-	json_node_unref(wait_result(c, "d", 20));
+	json_node_unref(reclaim_wait_result(c, "d", 20));
 	wait_cold(c);
 	cmd_ok(c,
 	       "{'execute':'memory-reclaim','arguments':{'allow-write-only':true,'job-id':'k',"
 	       "'target-bytes':1048576,'advice':'cold'}}");
-	res = wait_result(c, "k", 20);
-	g_assert_cmpint(shortfall(json_node_get_object(res), "cold-advice"), >,
-			0);
+	res = reclaim_wait_result(c, "k", 20);
+	g_assert_cmpint(reclaim_shortfall(json_node_get_object(res),
+					  "cold-advice"),
+			>, 0);
 	qmp_vm_quit(p, c, 10000);
 	unlink(info);
 	rmdir(dir);
@@ -583,30 +509,30 @@ static void test_swap_full(void)
 	cmd_ok(c,
 	       "{'execute':'memory-reclaim','arguments':{"
 	       "'allow-write-only':true,'job-id':'one','target-bytes':4096}}");
-	res = wait_result(c, "one", 20);
+	res = reclaim_wait_result(c, "one", 20);
 	r = json_node_get_object(res);
-	g_assert_cmpint(get_int(r, "advised-bytes"), ==, 0);
-	g_assert_cmpint(shortfall(r, "swap-full"), ==, 4096);
-	g_assert_cmpint(shortfall(r, "not-swapped"), ==, 0);
-	check_sum(r);
+	g_assert_cmpint(reclaim_get_int(r, "advised-bytes"), ==, 0);
+	g_assert_cmpint(reclaim_shortfall(r, "swap-full"), ==, 4096);
+	g_assert_cmpint(reclaim_shortfall(r, "not-swapped"), ==, 0);
+	reclaim_check_sums(r);
 	g_clear_pointer(&res, json_node_unref);
 
 	g_free(fake_meminfo(dir, 8 << 20, (64 + 8) << 10));
 	cmd_ok(c, "{'execute':'memory-reclaim','arguments':{"
 		  "'allow-write-only':true,'job-id':'f','min-age-ms':500}}");
-	res = wait_result(c, "f", 20);
+	res = reclaim_wait_result(c, "f", 20);
 	r = json_node_get_object(res);
 	g_assert_cmpstr(json_object_get_string_member(r, "status"), ==,
 			"completed");
-	g_assert_cmpint(get_int(r, "advised-bytes"), <=, 8 * MiB);
-	g_assert_cmpint(get_int(r, "advised-bytes"), >, 0);
+	g_assert_cmpint(reclaim_get_int(r, "advised-bytes"), <=, 8 * MiB);
+	g_assert_cmpint(reclaim_get_int(r, "advised-bytes"), >, 0);
 	/* at most 8 MiB of the cold pages were advised: the rest waits */
-	g_assert_cmpint(get_int(r, "not-reached-bytes"), >=,
-			get_int(r, "selected-bytes") -
-				get_int(r, "absent-bytes") - 8 * MiB);
-	g_assert_cmpint(shortfall(r, "swap-full"), ==,
-			get_int(r, "not-reached-bytes"));
-	check_sum(r);
+	g_assert_cmpint(reclaim_get_int(r, "not-reached-bytes"), >=,
+			reclaim_get_int(r, "selected-bytes") -
+				reclaim_get_int(r, "absent-bytes") - 8 * MiB);
+	g_assert_cmpint(reclaim_shortfall(r, "swap-full"), ==,
+			reclaim_get_int(r, "not-reached-bytes"));
+	reclaim_check_sums(r);
 	qmp_vm_quit(p, c, 10000);
 	unlink(info);
 	rmdir(dir);
@@ -664,9 +590,10 @@ static void test_soak(void)
 			g_usleep(300 * 1000);
 			cmd_ok(c, cancel);
 		}
-		res = wait_result(c, id, 30);
-		check_sum(json_node_get_object(res));
-		swapped += get_int(json_node_get_object(res), "swapped-bytes");
+		res = reclaim_wait_result(c, id, 30);
+		reclaim_check_sums(json_node_get_object(res));
+		swapped += reclaim_get_int(json_node_get_object(res),
+					   "swapped-bytes");
 		residency(c, DATA, 2 * MiB, hot);
 		g_assert_cmpint(hot[0], ==, 2 * MiB);
 		/* a pause: the guest checks and rewrites every page */
@@ -674,7 +601,8 @@ static void test_soak(void)
 		timescale_sleep_ms(300); /* more than sweep_gap=250 */
 		cmd_ok(c, "{'execute':'cont'}");
 		info = reclaim_info(c);
-		refaults = get_int(json_node_get_object(info), "refault-bytes");
+		refaults = reclaim_get_int(json_node_get_object(info),
+					   "refault-bytes");
 	}
 	g_test_message("soak: %d cycles, %" G_GINT64_FORMAT
 		       " bytes swapped, %" G_GINT64_FORMAT " refaulted",
