@@ -430,7 +430,12 @@ static void test_memfd_uffd(void)
 	reclaim_check_sums(r);
 	residency(c, DATA, HOT, hot);
 	residency(c, DATA + HOT, COLD, cold);
-	g_assert_cmpint(hot[0], ==, HOT);
+	/*
+	 * >= 99%, not all: uffd full unmaps every page at every scan, and
+	 * the platform's DAMON pages out unmapped shared pages at once (seen:
+	 * 4 pages of the hot set, between a scan and the guest's next write).
+	 */
+	g_assert_cmpint(hot[0], >=, HOT * 99 / 100);
 	g_assert_cmpint(cold[1], >=, COLD * 95 / 100);
 	g_assert_cmpint(reclaim_get_int(r, "swapped-bytes"), >=, COLD * 9 / 10);
 	test_sweep_refaults(c, true);
