@@ -297,7 +297,8 @@ bool aging_qmp_set(void *opaque, const QmpAgingSet *req, GError **errp)
 		aging_object_halt(o);
 		/* users of the ages (reclaim jobs) must know they are blind */
 		aging_set_watching(o->a, false);
-	} else if (ao->started && !o->thread)
+	} else if (ao->started && !o->thread) {
 		return aging_object_run(o, errp);
+	}
 	return true;
 }

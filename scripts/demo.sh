@@ -4,15 +4,18 @@
 #  2. workload: 64 MiB of guest data on a preallocated memfd backend, hot
 #     and cold pages written in ring 3 with every page verified; the guest
 #     reports its speed and the largest stall it saw.
-#  3. QMP: the same workload started paused (-S) with a QMP socket and page
-#     aging on its RAM (dirty-log backend, 100 ms scans), driven with
-#     kvmage-qmp: query-status, cont, query-cpus-fast, then after two seconds
-#     query-memory-aging (the 4 MiB hot set young, the rest cold) and
-#     query-memory-residency (the guest's 32 MiB of data and its image
-#     present, the rest of its 128 MiB never populated).
+#  3. QMP: the same workload (reads and writes) started paused (-S) with a
+#     QMP socket and page aging on its memfd RAM (the default: uffd, which
+#     sees reads too, re-arming 1 block of pages in 64 per 100 ms scan),
+#     driven with kvmage-qmp: query-status, cont, query-cpus-fast, then
+#     after two seconds query-memory-aging (the 4 MiB hot set young, the
+#     rest cold: an estimate with its error, and the part already proven
+#     page by page) and query-memory-residency (the guest's 32 MiB of data
+#     and its image present, the rest of its 128 MiB never populated).
 #  4. Reclaim: memory-reclaim of what has been idle for 1 s, as a job
-#     (query-jobs while it runs), its result (query-memory-reclaim) and
-#     residency afterwards: the cold data in swap, the hot set in memory.
+#     (query-jobs while it runs: it confirms the pages not proven yet),
+#     its result (query-memory-reclaim) and residency afterwards: the cold
+#     data in swap, the hot set in memory.
 #     Then stop, wait, cont: the guest sweeps and verifies every page, so
 #     the reclaimed pages come back and are counted as refaults.  Without
 #     swap on the host the reclaim is a dry run and the demo says so.
@@ -54,12 +57,12 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 sock="$dir/qmp.sock"
 set -- -S -m 128M -smp 2 -name demo -serial none \
-	-object memory-backend-ram,id=mem,size=128M \
+	-object memory-backend-memfd,id=mem,size=128M \
 	-machine memory-backend=mem \
 	-object memory-aging,id=age0,memdev=mem,interval=100 \
 	-qmp "unix:$sock,server=on,wait=off" \
 	-kernel "$guests/workload.elf" \
-	-append "size=32M hot=4M passes=0 sweep_gap=500"
+	-append "size=32M hot=4M passes=0 rw=mixed sweep_gap=500"
 printf '$ %s' "$kvmage"; printf ' %s' "$@"; printf ' &\n'
 "$kvmage" "$@" &
 vm=$!
@@ -92,7 +95,7 @@ run "$qmp" "$sock" query-memory-residency
 run "$qmp" "$sock" stop
 sleep 0.6
 run "$qmp" "$sock" cont
-sleep 1
+sleep 2
 run "$qmp" "$sock" query-memory-reclaim
 for cmd in stop query-status quit; do
 	run "$qmp" "$sock" $cmd

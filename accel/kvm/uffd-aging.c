@@ -43,11 +43,13 @@ AgingCoverage uffd_aging_coverage(unsigned sample)
 
 	if (sample > 1) {
 		c.sampled = 1.0 / sample;
-		c.note = "sampled: 1 page in 1/sampled-fraction is re-armed "
-			 "per scan; cold bytes and histogram below that many "
-			 "intervals are estimated from one sample "
-			 "(+- cold-bytes-error, error-bytes, 95%), above it "
-			 "they come from per-page ages of that resolution";
+		c.note = "sampled: 1 block of pages in 1/sampled-fraction is "
+			 "re-armed per scan; a page is proven idle from its "
+			 "first re-arming after its last access (up to that "
+			 "many intervals late: proven-cold-bytes); cold bytes "
+			 "and histogram below that many intervals are "
+			 "estimated from one sample (+- cold-bytes-error, "
+			 "error-bytes, 95%)";
 	}
 	return c;
 }
