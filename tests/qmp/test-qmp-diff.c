@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "libqmp.h"
+#include "qmp-diff-schema.h"
 #include "qapi/json-stream.h"
 
 enum {
@@ -527,204 +528,6 @@ static void test_random(void)
 	qmp_proc_free(pk);
 }
 
-/* ---- schema: the structure behind each command and event ---- */
-
-static void shape(GHashTable *by_name, const char *name, GString *out,
-		  int depth);
-
-static void shape_members(GHashTable *by_name, JsonArray *m, GString *out,
-			  int depth)
-{
-	guint i;
-
-	for (i = 0; i < json_array_get_length(m); i++) {
-		JsonObject *o = json_array_get_object_element(m, i);
-
-		g_string_append_printf(out, "%s%s:",
-				       json_object_get_string_member(o, "name"),
-				       json_object_has_member(o, "default") ?
-					       "?" :
-					       "");
-		if (json_object_has_member(o, "type"))
-			shape(by_name, json_object_get_string_member(o, "type"),
-			      out, depth + 1);
-		g_string_append_c(out, ',');
-	}
-}
-
-static void shape(GHashTable *by_name, const char *name, GString *out,
-		  int depth)
-{
-	JsonObject *o = g_hash_table_lookup(by_name, name);
-	const char *mt;
-	guint i;
-
-	g_assert_nonnull(o);
-	g_assert_cmpint(depth, <, 20);
-	mt = json_object_get_string_member(o, "meta-type");
-	if (!strcmp(mt, "builtin")) {
-		g_string_append(out, name);
-	} else if (!strcmp(mt, "array")) {
-		g_string_append_c(out, '[');
-		shape(by_name, json_object_get_string_member(o, "element-type"),
-		      out, depth + 1);
-		g_string_append_c(out, ']');
-	} else if (!strcmp(mt, "enum")) {
-		JsonArray *v = json_object_get_array_member(o, "values");
-
-		g_string_append(out, "enum(");
-		for (i = 0; i < json_array_get_length(v); i++)
-			g_string_append_printf(out, "%s,",
-					       json_array_get_string_element(v,
-									     i));
-		g_string_append_c(out, ')');
-	} else {
-		g_string_append_c(out, '{');
-		shape_members(by_name,
-			      json_object_get_array_member(o, "members"), out,
-			      depth);
-		if (json_object_has_member(o, "tag")) {
-			JsonArray *v =
-				json_object_get_array_member(o, "variants");
-
-			g_string_append_printf(out, "tag=%s;",
-					       json_object_get_string_member(o,
-									     "tag"));
-			for (i = 0; i < json_array_get_length(v); i++) {
-				JsonObject *c =
-					json_array_get_object_element(v, i);
-
-				g_string_append_printf(out, "%s=",
-						       json_object_get_string_member(c,
-										     "case"));
-				shape(by_name,
-				      json_object_get_string_member(c, "type"),
-				      out, depth + 1);
-			}
-		}
-		g_string_append_c(out, '}');
-	}
-}
-
-static JsonNode *fetch_schema(const char *binary, GHashTable *by_name)
-{
-	QmpProc *p = qmp_proc_start(binary, NULL);
-	QmpConn *c = qmp_conn_negotiated(p->sock);
-	JsonNode *rsp = qmp_cmd(c, "{\"execute\":\"query-qmp-schema\"}");
-	JsonArray *arr = json_object_get_array_member(json_node_get_object(rsp),
-						      "return");
-	guint i;
-
-	for (i = 0; i < json_array_get_length(arr); i++) {
-		JsonObject *o = json_array_get_object_element(arr, i);
-
-		g_hash_table_insert(by_name,
-				    (char *)json_object_get_string_member(o,
-									  "name"),
-				    o);
-	}
-	qmp_conn_free(c);
-	qmp_proc_free(p);
-	return rsp;
-}
-
-static char *entity_shape(GHashTable *by_name, const char *name)
-{
-	JsonObject *o = g_hash_table_lookup(by_name, name);
-	GString *out = g_string_new(NULL);
-
-	if (!o)
-		return g_string_free(out, FALSE);
-	g_string_append_printf(out, "%s args=",
-			       json_object_get_string_member(o, "meta-type"));
-	shape(by_name, json_object_get_string_member(o, "arg-type"), out, 0);
-	if (json_object_has_member(o, "ret-type")) {
-		g_string_append(out, " ret=");
-		shape(by_name, json_object_get_string_member(o, "ret-type"),
-		      out, 0);
-	}
-	if (json_object_has_member(o, "allow-oob"))
-		g_string_append(out, " oob");
-	return g_string_free(out, FALSE);
-}
-
-static void cut_at(char *s, const char *pat)
-{
-	char *p = strstr(s, pat);
-
-	if (p)
-		*p = '\0';
-}
-
-/* Drop the values of the enum that follows @pat (as "enum()"). */
-static void mask_enum(char *s, const char *pat)
-{
-	char *p = strstr(s, pat), *end;
-
-	if (!p)
-		return;
-	p += strlen(pat);
-	end = strchr(p, ')');
-	if (end)
-		memmove(p, end, strlen(end) + 1);
-}
-
-/*
- * kvmage's own commands (aging, residency, populate, reclaim): not in
- * QEMU
- */
-static const char *const kvmage_only[] = { "query-memory-aging",
-					   "memory-aging-set",
-					   "query-memory-residency",
-					   "memory-populate",
-					   "memory-reclaim",
-					   "query-memory-reclaim",
-					   NULL };
-
-static void test_schema(void)
-{
-	g_autoptr(GHashTable) q = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autoptr(GHashTable) k = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autoptr(JsonNode) qs = fetch_schema(qmp_qemu_binary(), q);
-	g_autoptr(JsonNode) ks = fetch_schema(qmp_test_binary(), k);
-	GHashTableIter it;
-	gpointer name, obj;
-	guint n = 0;
-
-	g_hash_table_iter_init(&it, k);
-	while (g_hash_table_iter_next(&it, &name, &obj)) {
-		const char *mt =
-			json_object_get_string_member(obj, "meta-type");
-		g_autofree char *want = NULL, *got = NULL;
-
-		if (strcmp(mt, "command") && strcmp(mt, "event"))
-			continue;
-		if (g_strv_contains(kvmage_only, name)) {
-			g_assert_false(g_hash_table_contains(q, name));
-			continue;
-		}
-		want = entity_shape(q, name);
-		got = entity_shape(k, name);
-		/* QEMU's CpuInfoFast is a union with an s390x variant */
-		if (!strcmp(name, "query-cpus-fast"))
-			cut_at(want, "tag="), cut_at(got, "}]");
-		/* JobType lists each program's own kinds of job */
-		if (!strcmp(name, "query-jobs"))
-			mask_enum(want, "type:enum("),
-				mask_enum(got, "type:enum(");
-		if (g_strcmp0(want, got)) {
-			g_test_message("%s\n  qemu:   %s\n  kvmage: %s",
-				       (char *)name, want, got);
-			g_test_fail();
-		}
-		n++;
-	}
-	g_assert_cmpuint(n, ==, 27);
-	/* the trees own the names and objects used above */
-	g_assert_nonnull(qs);
-	g_assert_nonnull(ks);
-}
-
 int main(int argc, char **argv)
 {
 	bool tap = argc > 1 && !strcmp(argv[1], "--tap");
@@ -749,7 +552,7 @@ int main(int argc, char **argv)
 	if (g_getenv("QMP_DIFF_SLOW"))
 		g_test_add_data_func("/qmp-diff/limit/size", "size",
 				     test_limit);
-	g_test_add_func("/qmp-diff/schema", test_schema);
+	g_test_add_func("/qmp-diff/schema", qmp_diff_test_schema);
 	g_test_add_func("/qmp-diff/random", test_random);
 	return g_test_run();
 }

@@ -116,6 +116,16 @@ static int page_state(Rig *r, uint64_t i)
 	return e >> 63 ? 1 : (e >> 62 & 1) ? 2 : 0;
 }
 
+/* The guest reads pages [first, first + n): the aging is not told. */
+static void rig_read(Rig *r, uint64_t first, uint64_t n)
+{
+	volatile uint8_t sink;
+
+	for (uint64_t i = first; i < first + n; i++)
+		sink = r->mem[i * PG];
+	(void)sink;
+}
+
 static bool hook_yield(void *opaque)
 {
 	Rig *r = opaque;
@@ -243,7 +253,6 @@ static void test_refaults(void)
 	g_autoptr(GError) err = NULL;
 	ReclaimRefaults *rf = reclaim_refaults_new();
 	ReclaimRefaultStats rs;
-	volatile uint8_t sink;
 	ReclaimStats st;
 	ReclaimHooks h;
 	Rig r;
@@ -259,9 +268,7 @@ static void test_refaults(void)
 	g_assert_cmpuint(rs.watched, ==, st.advised);
 	/* the aging sees 16 pages written; 8 others are read unseen */
 	rig_scan(&r, 0, 16);
-	for (uint64_t i = 500; i < 508; i++)
-		sink = r.mem[i * PG];
-	(void)sink;
+	rig_read(&r, 500, 8);
 	reclaim_refaults_poll(rf, r.a, &r.ram);
 	reclaim_refaults_stats(rf, &rs);
 	g_assert_cmpuint(rs.by_aging, ==, 16 * PG);
@@ -293,7 +300,6 @@ static void test_refaults_between_jobs(void)
 	g_autoptr(GError) err = NULL;
 	ReclaimRefaults *md = reclaim_refaults_new(), *rf;
 	ReclaimRefaultStats rs;
-	volatile uint8_t sink;
 	ReclaimStats st;
 	ReclaimHooks h;
 	Rig r;
@@ -313,9 +319,7 @@ static void test_refaults_between_jobs(void)
 		*v = *v;
 	}
 	rig_scan(&r, 0, 16);
-	for (uint64_t i = 500; i < 508; i++)
-		sink = r.mem[i * PG];
-	(void)sink;
+	rig_read(&r, 500, 8);
 	for (int i = 0; i < 3; i++)
 		rig_scan(&r, 0, 0);
 	rf = reclaim_refaults_new();
@@ -352,7 +356,6 @@ static void test_refaults_restart(void)
 	g_autoptr(GError) err = NULL;
 	ReclaimRefaults *rf = reclaim_refaults_new();
 	ReclaimRefaultStats rs;
-	volatile uint8_t sink;
 	ReclaimStats st;
 	ReclaimHooks h;
 	Rig r;
@@ -369,9 +372,7 @@ static void test_refaults_restart(void)
 	rig_scan(&r, 0, 0);
 	aging_set_coverage(r.a, &cov); /* every age restarts */
 	rig_scan(&r, 0, 0);
-	for (uint64_t i = 500; i < 508; i++)
-		sink = r.mem[i * PG];
-	(void)sink;
+	rig_read(&r, 500, 8);
 	reclaim_refaults_poll(rf, r.a, &r.ram);
 	reclaim_refaults_stats(rf, &rs);
 	g_assert_cmpuint(rs.by_aging, ==, 0);
