@@ -12,9 +12,9 @@
 #define AGING_AGING_INT_H
 
 #include "aging/aging.h"
+#include "util/bitmap.h"
 
-#define BITS_PER_LONG (8 * sizeof(unsigned long))
-#define AGING_NEVER   UINT64_MAX /* a phase not armed yet */
+#define AGING_NEVER UINT64_MAX /* a phase not armed yet */
 
 typedef struct AgingRange {
 	uint64_t gpa;

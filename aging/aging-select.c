@@ -310,7 +310,7 @@ static int aging_seen_at(Aging *a, AgingRange **hint, uint64_t gpa)
 uint64_t aging_run_accessed_since(Aging *a, uint64_t gpa, uint64_t size,
 				  uint64_t scan, unsigned long *accessed)
 {
-	uint64_t npages = size >> AGING_PAGE_SHIFT, count = 0, limit;
+	uint64_t npages = size >> PAGE_SHIFT, count = 0, limit;
 	AgingRange *hint = NULL;
 
 	memset(accessed, 0,
@@ -319,8 +319,7 @@ uint64_t aging_run_accessed_since(Aging *a, uint64_t gpa, uint64_t size,
 	g_mutex_lock(&a->lock);
 	limit = a->now > scan ? a->now - scan : 0;
 	for (uint64_t i = 0; i < npages; i++) {
-		int age =
-			aging_seen_at(a, &hint, gpa + (i << AGING_PAGE_SHIFT));
+		int age = aging_seen_at(a, &hint, gpa + (i << PAGE_SHIFT));
 
 		if (age >= 0 && (uint64_t)age >= limit && limit < AGING_AGE_MAX)
 			continue;
@@ -339,8 +338,7 @@ void aging_run_ages(Aging *a, uint64_t gpa, uint64_t npages, uint16_t *ages,
 	g_mutex_lock(&a->lock);
 	*now = a->now;
 	for (uint64_t i = 0; i < npages; i++) {
-		int age =
-			aging_seen_at(a, &hint, gpa + (i << AGING_PAGE_SHIFT));
+		int age = aging_seen_at(a, &hint, gpa + (i << PAGE_SHIFT));
 
 		ages[i] = age < 0 ? UINT16_MAX : (uint16_t)age;
 	}

@@ -324,9 +324,8 @@ bool aging_add_range(Aging *a, uint64_t gpa, uint64_t size, uint64_t page_size,
 	AgingRange r = { gpa, size, page_size };
 	guint i;
 
-	if (page_size < (1u << AGING_PAGE_SHIFT) ||
-	    (page_size & (page_size - 1)) || !size || size % page_size ||
-	    gpa % page_size) {
+	if (page_size < (1u << PAGE_SHIFT) || (page_size & (page_size - 1)) ||
+	    !size || size % page_size || gpa % page_size) {
 		error_setg(errp,
 			   "%s: range 0x%" G_GINT64_MODIFIER
 			   "x+0x%" G_GINT64_MODIFIER
@@ -334,7 +333,7 @@ bool aging_add_range(Aging *a, uint64_t gpa, uint64_t size, uint64_t page_size,
 			   a->name, gpa, size, page_size);
 		return false;
 	}
-	r.unit_shift = __builtin_ctzll(page_size) - AGING_PAGE_SHIFT;
+	r.unit_shift = __builtin_ctzll(page_size) - PAGE_SHIFT;
 	r.nr_units = size / page_size;
 	r.last = g_try_new(uint16_t, r.nr_units);
 	if (!r.last) {
@@ -452,7 +451,7 @@ uint64_t aging_update(Aging *a, uint64_t gpa, const unsigned long *bitmap,
 {
 	uint64_t t0 = aging_clock_ns();
 	uint64_t written = 0;
-	uint64_t end = gpa + (npages << AGING_PAGE_SHIFT);
+	uint64_t end = gpa + (npages << PAGE_SHIFT);
 
 	for (guint i = 0; i < a->ranges->len; i++) {
 		AgingRange *r = &g_array_index(a->ranges, AgingRange, i);
@@ -462,15 +461,15 @@ uint64_t aging_update(Aging *a, uint64_t gpa, const unsigned long *bitmap,
 		if (lo >= hi)
 			continue;
 		/* Only whole-word starts keep the walk simple and cheap. */
-		skip = (lo - gpa) >> AGING_PAGE_SHIFT;
+		skip = (lo - gpa) >> PAGE_SHIFT;
 		if (skip % BITS_PER_LONG) {
 			g_warning("aging %s: unaligned update at 0x%" PRIx64,
 				  a->name, lo);
 			continue;
 		}
-		written += aging_mark(a, r, (lo - r->gpa) >> AGING_PAGE_SHIFT,
+		written += aging_mark(a, r, (lo - r->gpa) >> PAGE_SHIFT,
 				      bitmap + skip / BITS_PER_LONG,
-				      (hi - lo) >> AGING_PAGE_SHIFT);
+				      (hi - lo) >> PAGE_SHIFT);
 	}
 	a->scan_written += written;
 	a->scan_core_ns += aging_clock_ns() - t0;
@@ -479,7 +478,7 @@ uint64_t aging_update(Aging *a, uint64_t gpa, const unsigned long *bitmap,
 
 bool aging_covers(Aging *a, uint64_t gpa, uint64_t npages)
 {
-	uint64_t end = gpa + (npages << AGING_PAGE_SHIFT);
+	uint64_t end = gpa + (npages << PAGE_SHIFT);
 
 	for (guint i = 0; i < a->ranges->len; i++) {
 		AgingRange *r = &g_array_index(a->ranges, AgingRange, i);

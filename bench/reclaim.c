@@ -33,7 +33,7 @@
 
 #include "aging/aging.h"
 #include "reclaim/reclaim.h"
-#include "reclaim/residency.h"
+#include "memory/residency.h"
 
 #define PG   ((uint64_t)4096)
 #define MiB  ((uint64_t)1 << 20)

@@ -26,7 +26,7 @@
 #include <time.h>
 
 #include "backends/hostmem.h"
-#include "reclaim/residency.h"
+#include "memory/residency.h"
 #include "util/error.h"
 
 #define GiB (1ULL << 30)

@@ -10,7 +10,7 @@
 #include "backends/hostmem.h"
 #include "monitor/qmp-residency.h"
 #include "qapi-commands.h"
-#include "reclaim/residency.h"
+#include "memory/residency.h"
 #include "util/error.h"
 #include "util/size.h"
 

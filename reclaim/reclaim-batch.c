@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 
 #include "reclaim-int.h"
-#include "reclaim/residency.h"
+#include "memory/residency.h"
 #include "util/error.h"
 
 #ifndef MADV_POPULATE_READ
@@ -27,7 +27,7 @@ uint64_t reclaim_batch_bytes(const ReclaimParams *p)
 	if (p->rate_limit)
 		b = CLAMP(p->rate_limit / 10, RECLAIM_BATCH_MIN,
 			  RECLAIM_BATCH_MAX);
-	return b & ~(PG - 1);
+	return b & ~(PAGE_SIZE - 1);
 }
 
 /* Next piece of the plan, within one run and one RAM bank; false at end. */
@@ -68,7 +68,7 @@ static void reclaim_add_req(ReclaimCtx *c, RamBank *bank, uint64_t gpa,
 {
 	MadviseReq req = {
 		.addr = (char *)bank->host + (gpa - bank->gpa),
-		.len = npages * PG,
+		.len = npages * PAGE_SIZE,
 		.advice = c->p->advice,
 	};
 
@@ -83,7 +83,8 @@ static void reclaim_add_req(ReclaimCtx *c, RamBank *bank, uint64_t gpa,
 static bool reclaim_piece(ReclaimCtx *c, RamBank *bank, uint64_t gpa,
 			  uint64_t len, GError **errp)
 {
-	uint64_t n = len / PG, words = (n + BITS_PER_LONG - 1) / BITS_PER_LONG;
+	uint64_t n = len / PAGE_SIZE,
+		 words = (n + BITS_PER_LONG - 1) / BITS_PER_LONG;
 	g_autofree unsigned long *present = g_new0(unsigned long, words);
 	g_autofree unsigned long *swapped = g_new0(unsigned long, words);
 	g_autofree unsigned long *accessed = g_new0(unsigned long, words);
@@ -104,17 +105,18 @@ static bool reclaim_piece(ReclaimCtx *c, RamBank *bank, uint64_t gpa,
 
 		if (i < n && !take) {
 			if (reclaim_bit(accessed, i))
-				c->st->raced += PG;
+				c->st->raced += PAGE_SIZE;
 			else if (reclaim_bit(swapped, i))
-				c->st->already_swapped += PG;
+				c->st->already_swapped += PAGE_SIZE;
 			else if (!reclaim_bit(present, i))
-				c->st->absent += PG;
+				c->st->absent += PAGE_SIZE;
 		}
 		if (take && !open) {
 			start = i;
 			open = true;
 		} else if (!take && open) {
-			reclaim_add_req(c, bank, gpa + start * PG, i - start);
+			reclaim_add_req(c, bank, gpa + start * PAGE_SIZE,
+					i - start);
 			open = false;
 		}
 	}
@@ -143,7 +145,7 @@ static void reclaim_fit_swap(ReclaimCtx *c)
 		MadviseReq *r = &g_array_index(c->reqs, MadviseReq, i);
 
 		if (need + r->len > room) {
-			uint64_t fit = (room - need) & ~(PG - 1);
+			uint64_t fit = (room - need) & ~(PAGE_SIZE - 1);
 			uint64_t cut = r->len - fit;
 
 			for (guint k = i + 1; k < c->reqs->len; k++)
@@ -165,7 +167,7 @@ static void reclaim_account(ReclaimCtx *c, RamBank **banks)
 		RamBank *b = banks[i];
 		ReclaimAdvised a = {
 			b->gpa + ((char *)r->addr - (char *)b->host),
-			r->len / PG,
+			r->len / PAGE_SIZE,
 			c->advise_scan,
 		};
 
@@ -286,11 +288,12 @@ void reclaim_measure(ReclaimCtx *c, ReclaimRefaults *rf)
 		uint64_t words =
 			(a->npages + BITS_PER_LONG - 1) / BITS_PER_LONG;
 		g_autofree unsigned long *sw = g_new0(unsigned long, words);
-		bool ok = residency_bitmap(b, a->gpa - b->gpa, a->npages * PG,
-					   NULL, sw, NULL);
+		bool ok = residency_bitmap(b, a->gpa - b->gpa,
+					   a->npages * PAGE_SIZE, NULL, sw,
+					   NULL);
 
 		for (uint64_t k = 0; ok && k < a->npages; k++)
-			c->st->swapped += reclaim_bit(sw, k) ? PG : 0;
+			c->st->swapped += reclaim_bit(sw, k) ? PAGE_SIZE : 0;
 		if (rf && c->p->advice == MADV_PAGEOUT)
 			reclaim_refaults_add(rf, a->gpa, a->npages,
 					     ok ? sw : NULL, a->scan);

@@ -11,11 +11,9 @@
 #define RECLAIM_RECLAIM_INT_H
 
 #include "aging/aging.h"
-#include "reclaim/madvise-ring.h"
+#include "memory/madvise-ring.h"
 #include "reclaim/reclaim.h"
-
-#define PG	      4096ULL
-#define BITS_PER_LONG (8 * sizeof(unsigned long))
+#include "util/bitmap.h"
 
 /* A range advised successfully, kept for the measurement. */
 typedef struct ReclaimAdvised {

@@ -14,10 +14,8 @@
 
 #include "aging/aging.h"
 #include "reclaim/reclaim.h"
-#include "reclaim/residency.h"
-
-#define PG	      4096ULL
-#define BITS_PER_LONG (8 * sizeof(unsigned long))
+#include "util/bitmap.h"
+#include "memory/residency.h"
 
 typedef struct RefaultEntry {
 	uint64_t gpa;
@@ -90,10 +88,11 @@ static uint64_t refault_supersede(RefaultEntry *e, uint64_t gpa,
 				  uint64_t npages)
 {
 	uint64_t lo = MAX(gpa, e->gpa), back = 0;
-	uint64_t hi = MIN(gpa + npages * PG, e->gpa + e->npages * PG);
+	uint64_t hi =
+		MIN(gpa + npages * PAGE_SIZE, e->gpa + e->npages * PAGE_SIZE);
 
-	for (uint64_t p = lo; p < hi; p += PG) {
-		uint64_t i = (p - e->gpa) / PG;
+	for (uint64_t p = lo; p < hi; p += PAGE_SIZE) {
+		uint64_t i = (p - e->gpa) / PAGE_SIZE;
 
 		if (!bit_test(e->watch, i))
 			continue;
@@ -113,8 +112,8 @@ static void refault_supersede_all(ReclaimRefaults *rf, uint64_t gpa,
 	for (guint i = 0; i < rf->entries->len; i++)
 		back += refault_supersede(rf->entries->pdata[i], gpa, npages);
 	if (back) {
-		rf->by_residency += back * PG;
-		refault_event(rf, g_get_monotonic_time(), back * PG);
+		rf->by_residency += back * PAGE_SIZE;
+		refault_event(rf, g_get_monotonic_time(), back * PAGE_SIZE);
 	}
 }
 
@@ -183,9 +182,9 @@ static void refault_poll_aging(ReclaimRefaults *rf, RefaultEntry *e, Aging *a,
 			continue;
 		bit_clear(e->watch, i);
 		e->left--;
-		rf->by_aging += PG;
+		rf->by_aging += PAGE_SIZE;
 		refault_event(rf, now_us - (gint64)ages[i] * ival_ms * 1000,
-			      PG);
+			      PAGE_SIZE);
 	}
 }
 
@@ -199,8 +198,8 @@ static void refault_poll_residency(ReclaimRefaults *rf, RefaultEntry *e,
 	g_autoptr(GError) err = NULL;
 	uint64_t n = 0;
 
-	if (!b || !residency_bitmap(b, e->gpa - b->gpa, e->npages * PG, present,
-				    NULL, &err)) {
+	if (!b || !residency_bitmap(b, e->gpa - b->gpa, e->npages * PAGE_SIZE,
+				    present, NULL, &err)) {
 		if (err && !rf->warned)
 			g_warning("refaults: %s", err->message);
 		rf->warned = true;
@@ -214,9 +213,9 @@ static void refault_poll_residency(ReclaimRefaults *rf, RefaultEntry *e,
 		e->left--;
 		n++;
 	}
-	rf->by_residency += n * PG;
+	rf->by_residency += n * PAGE_SIZE;
 	if (n)
-		refault_event(rf, now_us, n * PG);
+		refault_event(rf, now_us, n * PAGE_SIZE);
 }
 
 static gint refault_event_cmp(gconstpointer pa, gconstpointer pb)
@@ -272,8 +271,8 @@ void reclaim_refaults_stats(ReclaimRefaults *rf, ReclaimRefaultStats *out)
 
 	memset(out, 0, sizeof(*out));
 	for (guint i = 0; i < rf->entries->len; i++)
-		out->watched +=
-			((RefaultEntry *)rf->entries->pdata[i])->left * PG;
+		out->watched += ((RefaultEntry *)rf->entries->pdata[i])->left *
+				PAGE_SIZE;
 	out->by_aging = rf->by_aging;
 	out->by_residency = rf->by_residency;
 	out->refaulted = rf->by_aging + rf->by_residency;

@@ -311,7 +311,7 @@ bool reclaim_run(const ReclaimTarget *t, const ReclaimParams *p,
 	if (!c.ring)
 		return false;
 	st->uring = madvise_ring_uses_uring(c.ring);
-	st->hugetlb = t->be && t->be->page_size > PG;
+	st->hugetlb = t->be && t->be->page_size > PAGE_SIZE;
 	c.batch = reclaim_batch_bytes(p);
 	c.advised = g_array_new(false, false, sizeof(ReclaimAdvised));
 	c.reqs = g_array_new(false, false, sizeof(MadviseReq));

@@ -12,8 +12,8 @@
 
 #include "accel/dirty-log.h"
 #include "util/error.h"
+#include "util/bitmap.h"
 
-#define BITS_PER_LONG (8 * sizeof(unsigned long))
 #define DIRTY_LOG_MANUAL \
 	(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET)
 
@@ -65,7 +65,7 @@ static bool dirty_log_slot_flags(DirtyLog *dl, DirtyLogSlot *sl, uint32_t flags,
 		.slot = sl->info.slot,
 		.flags = flags,
 		.guest_phys_addr = sl->info.gpa,
-		.memory_size = sl->info.npages << AGING_PAGE_SHIFT,
+		.memory_size = sl->info.npages << PAGE_SHIFT,
 		.userspace_addr = (uintptr_t)sl->hva,
 	};
 
@@ -94,7 +94,7 @@ static bool dirty_log_add_slot(void *opaque, uint64_t off, uint64_t len,
 	sl->index = ctx->dl->slots->len;
 	sl->info.slot = ctx->bank->slot + ctx->next++;
 	sl->info.gpa = ctx->bank->gpa + off;
-	sl->info.npages = len >> AGING_PAGE_SHIFT;
+	sl->info.npages = len >> PAGE_SHIFT;
 	sl->info.bank = ctx->bank;
 	/* Offline test banks have no host mapping. */
 	sl->hva = ctx->bank->host ? (char *)ctx->bank->host + off : NULL;

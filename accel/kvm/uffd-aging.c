@@ -9,8 +9,8 @@
 #include "accel/uffd-aging.h"
 #include "backends/hostmem.h"
 #include "util/error.h"
+#include "util/bitmap.h"
 
-#define BITS_PER_LONG	     (8 * sizeof(unsigned long))
 #define UFFD_AGING_CLUSTERS  128 /* sampling blocks per phase, at least */
 #define UFFD_AGING_BLOCK_MAX 512 /* units per block, at most */
 
@@ -84,7 +84,7 @@ static bool uffd_aging_add(UffdAging *ua, RamBank *b, uint64_t *maxpages,
 	if (!ub.t)
 		return false;
 	g_array_append_val(ua->banks, ub);
-	*maxpages = MAX(*maxpages, b->size >> AGING_PAGE_SHIFT);
+	*maxpages = MAX(*maxpages, b->size >> PAGE_SHIFT);
 	/* Arm everything: from now on every unit's idleness is proven. */
 	return uffd_track_zap(ub.t, 1, 1, 0, errp);
 }
@@ -142,8 +142,7 @@ static bool uffd_aging_arm(void *opaque, uint64_t gpa, uint64_t size,
 static void uffd_aging_feed(UffdAging *ua, UffdAgingBank *ub)
 {
 	uint64_t n = uffd_track_npages(ub->t), w, nw;
-	unsigned shift =
-		__builtin_ctzll(ub->bank->page_size) - AGING_PAGE_SHIFT;
+	unsigned shift = __builtin_ctzll(ub->bank->page_size) - PAGE_SHIFT;
 
 	uffd_track_harvest(ub->t, ua->units);
 	if (!shift) {
@@ -252,7 +251,7 @@ bool uffd_aging_scan(void *opaque, unsigned ticks, GError **errp)
 		UffdAgingBank *ub = &g_array_index(ua->banks, UffdAgingBank, i);
 
 		uffd_aging_feed(ua, ub);
-		cost.pages += ub->bank->size >> AGING_PAGE_SHIFT;
+		cost.pages += ub->bank->size >> PAGE_SHIFT;
 	}
 	ua->phase = (ua->phase + 1) % ua->sample;
 	zap0 = uffd_aging_now_ns();

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "system/ram.h"
+#include "memory/ram.h"
 
 typedef struct Machine Machine;
 

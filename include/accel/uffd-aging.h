@@ -46,7 +46,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "accel/uffd-track.h"
+#include "memory/uffd-track.h"
 #include "aging/aging.h"
 
 extern const AgingCoverage uffd_aging_full_coverage;

@@ -27,7 +27,7 @@
 #include "accel/kvm.h"
 #include "aging/aging.h"
 #include "system/options.h"
-#include "system/ram.h"
+#include "memory/ram.h"
 
 #define AGING_OBJECT_TYPE	  "memory-aging"
 #define AGING_OBJECT_MIN_INTERVAL 10	  /* ms */

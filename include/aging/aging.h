@@ -58,13 +58,12 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "system/ram.h"
+#include "memory/ram.h"
 
 #define AGING_AGE_MAX	   32768u /* saturation, in scans */
 #define AGING_SWEEP_SCANS  8192u  /* clamp sweep period, in scans */
 #define AGING_HIST_BINS	   16
 #define AGING_HIST_BASE_MS 100
-#define AGING_PAGE_SHIFT   12
 #define AGING_MAX_SEGMENTS 64 /* interval changes remembered */
 
 /* What the backend can see. */

@@ -14,7 +14,7 @@
 #include <glib.h>
 
 #include "system/options.h"
-#include "system/ram.h"
+#include "memory/ram.h"
 #include "hw/iobus.h"
 
 typedef struct KvmState KvmState;

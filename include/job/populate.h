@@ -20,7 +20,7 @@
 #include <glib.h>
 
 #include "job/job.h"
-#include "system/ram.h"
+#include "memory/ram.h"
 
 #define POPULATE_CHUNK (4ULL << 20)
 

@@ -8,7 +8,7 @@
 #ifndef MONITOR_QMP_JOB_H
 #define MONITOR_QMP_JOB_H
 
-#include "system/ram.h"
+#include "memory/ram.h"
 
 typedef struct QmpJobOps {
 	/*

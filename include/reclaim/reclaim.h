@@ -68,7 +68,7 @@
 
 #include "qapi-types.h"
 #include "backends/hostmem.h"
-#include "system/ram.h"
+#include "memory/ram.h"
 
 typedef struct AgingObjects AgingObjects;
 

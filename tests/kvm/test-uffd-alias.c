@@ -12,7 +12,7 @@
 #include <glib.h>
 
 #include "accel/uffd-aging.h"
-#include "accel/uffd-track.h"
+#include "memory/uffd-track.h"
 #include "aging/aging.h"
 #include "hw/machine.h"
 #include "hw/testdev.h"

@@ -17,7 +17,7 @@
 #include <sys/mman.h>
 #include <glib.h>
 
-#include "reclaim/madvise-ring.h"
+#include "memory/madvise-ring.h"
 
 #define PG	   4096UL
 #define MiB	   (1024UL * 1024)

@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 
 #include "backends/hostmem.h"
-#include "system/ram.h"
+#include "memory/ram.h"
 #include "hostmem-util.h"
 #include "../hugepage-util.h"
 

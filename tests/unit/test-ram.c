@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "backends/hostmem.h"
-#include "system/ram.h"
+#include "memory/ram.h"
 #include "util/error.h"
 
 #define MiB	  (1ULL << 20)

@@ -22,7 +22,7 @@
 #include "backends/hostmem.h"
 #include "hostmem-util.h"
 #include "../hugepage-util.h"
-#include "reclaim/residency.h"
+#include "memory/residency.h"
 #include "../swap-util.h"
 #include "util/error.h"
 #include "../timescale.h"

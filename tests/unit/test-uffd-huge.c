@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "accel/uffd-track.h"
+#include "memory/uffd-track.h"
 #include "uffd-bank.h"
 #include "../hugepage-util.h"
 #include "util/error.h"

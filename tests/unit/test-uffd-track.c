@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "accel/uffd-track.h"
+#include "memory/uffd-track.h"
 #include "uffd-bank.h"
 #include "util/error.h"
 #include "../timescale.h"

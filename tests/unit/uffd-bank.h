@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "accel/uffd-track.h"
+#include "memory/uffd-track.h"
 
 typedef struct Bank {
 	int fd;

@@ -39,8 +39,9 @@
 #include <linux/magic.h>
 
 #include "backends/hostmem.h"
-#include "reclaim/residency.h"
+#include "memory/residency.h"
 #include "util/error.h"
+#include "util/bitmap.h"
 
 /* The PAGEMAP_SCAN UAPI (Linux 6.7), for C libraries whose headers lack it */
 #ifndef PAGEMAP_SCAN
@@ -73,12 +74,10 @@ struct pm_scan_arg {
 #define PM_PRESENT (1ULL << 63)
 #define PM_SWAP	   (1ULL << 62)
 
-#define RES_PAGE	4096ULL
 #define RES_CHUNK_PAGES 32768 /* 128 MiB per chunk */
 #define RES_SUB_PAGES	512   /* 2 MiB: shared banks' page-cache blocks */
 #define RES_REGIONS	256   /* PAGEMAP_SCAN regions per call */
 #define RES_PM_BATCH	4096  /* pagemap entries per pread() */
-#define BITS_PER_LONG	(8 * sizeof(unsigned long))
 
 static struct {
 	int fd;	       /* /proc/self/pagemap, or -errno */
@@ -95,36 +94,6 @@ typedef struct ResWalk {
 	bool shmem_file; /* the bank's fd is a swappable memfd/tmpfs file */
 	bool cachestat;	 /* use cachestat() */
 } ResWalk;
-
-static void bitmap_set_range(unsigned long *bm, uint64_t start, uint64_t n)
-{
-	while (n && start % BITS_PER_LONG) {
-		bm[start / BITS_PER_LONG] |= 1UL << (start % BITS_PER_LONG);
-		start++;
-		n--;
-	}
-	for (; n >= BITS_PER_LONG; n -= BITS_PER_LONG, start += BITS_PER_LONG)
-		bm[start / BITS_PER_LONG] = ~0UL;
-	for (; n; n--, start++)
-		bm[start / BITS_PER_LONG] |= 1UL << (start % BITS_PER_LONG);
-}
-
-static bool bitmap_test(const unsigned long *bm, uint64_t i)
-{
-	return bm[i / BITS_PER_LONG] >> (i % BITS_PER_LONG) & 1;
-}
-
-static uint64_t bitmap_weight(const unsigned long *bm, uint64_t nbits)
-{
-	uint64_t w = 0, i;
-
-	for (i = 0; i < nbits / BITS_PER_LONG; i++)
-		w += __builtin_popcountl(bm[i]);
-	if (nbits % BITS_PER_LONG)
-		w += __builtin_popcountl(bm[i] &
-					 ((1UL << nbits % BITS_PER_LONG) - 1));
-	return w;
-}
 
 /* PAGEMAP_SCAN for present-or-swapped pages of [start, end). */
 static long pagemap_scan_call(uint64_t start, uint64_t end,
@@ -158,16 +127,16 @@ static gpointer residency_probe(gpointer unused)
 		pm.fd = -errno;
 		return NULL;
 	}
-	p = mmap(NULL, RES_PAGE, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	*(volatile char *)p = 1;
 	/* ENOTTY: no such ioctl; EINVAL: a kernel with other arguments */
-	pm.has_scan = pagemap_scan_call((uintptr_t)p, (uintptr_t)p + RES_PAGE,
+	pm.has_scan = pagemap_scan_call((uintptr_t)p, (uintptr_t)p + PAGE_SIZE,
 					&r, 1, &walk_end) == 1 &&
 		      r.categories & PAGE_IS_PRESENT;
-	munmap(p, RES_PAGE);
+	munmap(p, PAGE_SIZE);
 	return NULL;
 }
 
@@ -204,7 +173,7 @@ static bool walk_scan(ResWalk *w, uint64_t addr, uint64_t npages,
 		      unsigned long *present, unsigned long *swapped,
 		      uint64_t base, GError **errp)
 {
-	uint64_t start = addr, end = addr + npages * RES_PAGE, walk_end;
+	uint64_t start = addr, end = addr + npages * PAGE_SIZE, walk_end;
 
 	while (start < end) {
 		long n = pagemap_scan_call(start, end, w->regions, RES_REGIONS,
@@ -216,8 +185,8 @@ static bool walk_scan(ResWalk *w, uint64_t addr, uint64_t npages,
 		}
 		for (long i = 0; i < n; i++) {
 			struct page_region *r = &w->regions[i];
-			uint64_t first = base + (r->start - addr) / RES_PAGE;
-			uint64_t len = (r->end - r->start) / RES_PAGE;
+			uint64_t first = base + (r->start - addr) / PAGE_SIZE;
+			uint64_t len = (r->end - r->start) / PAGE_SIZE;
 
 			if (r->categories & PAGE_IS_PRESENT)
 				bitmap_set_range(present, first, len);
@@ -242,7 +211,7 @@ static bool walk_pagemap(ResWalk *w, uint64_t addr, uint64_t npages,
 {
 	for (uint64_t done = 0; done < npages;) {
 		uint64_t n = MIN(npages - done, RES_PM_BATCH);
-		off_t off = (addr / RES_PAGE + done) * sizeof(uint64_t);
+		off_t off = (addr / PAGE_SIZE + done) * sizeof(uint64_t);
 		ssize_t got =
 			pread(pm.fd, w->entries, n * sizeof(uint64_t), off);
 
@@ -273,7 +242,7 @@ static bool walk_pagemap(ResWalk *w, uint64_t addr, uint64_t npages,
 static bool walk_file_data(ResWalk *w, int fd, uint64_t foff, uint64_t npages,
 			   GError **errp)
 {
-	off_t pos = foff, end = foff + npages * RES_PAGE, data, hole;
+	off_t pos = foff, end = foff + npages * PAGE_SIZE, data, hole;
 
 	memset(w->data, 0, RES_SUB_PAGES / 8);
 	while (pos < end) {
@@ -288,8 +257,8 @@ static bool walk_file_data(ResWalk *w, int fd, uint64_t foff, uint64_t npages,
 		if (hole < 0)
 			goto fail;
 		hole = MIN(hole, end);
-		bitmap_set_range(w->data, (data - foff) / RES_PAGE,
-				 (hole - data) / RES_PAGE);
+		bitmap_set_range(w->data, (data - foff) / PAGE_SIZE,
+				 (hole - data) / PAGE_SIZE);
 		pos = hole;
 	}
 	return true;
@@ -373,7 +342,7 @@ static void split_swapped(ResWalk *w, int fd, uint64_t foff, uint64_t i,
 	for (uint64_t k = i; k < i + n; k++)
 		out += !(w->vec[k] & 1) && !bitmap_test(present, base + k);
 	if (!out ||
-	    !file_cachestat(w, fd, foff + i * RES_PAGE, n * RES_PAGE, &cs) ||
+	    !file_cachestat(w, fd, foff + i * PAGE_SIZE, n * PAGE_SIZE, &cs) ||
 	    !cs.nr_evicted)
 		return;
 	if (cs.nr_evicted >= out) {
@@ -408,12 +377,12 @@ static bool walk_shared_sub(ResWalk *w, RamBank *bank, uint64_t off,
 	struct res_cachestat cs;
 
 	if (file)
-		stat = file_cachestat(w, be->fd, foff, npages * RES_PAGE, &cs);
+		stat = file_cachestat(w, be->fd, foff, npages * PAGE_SIZE, &cs);
 	if (file && !stat && !walk_file_data(w, be->fd, foff, npages, errp))
 		return false;
 	if (stat && (!cs.nr_cache || cs.nr_cache == npages))
 		memset(w->vec, cs.nr_cache == npages, npages);
-	else if (mincore(addr, npages * RES_PAGE, w->vec)) {
+	else if (mincore(addr, npages * PAGE_SIZE, w->vec)) {
 		error_setg_errno(errp, errno, "mincore failed");
 		return false;
 	}
@@ -448,7 +417,7 @@ static bool walk_shared(ResWalk *w, RamBank *bank, uint64_t off,
 		if (n == RES_SUB_PAGES &&
 		    bitmap_full(present, base + i, RES_SUB_PAGES))
 			continue;
-		if (!walk_shared_sub(w, bank, off + i * RES_PAGE, n, present,
+		if (!walk_shared_sub(w, bank, off + i * PAGE_SIZE, n, present,
 				     swapped, base + i, errp))
 			return false;
 	}
@@ -482,7 +451,7 @@ static bool walk_chunk(ResWalk *w, RamBank *bank, uint64_t off, uint64_t npages,
 static bool residency_check(RamBank *bank, uint64_t offset, uint64_t len,
 			    GError **errp)
 {
-	uint64_t ps = MAX(bank->page_size, RES_PAGE);
+	uint64_t ps = MAX(bank->page_size, PAGE_SIZE);
 
 	if (!bank->backend || !bank->host) {
 		error_setg(errp,
@@ -518,7 +487,7 @@ static bool backend_shmem_file(HostMemBackend *be)
 {
 	struct statfs sf;
 
-	if (!be || be->fd < 0 || be->hugetlb || be->page_size > RES_PAGE)
+	if (!be || be->fd < 0 || be->hugetlb || be->page_size > PAGE_SIZE)
 		return false;
 	if (be->type == HOSTMEM_MEMFD)
 		return true;
@@ -570,7 +539,7 @@ bool residency_count(RamBank *bank, uint64_t offset, uint64_t len,
 		return false;
 	out->best_effort = bank_is_shared(bank);
 	for (uint64_t done = 0; ok && done < len;) {
-		uint64_t n = MIN((len - done) / RES_PAGE, RES_CHUNK_PAGES);
+		uint64_t n = MIN((len - done) / PAGE_SIZE, RES_CHUNK_PAGES);
 		uint64_t p, s;
 
 		memset(present, 0, longs * sizeof(long));
@@ -579,10 +548,10 @@ bool residency_count(RamBank *bank, uint64_t offset, uint64_t len,
 				errp);
 		p = bitmap_weight(present, n);
 		s = bitmap_weight(swapped, n);
-		out->present += p * RES_PAGE;
-		out->swapped += s * RES_PAGE;
-		out->absent += (n - p - s) * RES_PAGE;
-		done += n * RES_PAGE;
+		out->present += p * PAGE_SIZE;
+		out->swapped += s * PAGE_SIZE;
+		out->absent += (n - p - s) * PAGE_SIZE;
+		done += n * PAGE_SIZE;
 	}
 	residency_walk_free(&w);
 	if (!ok)
@@ -594,7 +563,7 @@ bool residency_bitmap(RamBank *bank, uint64_t offset, uint64_t len,
 		      unsigned long *present, unsigned long *swapped,
 		      GError **errp)
 {
-	uint64_t nbits = len / RES_PAGE;
+	uint64_t nbits = len / PAGE_SIZE;
 	size_t longs = (nbits + BITS_PER_LONG - 1) / BITS_PER_LONG;
 	g_autofree unsigned long *p_tmp = NULL, *s_tmp = NULL;
 	ResWalk w;
@@ -614,7 +583,7 @@ bool residency_bitmap(RamBank *bank, uint64_t offset, uint64_t len,
 	for (uint64_t i = 0; ok && i < nbits; i += RES_CHUNK_PAGES) {
 		uint64_t n = MIN(nbits - i, RES_CHUNK_PAGES);
 
-		ok = walk_chunk(&w, bank, offset + i * RES_PAGE, n, present,
+		ok = walk_chunk(&w, bank, offset + i * PAGE_SIZE, n, present,
 				swapped, i, errp);
 	}
 	residency_walk_free(&w);

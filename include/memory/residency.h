@@ -17,14 +17,14 @@
  * bank; any thread may call them, concurrently with vCPUs (figures are
  * then a snapshot that may be stale by the time they are returned).
  */
-#ifndef RECLAIM_RESIDENCY_H
-#define RECLAIM_RESIDENCY_H
+#ifndef MEMORY_RESIDENCY_H
+#define MEMORY_RESIDENCY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
 
-#include "system/ram.h"
+#include "memory/ram.h"
 
 typedef enum {
 	RESIDENCY_METHOD_PAGEMAP_SCAN, /* PAGEMAP_SCAN ioctl */

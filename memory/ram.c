@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "backends/hostmem.h"
-#include "system/ram.h"
+#include "memory/ram.h"
 #include "util/error.h"
 
 static const char *const ram_bank_type_names[] = {

@@ -35,12 +35,14 @@
  * Locking: the list is built before vCPUs start and is read-only while
  * they run; lookups need no lock.
  */
-#ifndef SYSTEM_RAM_H
-#define SYSTEM_RAM_H
+#ifndef MEMORY_RAM_H
+#define MEMORY_RAM_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
+
+#include "memory/page.h"
 
 typedef struct HostMemBackend HostMemBackend;
 

@@ -17,13 +17,13 @@
 #include <unistd.h>
 #include <linux/userfaultfd.h>
 
-#include "accel/uffd-track.h"
+#include "memory/uffd-track.h"
 #include "util/error.h"
+#include "util/bitmap.h"
 
 #define UFFD_TRACK_MSGS	 64  /* events read at once */
 #define UFFD_TRACK_IOV	 512 /* iovecs per process_madvise call */
 #define UFFD_TRACK_RETRY 16  /* UFFDIO_CONTINUE retries on EAGAIN */
-#define BITS_PER_LONG	 (8 * sizeof(unsigned long))
 
 struct UffdTrack {
 	char *name;

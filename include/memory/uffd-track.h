@@ -40,8 +40,8 @@
  * uffd_track_free() stops the handler, then closes the userfaultfd, which
  * releases every thread still blocked on a fault.
  */
-#ifndef ACCEL_UFFD_TRACK_H
-#define ACCEL_UFFD_TRACK_H
+#ifndef MEMORY_UFFD_TRACK_H
+#define MEMORY_UFFD_TRACK_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -20,8 +20,8 @@
  * Locking: a ring belongs to one thread at a time (the reclaim job's);
  * it has no lock of its own.
  */
-#ifndef RECLAIM_MADVISE_RING_H
-#define RECLAIM_MADVISE_RING_H
+#ifndef MEMORY_MADVISE_RING_H
+#define MEMORY_MADVISE_RING_H
 
 #include <stdbool.h>
 #include <stddef.h>

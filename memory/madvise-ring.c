@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <liburing.h>
 
-#include "reclaim/madvise-ring.h"
+#include "memory/madvise-ring.h"
 #include "util/error.h"
 
 struct MadviseRing {
