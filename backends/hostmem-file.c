@@ -108,7 +108,7 @@ static bool hostmem_file_alloc(HostMemBackend *be, GError **errp)
 {
 	if (!hostmem_file_open(be, errp) || !hostmem_file_page_size(be, errp))
 		return false;
-	if (!hostmem_check_size(be, be->page_size,
+	if (!hostmem_check_size(be, hostmem_file_class.name, be->page_size,
 				be->page_size != hostmem_host_page_size(),
 				errp))
 		return false;

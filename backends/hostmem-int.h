@@ -23,9 +23,12 @@ extern const HostMemClass hostmem_ram_class;
 extern const HostMemClass hostmem_memfd_class;
 extern const HostMemClass hostmem_file_class;
 
-/* Fail unless be->size is a multiple of @page_size (@huge: huge pages). */
-bool hostmem_check_size(HostMemBackend *be, uint64_t page_size, bool huge,
-			GError **errp);
+/*
+ * Fail unless be->size is a multiple of @page_size (@huge: huge pages);
+ * @type_name names the backend type in the message.
+ */
+bool hostmem_check_size(HostMemBackend *be, const char *type_name,
+			uint64_t page_size, bool huge, GError **errp);
 
 /*
  * mmap be->fd (anonymous memory when it is -1) read/write, shared or

@@ -73,7 +73,8 @@ static bool hostmem_memfd_alloc(HostMemBackend *be, GError **errp)
 {
 	if (!hostmem_memfd_open(be, errp))
 		return false;
-	if (!hostmem_check_size(be, be->page_size, be->hugetlb, errp))
+	if (!hostmem_check_size(be, hostmem_memfd_class.name, be->page_size,
+				be->hugetlb, errp))
 		return false;
 	if (ftruncate(be->fd, be->size) < 0) {
 		error_setg_errno(errp, errno,

@@ -19,8 +19,6 @@
 #include "util/error.h"
 #include "util/size.h"
 
-#define HOSTMEM_THP_ALIGN (2ULL << 20)
-
 #define T_RAM	(1u << HOSTMEM_RAM)
 #define T_MEMFD (1u << HOSTMEM_MEMFD)
 #define T_FILE	(1u << HOSTMEM_FILE)
@@ -113,13 +111,6 @@ void hostmem_print_help(HostMemType type, FILE *out)
 		lhs = g_strdup_printf("%s=<%s>", p->name, kind);
 		fprintf(out, "  %-22s - %s\n", lhs, p->desc);
 	}
-}
-
-uint64_t hostmem_host_page_size(void)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-
-	return ps > 0 ? (uint64_t)ps : 4096;
 }
 
 static const HostMemProp *hostmem_prop_find(const char *name)
@@ -264,22 +255,6 @@ static bool hostmem_seen(uint64_t seen, const char *name)
 	return seen & (1ULL << (hostmem_prop_find(name) - hostmem_props));
 }
 
-bool hostmem_check_size(HostMemBackend *be, uint64_t page_size, bool huge,
-			GError **errp)
-{
-	g_autofree char *sz = NULL, *ps = NULL;
-
-	if (page_size && be->size % page_size == 0)
-		return true;
-	sz = size_to_str(be->size);
-	ps = size_to_str(page_size);
-	error_setg(errp,
-		   "property 'size' of %s: %s is not a multiple of the "
-		   "%spage size %s",
-		   hostmem_type_name(be->type), sz, huge ? "huge " : "", ps);
-	return false;
-}
-
 static bool hostmem_check(HostMemBackend *be, uint64_t seen, GError **errp)
 {
 	const char *tn = hostmem_type_name(be->type);
@@ -336,7 +311,8 @@ static bool hostmem_check(HostMemBackend *be, uint64_t seen, GError **errp)
 			   tn, sz, hs);
 		return false;
 	}
-	return hostmem_check_size(be, hostmem_host_page_size(), false, errp);
+	return hostmem_check_size(be, hostmem_classes[be->type]->name,
+				  hostmem_host_page_size(), false, errp);
 }
 
 HostMemBackend *hostmem_new(HostMemType type, const char *id, GHashTable *props,
@@ -359,83 +335,6 @@ HostMemBackend *hostmem_new(HostMemType type, const char *id, GHashTable *props,
 		return NULL;
 	}
 	return be;
-}
-
-static void hostmem_map_error(HostMemBackend *be, int err, GError **errp)
-{
-	g_autofree char *ps = NULL, *why = NULL;
-
-	/*
-	 * Private writable and shared anonymous mappings are charged to the
-	 * commit limit at mmap() time: name the limit that was hit.
-	 */
-	if (err == ENOMEM && be->page_size <= hostmem_host_page_size() &&
-	    (!be->share || be->fd < 0))
-		why = hostmem_commit_reason_host(be->size);
-	if (why) {
-		error_setg(errp,
-			   "unable to map backing store for backend '%s': %s",
-			   be->id, why);
-		return;
-	}
-	if (err != ENOMEM || be->page_size <= hostmem_host_page_size()) {
-		error_setg_errno(errp, err,
-				 "unable to map backing store for "
-				 "backend '%s'",
-				 be->id);
-		return;
-	}
-	/* hugetlbfs reserves the pages at mmap() time */
-	ps = size_to_str(be->page_size);
-	error_setg(errp,
-		   "unable to map backing store for backend '%s': "
-		   "%s (not enough free huge pages of %s)",
-		   be->id, g_strerror(err), ps);
-}
-
-bool hostmem_map(HostMemBackend *be, GError **errp)
-{
-	uint64_t align = MAX(be->page_size, HOSTMEM_THP_ALIGN);
-	int flags = be->share ? MAP_SHARED : MAP_PRIVATE;
-	uint8_t *resv, *start;
-	void *p;
-
-	if (be->fd < 0)
-		flags |= MAP_ANONYMOUS;
-	if (be->size > SIZE_MAX - align) {
-		error_setg_errno(errp, ENOMEM,
-				 "unable to map backing store "
-				 "for backend '%s'",
-				 be->id);
-		return false;
-	}
-	/* Reserve address space, then map at an aligned address inside. */
-	resv = mmap(NULL, be->size + align, PROT_NONE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (resv == MAP_FAILED) {
-		error_setg_errno(errp, errno,
-				 "unable to reserve address "
-				 "space for backend '%s'",
-				 be->id);
-		return false;
-	}
-	start = (uint8_t *)(((uintptr_t)resv + align - 1) & ~(align - 1));
-	p = mmap(start, be->size, PROT_READ | PROT_WRITE, flags | MAP_FIXED,
-		 be->fd, 0);
-	if (p == MAP_FAILED) {
-		int err = errno;
-
-		munmap(resv, be->size + align);
-		hostmem_map_error(be, err, errp);
-		return false;
-	}
-	/* Trim the reservation around the mapping; these cannot fail. */
-	if (start > resv)
-		munmap(resv, start - resv);
-	if (start + be->size < resv + be->size + align)
-		munmap(start + be->size, resv + align - start);
-	be->host = start;
-	return true;
 }
 
 /* madvise(), where EINVAL means "not built into this kernel". */
