@@ -24,13 +24,13 @@
 
 static bool machine_qmp_pause(void *opaque, GError **errp)
 {
-	vcpu_pause_all(opaque);
+	vcpu_pause_all(((Machine *)opaque)->kvm);
 	return true;
 }
 
 static bool machine_qmp_resume(void *opaque, GError **errp)
 {
-	vcpu_resume_all(opaque);
+	vcpu_resume_all(((Machine *)opaque)->kvm);
 	return true;
 }
 

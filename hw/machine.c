@@ -191,11 +191,53 @@ static void machine_exit_devices(Machine *m)
 	g_ptr_array_set_size(m->devices, 0);
 }
 
+/* VcpuOps: vCPU threads; the buses are read-only once vCPUs run. */
+static bool machine_vcpu_pio(void *opaque, uint64_t port, void *data,
+			     unsigned size, bool is_write)
+{
+	Machine *m = opaque;
+
+	if (iobus_dispatch(m->pio, port, data, size, is_write))
+		return true;
+	machine_log_unimp(m, "port", port, size, is_write);
+	return false;
+}
+
+static bool machine_vcpu_mmio(void *opaque, uint64_t addr, void *data,
+			      unsigned size, bool is_write)
+{
+	Machine *m = opaque;
+
+	if (iobus_dispatch(m->mmio, addr, data, size, is_write))
+		return true;
+	machine_log_unimp(m, "mmio", addr, size, is_write);
+	return false;
+}
+
+/* Any thread: takes m->lock through machine_request_shutdown(). */
+static void machine_vcpu_request_stop(void *opaque, int status, const char *msg)
+{
+	machine_request_shutdown(opaque, status, "%s", msg);
+}
+
+static bool machine_vcpu_stop_requested(void *opaque)
+{
+	return machine_shutdown_requested(opaque);
+}
+
+static const VcpuOps machine_vcpu_ops = {
+	.pio = machine_vcpu_pio,
+	.mmio = machine_vcpu_mmio,
+	.request_stop = machine_vcpu_request_stop,
+	.stop_requested = machine_vcpu_stop_requested,
+};
+
 static bool machine_create_vcpus(Machine *m, uint64_t entry, GError **errp)
 {
 	m->vcpus = g_new0(Vcpu *, m->cfg->smp);
 	for (unsigned i = 0; i < m->cfg->smp; i++) {
-		m->vcpus[i] = vcpu_create(m, i, errp);
+		m->vcpus[i] =
+			vcpu_create(m->kvm, i, &machine_vcpu_ops, m, errp);
 		if (!m->vcpus[i])
 			return false;
 		m->nr_vcpus++;

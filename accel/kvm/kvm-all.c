@@ -91,6 +91,7 @@ KvmState *kvm_init(bool trace, GError **errp)
 	s->trace = trace;
 	s->vm_fd = -1;
 	s->slot_max_bytes = KVM_SLOT_MAX_DEFAULT;
+	s->vcpus = g_ptr_array_new();
 	s->fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (s->fd < 0) {
 		error_setg_errno(errp, errno,
@@ -124,6 +125,7 @@ KvmState *kvm_init(bool trace, GError **errp)
 err_close:
 	close(s->fd);
 err_free:
+	g_ptr_array_unref(s->vcpus);
 	g_free(s);
 	return NULL;
 }
@@ -132,6 +134,7 @@ void kvm_destroy(KvmState *s)
 {
 	if (!s)
 		return;
+	g_ptr_array_unref(s->vcpus);
 	if (s->vm_fd >= 0)
 		close(s->vm_fd);
 	close(s->fd);

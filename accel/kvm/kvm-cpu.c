@@ -7,6 +7,9 @@
  * handler sets run->immediate_exit so that a KVM_RUN about to start returns
  * at once.  The vCPU thread checks pause_req at the top of every iteration,
  * parks with paused = true, and waits on cpu->cond.
+ *
+ * The accelerator knows no machine: exits reach devices, and failures stop
+ * the VM, through the VcpuOps the creator passed to vcpu_create().
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,14 +22,14 @@
 #include <linux/kvm.h>
 
 #include "accel/kvm.h"
-#include "hw/machine.h"
-#include "hw/x86/boot.h"
 #include "util/error.h"
 
 #define SIG_KICK SIGUSR1
 
 struct Vcpu {
-	Machine *m;
+	KvmState *kvm;
+	const VcpuOps *ops;
+	void *opaque; /* for ops */
 	unsigned index;
 	int fd;
 	struct kvm_run *run;
@@ -78,16 +81,11 @@ int vcpu_ioctl(Vcpu *cpu, unsigned long req, void *arg)
 	int ret = ioctl(cpu->fd, req, arg);
 	int saved = errno;
 
-	if (cpu->m->kvm->trace)
+	if (cpu->kvm->trace)
 		fprintf(stderr, "kvm: vcpu%u ioctl 0x%lx = %d\n", cpu->index,
 			req, ret);
 	errno = saved;
 	return ret;
-}
-
-int vcpu_fd(Vcpu *cpu)
-{
-	return cpu->fd;
 }
 
 unsigned vcpu_index(Vcpu *cpu)
@@ -95,26 +93,31 @@ unsigned vcpu_index(Vcpu *cpu)
 	return cpu->index;
 }
 
-Vcpu *vcpu_create(Machine *m, unsigned index, GError **errp)
+/* Main thread, before any vCPU of @s runs (grows s->vcpus). */
+Vcpu *vcpu_create(KvmState *s, unsigned index, const VcpuOps *ops, void *opaque,
+		  GError **errp)
 {
 	Vcpu *cpu = g_new0(Vcpu, 1);
 
-	cpu->m = m;
+	cpu->kvm = s;
+	cpu->ops = ops;
+	cpu->opaque = opaque;
 	cpu->index = index;
 	g_mutex_init(&cpu->lock);
 	g_cond_init(&cpu->cond);
-	cpu->fd = kvm_vm_ioctl(m->kvm, KVM_CREATE_VCPU, (void *)(long)index);
+	cpu->fd = kvm_vm_ioctl(s, KVM_CREATE_VCPU, (void *)(long)index);
 	if (cpu->fd < 0) {
 		error_setg_errno(errp, errno, "KVM_CREATE_VCPU %u", index);
 		goto err_free;
 	}
-	cpu->run = mmap(NULL, m->kvm->vcpu_mmap_size, PROT_READ | PROT_WRITE,
+	cpu->run = mmap(NULL, s->vcpu_mmap_size, PROT_READ | PROT_WRITE,
 			MAP_SHARED, cpu->fd, 0);
 	if (cpu->run == MAP_FAILED) {
 		error_setg_errno(errp, errno, "mmap of vCPU %u state", index);
 		goto err_close;
 	}
 	vcpu_install_kick_handler();
+	g_ptr_array_add(s->vcpus, cpu);
 	return cpu;
 
 err_close:
@@ -126,6 +129,7 @@ err_free:
 	return NULL;
 }
 
+/* Main thread, once every vCPU of the VM has stopped (shrinks s->vcpus). */
 void vcpu_destroy(Vcpu *cpu)
 {
 	if (!cpu)
@@ -134,7 +138,8 @@ void vcpu_destroy(Vcpu *cpu)
 		/* Still running (blocked outside KVM): leave its state be. */
 		return;
 	}
-	if (munmap(cpu->run, cpu->m->kvm->vcpu_mmap_size) < 0 ||
+	g_ptr_array_remove(cpu->kvm->vcpus, cpu);
+	if (munmap(cpu->run, cpu->kvm->vcpu_mmap_size) < 0 ||
 	    close(cpu->fd) < 0)
 		g_warning("vCPU %u teardown: %s", cpu->index,
 			  g_strerror(errno));
@@ -143,20 +148,19 @@ void vcpu_destroy(Vcpu *cpu)
 	g_free(cpu);
 }
 
-/* vCPU thread: stop the machine with status @status, naming the RIP. */
+/* vCPU thread: stop the VM with status @status, naming the RIP. */
 static void vcpu_fail_status(Vcpu *cpu, int status, const char *what)
 {
 	struct kvm_regs regs;
+	g_autofree char *msg = NULL;
 
-	if (vcpu_ioctl(cpu, KVM_GET_REGS, &regs) < 0) {
-		machine_request_shutdown(cpu->m, status,
-					 "vCPU %u: %s (rip unknown: %s)",
-					 cpu->index, what, g_strerror(errno));
-		return;
-	}
-	machine_request_shutdown(cpu->m, status, "vCPU %u: %s at rip 0x%llx",
-				 cpu->index, what,
-				 (unsigned long long)regs.rip);
+	if (vcpu_ioctl(cpu, KVM_GET_REGS, &regs) < 0)
+		msg = g_strdup_printf("vCPU %u: %s (rip unknown: %s)",
+				      cpu->index, what, g_strerror(errno));
+	else
+		msg = g_strdup_printf("vCPU %u: %s at rip 0x%llx", cpu->index,
+				      what, (unsigned long long)regs.rip);
+	cpu->ops->request_stop(cpu->opaque, status, msg);
 }
 
 static void vcpu_fail(Vcpu *cpu, const char *what)
@@ -164,11 +168,14 @@ static void vcpu_fail(Vcpu *cpu, const char *what)
 	vcpu_fail_status(cpu, 1, what);
 }
 
-/* Any vCPU thread; takes each vCPU's lock in turn, never two at once. */
-static bool vcpu_all_halted(Machine *m)
+/*
+ * Any vCPU thread; takes each vCPU's lock in turn, never two at once.
+ * s->vcpus is read-only while vCPUs run.
+ */
+static bool vcpu_all_halted(KvmState *s)
 {
-	for (unsigned i = 0; i < m->nr_vcpus; i++) {
-		Vcpu *c = m->vcpus[i];
+	for (guint i = 0; i < s->vcpus->len; i++) {
+		Vcpu *c = g_ptr_array_index(s->vcpus, i);
 		bool h;
 
 		g_mutex_lock(&c->lock);
@@ -188,13 +195,10 @@ static void vcpu_handle_io(Vcpu *cpu)
 	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
 
 	for (uint32_t i = 0; i < run->io.count; i++) {
-		if (!iobus_dispatch(cpu->m->pio, run->io.port, data,
-				    run->io.size, is_write)) {
-			if (!is_write)
-				memset(data, 0xff, run->io.size);
-			machine_log_unimp(cpu->m, "port", run->io.port,
-					  run->io.size, is_write);
-		}
+		if (!cpu->ops->pio(cpu->opaque, run->io.port, data,
+				   run->io.size, is_write) &&
+		    !is_write)
+			memset(data, 0xff, run->io.size);
 		data += run->io.size;
 	}
 }
@@ -204,13 +208,10 @@ static void vcpu_handle_mmio(Vcpu *cpu)
 	struct kvm_run *run = cpu->run;
 	unsigned len = MIN(run->mmio.len, sizeof(run->mmio.data));
 
-	if (!iobus_dispatch(cpu->m->mmio, run->mmio.phys_addr, run->mmio.data,
-			    len, run->mmio.is_write)) {
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0xff, len);
-		machine_log_unimp(cpu->m, "mmio", run->mmio.phys_addr, len,
-				  run->mmio.is_write);
-	}
+	if (!cpu->ops->mmio(cpu->opaque, run->mmio.phys_addr, run->mmio.data,
+			    len, run->mmio.is_write) &&
+	    !run->mmio.is_write)
+		memset(run->mmio.data, 0xff, len);
 }
 
 static void vcpu_handle_internal_error(Vcpu *cpu)
@@ -256,7 +257,7 @@ static bool vcpu_handle_exit(Vcpu *cpu)
 		 * A guest ends with GUEST_DONE or the exit register, so all
 		 * vCPUs halting first means it is stuck.
 		 */
-		if (vcpu_all_halted(cpu->m))
+		if (vcpu_all_halted(cpu->kvm))
 			vcpu_fail(cpu, "all vCPUs halted without GUEST_DONE");
 		return false;
 	case KVM_EXIT_SHUTDOWN:
@@ -340,7 +341,7 @@ static void *vcpu_thread(void *opaque)
 		}
 		/* Stop at once after an exit that asked for shutdown. */
 		if (!vcpu_handle_exit(cpu) ||
-		    machine_shutdown_requested(cpu->m))
+		    cpu->ops->stop_requested(cpu->opaque))
 			break;
 	}
 	/* Parked for good: wake anybody waiting for a pause to complete. */
@@ -381,16 +382,6 @@ int vcpu_thread_id(Vcpu *cpu)
 	tid = cpu->tid;
 	g_mutex_unlock(&cpu->lock);
 	return tid;
-}
-
-bool vcpu_is_paused(Vcpu *cpu)
-{
-	bool paused;
-
-	g_mutex_lock(&cpu->lock);
-	paused = cpu->paused;
-	g_mutex_unlock(&cpu->lock);
-	return paused;
 }
 
 static void vcpu_kick(Vcpu *cpu)
@@ -458,14 +449,16 @@ bool vcpu_stop(Vcpu *cpu)
 	return true;
 }
 
-void vcpu_pause_all(Machine *m)
+/* Main thread. */
+void vcpu_pause_all(KvmState *s)
 {
-	for (unsigned i = 0; i < m->nr_vcpus; i++)
-		vcpu_pause(m->vcpus[i]);
+	for (guint i = 0; s && i < s->vcpus->len; i++)
+		vcpu_pause(g_ptr_array_index(s->vcpus, i));
 }
 
-void vcpu_resume_all(Machine *m)
+/* Main thread. */
+void vcpu_resume_all(KvmState *s)
 {
-	for (unsigned i = 0; i < m->nr_vcpus; i++)
-		vcpu_resume(m->vcpus[i]);
+	for (guint i = 0; s && i < s->vcpus->len; i++)
+		vcpu_resume(g_ptr_array_index(s->vcpus, i));
 }

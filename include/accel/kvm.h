@@ -16,7 +16,7 @@
 
 #include "memory/ram.h"
 
-typedef struct Machine Machine;
+typedef struct Vcpu Vcpu;
 
 typedef struct KvmState {
 	int fd; /* /dev/kvm */
@@ -27,6 +27,12 @@ typedef struct KvmState {
 	uint32_t next_slot;
 	uint64_t slot_max_bytes; /* split banks into slots of at most this */
 	bool trace;		 /* -d kvm */
+	/*
+	 * The VM's vCPUs, in creation order.  Grown by vcpu_create() before
+	 * any vCPU runs, shrunk by vcpu_destroy() once all have stopped
+	 * (main thread); read-only in between, read by vCPU threads.
+	 */
+	GPtrArray *vcpus;
 } KvmState;
 
 /*
@@ -53,18 +59,43 @@ int kvm_ioctl(KvmState *s, unsigned long req, void *arg);
 int kvm_vm_ioctl(KvmState *s, unsigned long req, void *arg);
 int kvm_check_extension(KvmState *s, long cap);
 
-/* vCPUs (kvm-cpu.c). */
-typedef struct Vcpu Vcpu;
+/*
+ * vCPUs (kvm-cpu.c).  The accelerator knows no machine: what a vCPU
+ * thread needs from above (device dispatch, stopping the VM) comes through
+ * the VcpuOps its creator gives it.
+ */
+typedef struct VcpuOps {
+	/*
+	 * One guest access of @size bytes to port @port (pio) or guest-physical
+	 * address @addr (mmio); @data is what is written, or where a read goes.
+	 * Returns false when nothing claimed the access: a read then sees all
+	 * ones.  Called from the vCPU thread that exited.
+	 */
+	bool (*pio)(void *opaque, uint64_t port, void *data, unsigned size,
+		    bool is_write);
+	bool (*mmio)(void *opaque, uint64_t addr, void *data, unsigned size,
+		     bool is_write);
+	/*
+	 * Stop the VM with exit status @status and the one-line reason @msg
+	 * ("vCPU 0: guest shutdown (triple fault) at rip 0x..."); the first
+	 * request wins.  Any vCPU thread.
+	 */
+	void (*request_stop)(void *opaque, int status, const char *msg);
+	/* Has the VM been asked to stop?  The thread then ends.  Any thread. */
+	bool (*stop_requested)(void *opaque);
+} VcpuOps;
 
-Vcpu *vcpu_create(Machine *m, unsigned index, GError **errp);
+/*
+ * Create vCPU @index of the VM @s; its thread calls @ops with @opaque.
+ * @ops must outlive the vCPU.  Main thread, before any vCPU starts.
+ */
+Vcpu *vcpu_create(KvmState *s, unsigned index, const VcpuOps *ops, void *opaque,
+		  GError **errp);
 void vcpu_destroy(Vcpu *cpu);
-int vcpu_fd(Vcpu *cpu);
 unsigned vcpu_index(Vcpu *cpu);
 int vcpu_ioctl(Vcpu *cpu, unsigned long req, void *arg);
 /* Host thread id of the vCPU thread (0 before vcpu_start). Any thread. */
 int vcpu_thread_id(Vcpu *cpu);
-/* Parked (paused, halted or stopped)?  Any thread. */
-bool vcpu_is_paused(Vcpu *cpu);
 /* Start the vCPU thread; it stays paused if @paused. */
 bool vcpu_start(Vcpu *cpu, bool paused, GError **errp);
 /*
@@ -77,8 +108,8 @@ void vcpu_pause(Vcpu *cpu);
 void vcpu_resume(Vcpu *cpu);
 bool vcpu_stop(Vcpu *cpu); /* false: the thread would not stop */
 
-/* All vCPUs of the machine. */
-void vcpu_pause_all(Machine *m);
-void vcpu_resume_all(Machine *m);
+/* Every vCPU of the VM @s (NULL: no VM, nothing to do).  Main thread. */
+void vcpu_pause_all(KvmState *s);
+void vcpu_resume_all(KvmState *s);
 
 #endif

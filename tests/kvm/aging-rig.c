@@ -79,7 +79,7 @@ void rig_uffd_start(RigUffd *r, unsigned sample, unsigned ival_ms,
 
 void rig_uffd_stop(RigUffd *r)
 {
-	vcpu_pause_all(r->m);
+	vcpu_pause_all(r->m->kvm);
 	uffd_aging_free(r->ua);
 	aging_free(r->a);
 	rig_machine_free(r->m, r->cfg);

@@ -76,7 +76,7 @@ static bool rig_start(Rig *r, const char *elf, const char *append,
 
 static void rig_stop(Rig *r)
 {
-	vcpu_pause_all(r->m);
+	vcpu_pause_all(r->m->kvm);
 	dirty_log_aging_free(r->da);
 	aging_free(r->a);
 	dirty_log_free(r->dl);
@@ -322,7 +322,7 @@ static void test_phases(void)
 			       PHASE) " passes=0 rw=write", on_sync_scan))
 		return;
 	g_assert_true(harness_wait_counter(&wl.syncs, PHASE_SCANS + 1, 20000));
-	vcpu_pause_all(r.m);
+	vcpu_pause_all(r.m->kvm);
 	g_test_message("phases: %d scans, %d evaluated, worst precision %.4f "
 		       "recall %.4f",
 		       phase_run.scans, phase_run.evaluated,

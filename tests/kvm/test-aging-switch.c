@@ -221,7 +221,7 @@ static void test_failed_build(void)
 	g_assert_false(machine_shutdown_requested(m));
 
 	qapi_free_MemoryAgingInfo(info);
-	vcpu_pause_all(m);
+	vcpu_pause_all(m->kvm);
 	rig_machine_free(m, cfg);
 }
 

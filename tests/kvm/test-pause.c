@@ -58,13 +58,13 @@ static void test_pause_resume(void)
 	for (int round = 0; round < 20; round++) {
 		int before, after;
 
-		vcpu_pause_all(m);
+		vcpu_pause_all(m->kvm);
 		before = g_atomic_int_get(&syncs);
 		/* time for a SYNC that should not come to show */
 		timescale_sleep_ms(round == 0 ? 300 : 20);
 		after = g_atomic_int_get(&syncs);
 		g_assert_cmpint(before, ==, after);
-		vcpu_resume_all(m);
+		vcpu_resume_all(m->kvm);
 		g_assert_true(harness_wait_counter(&syncs, after + 2, 10000));
 	}
 	g_assert_false(machine_shutdown_requested(m));
@@ -83,7 +83,7 @@ static void test_start_paused(void)
 
 	timescale_sleep_ms(300);
 	g_assert_cmpint(g_atomic_int_get(&syncs), ==, 0);
-	vcpu_resume_all(m);
+	vcpu_resume_all(m->kvm);
 	g_assert_true(harness_wait_counter(&syncs, 2, 10000));
 	machine_destroy(m);
 	vm_config_free(cfg);
