@@ -12,7 +12,7 @@
 #include "kvmage/guest-abi.h"
 #include "util/error.h"
 #include "util/keyval.h"
-#include "options-int.h"
+#include "options-misc.h"
 
 static const struct {
 	const char *name;

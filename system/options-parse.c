@@ -13,7 +13,7 @@
 #include "util/error.h"
 #include "util/keyval.h"
 #include "util/size.h"
-#include "options-int.h"
+#include "options-parse.h"
 
 #define RAM_SIZE_ALIGN 4096ULL
 
@@ -24,64 +24,6 @@ static const char *const object_types[] = {
 	"memory-aging",
 	NULL,
 };
-
-/* Parse the argument as key=value pairs and refuse keys not in @keys. */
-GHashTable *opt_keyval(OptState *st, const char *implied,
-		       const char *const *keys, GError **errp)
-{
-	GHashTable *kv = keyval_parse(st->arg, implied, st->opt, errp);
-	GHashTableIter it;
-	gpointer key;
-
-	if (!kv)
-		return NULL;
-	g_hash_table_iter_init(&it, kv);
-	while (g_hash_table_iter_next(&it, &key, NULL)) {
-		if (!g_strv_contains(keys, key)) {
-			opt_error(st, errp, "Invalid parameter '%s'",
-				  (char *)key);
-			g_hash_table_unref(kv);
-			return NULL;
-		}
-	}
-	return kv;
-}
-
-/* The value of @key, or NULL with an error when it is missing. */
-const char *opt_require(OptState *st, GHashTable *kv, const char *key,
-			GError **errp)
-{
-	const char *val = g_hash_table_lookup(kv, key);
-
-	if (!val)
-		opt_error(st, errp, "Parameter '%s' is missing", key);
-	return val;
-}
-
-/* QEMU's identifiers: a letter, then letters, digits, '-', '.', '_'. */
-static bool id_wellformed(const char *id)
-{
-	const char *p;
-
-	if (!g_ascii_isalpha(id[0]))
-		return false;
-	for (p = id + 1; *p; p++) {
-		if (!g_ascii_isalnum(*p) && !strchr("-._", *p))
-			return false;
-	}
-	return true;
-}
-
-bool opt_check_id(OptState *st, const char *key, const char *id, GError **errp)
-{
-	if (id_wellformed(id))
-		return true;
-	opt_error(st, errp,
-		  "Parameter '%s' expects an identifier (letters, "
-		  "digits, '-', '.', '_', starting with a letter)",
-		  key);
-	return false;
-}
 
 bool opt_help(OptState *st, GError **errp)
 {

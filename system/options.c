@@ -2,18 +2,31 @@
 /*
  * Command line in QEMU's shape: the option table, the parse loop and the
  * checks that involve several options.  Each option's argument is handled
- * in options-parse.c.  Nothing here exits: every error is one line
+ * in options-parse.c (key=value options) or options-misc.c (the others),
+ * both using the helpers of options-util.c; calls go one way, from here
+ * to the handlers and from both to the helpers.  Nothing here exits: every error is one line
  * "OPTION ARG: message" (or "OPTION: message") returned through GError.
  *
  * Locking: none; the command line is parsed by the main thread before any
  * other thread exists.
  */
-#include <stdarg.h>
 #include <string.h>
 
 #include "util/error.h"
 #include "system/options.h"
-#include "options-int.h"
+#include "options-misc.h"
+#include "options-parse.h"
+#include "options-util.h"
+
+typedef bool (*OptHandler)(OptState *st, GError **errp);
+
+typedef struct OptionDef {
+	const char *name;     /* without the leading '-' */
+	const char *arg_name; /* for the help text; NULL: no argument */
+	OptHandler fn;
+	const char *help;  /* one line; NULL hides an alias */
+	const char *alias; /* other spelling shown in the help */
+} OptionDef;
 
 /* Options in the order of the help text; "-opt" and "--opt" both work. */
 static const OptionDef options[] = {
@@ -57,20 +70,6 @@ static const OptionDef options[] = {
 	{ "accel", "kvm", opt_accel,
 	  "accepted for compatibility: kvm is the only one", NULL },
 };
-
-void opt_error(const OptState *st, GError **errp, const char *fmt, ...)
-{
-	g_autofree char *msg = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	if (st->arg)
-		error_setg(errp, "%s %s: %s", st->opt, st->arg, msg);
-	else
-		error_setg(errp, "%s: %s", st->opt, msg);
-}
 
 static const OptionDef *options_find(const char *typed)
 {
@@ -125,19 +124,6 @@ void vm_config_free(VmConfig *cfg)
 	g_free(cfg->display);
 	g_free(cfg->debug_log);
 	g_free(cfg);
-}
-
-ObjectConfig *options_find_object(VmConfig *cfg, const char *id)
-{
-	unsigned i;
-
-	for (i = 0; i < cfg->objects->len; i++) {
-		ObjectConfig *obj = g_ptr_array_index(cfg->objects, i);
-
-		if (!strcmp(obj->id, id))
-			return obj;
-	}
-	return NULL;
 }
 
 /* Checks between options, once the whole command line is known. */
