@@ -8,7 +8,7 @@
  * range) without a user-space touch per page.  Kernels before 5.14 lack it
  * (EINVAL): then each page is written once under a SIGBUS handler, so that
  * running out of memory or of huge pages is an error rather than a crash.
- * KVMAGE_PREALLOC_TOUCH=1 in the environment forces that fallback (tests).
+ * KVMAGE_TEST_PREALLOC_TOUCH=1 in the environment forces that fallback (tests).
  *
  * Shared file-backed ranges (memfd, files) are fallocate()d chunk by chunk
  * first: allocating the page cache in bulk and then only mapping it was
@@ -32,6 +32,7 @@
 #include "backends/hostmem.h"
 #include "util/error.h"
 #include "util/size.h"
+#include "util/test-switch.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -223,9 +224,7 @@ static gpointer prealloc_part_run(gpointer opaque)
 /* Does this kernel know MADV_POPULATE_WRITE?  It checks the advice first. */
 static bool prealloc_can_populate(void *host)
 {
-	const char *force = getenv("KVMAGE_PREALLOC_TOUCH");
-
-	if (force && strcmp(force, "0"))
+	if (test_switch_enabled(TEST_SWITCH_PREALLOC_TOUCH))
 		return false;
 	return !madvise(host, 0, MADV_POPULATE_WRITE);
 }

@@ -80,7 +80,7 @@ static void bench_one(HostMemBackend *be, const char *state, ResidencyMethod m,
 	GError *err = NULL;
 	unsigned n = 0;
 
-	g_setenv("KVMAGE_RESIDENCY_METHOD", residency_method_str(m), TRUE);
+	g_setenv("KVMAGE_TEST_RESIDENCY_METHOD", residency_method_str(m), TRUE);
 	cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	wall0 = clock_s(CLOCK_MONOTONIC);
 	do {

@@ -12,6 +12,7 @@
 #include "backends/hostmem.h"
 #include "job/populate.h"
 #include "util/error.h"
+#include "util/test-switch.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
@@ -66,9 +67,7 @@ static void *populate_host(const RamBank *b, uint64_t off)
 /* KVMAGE_TEST_POPULATE_EINVAL set and not "0"?  Main thread. */
 static bool populate_forced_einval(void)
 {
-	const char *force = g_getenv("KVMAGE_TEST_POPULATE_EINVAL");
-
-	return force && *force && strcmp(force, "0");
+	return test_switch_enabled(TEST_SWITCH_POPULATE_EINVAL);
 }
 
 /* madvise(), or EINVAL as on a kernel without MADV_POPULATE_* (tests). */

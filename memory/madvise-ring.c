@@ -10,6 +10,7 @@
 
 #include "memory/madvise-ring.h"
 #include "util/error.h"
+#include "util/test-switch.h"
 
 struct MadviseRing {
 	bool uring;
@@ -17,10 +18,10 @@ struct MadviseRing {
 	char *why; /* fallback reason */
 };
 
-/* io-wq workers: KVMAGE_MADVISE_WORKERS (bench only), else 1. */
+/* io-wq workers: KVMAGE_TEST_MADVISE_WORKERS (benchmarks), else 1. */
 static unsigned madvise_ring_workers(void)
 {
-	const char *s = g_getenv("KVMAGE_MADVISE_WORKERS");
+	const char *s = test_switch_value(TEST_SWITCH_MADVISE_WORKERS);
 
 	if (s && g_ascii_strtoull(s, NULL, 10))
 		return g_ascii_strtoull(s, NULL, 10);
@@ -37,9 +38,10 @@ MadviseRing *madvise_ring_new(GError **errp)
 		error_setg(errp, "out of memory for a madvise ring");
 		return NULL;
 	}
-	if (g_strcmp0(g_getenv("KVMAGE_TEST_MADVISE_NO_URING"), "1") == 0) {
-		r->why = g_strdup("io_uring disabled by "
-				  "KVMAGE_TEST_MADVISE_NO_URING=1 (test only)");
+	if (test_switch_enabled(TEST_SWITCH_MADVISE_NO_URING)) {
+		r->why = g_strdup_printf("io_uring disabled by %s (test only)",
+					 test_switch_name(
+						 TEST_SWITCH_MADVISE_NO_URING));
 		return r;
 	}
 	ret = io_uring_queue_init(MADVISE_RING_DEPTH, &r->ring, 0);

@@ -21,8 +21,9 @@
  * Hugetlb files cannot be swapped: mincore() only.  Shared anonymous
  * memory has no file to ask: its swapped pages count as absent.
  *
- * Test-only environment: KVMAGE_RESIDENCY_METHOD=pagemap|pagemap-scan
- * forces the method, KVMAGE_RESIDENCY_CACHESTAT=off the lseek() path.
+ * Test switches (util/test-switch.h): KVMAGE_TEST_RESIDENCY_METHOD=
+ * pagemap|pagemap-scan forces the method, KVMAGE_TEST_RESIDENCY_CACHESTAT=off
+ * the lseek() path.
  *
  * Locking: the pagemap descriptor and the probe result are set once
  * (g_once) and read-only afterwards; everything else is on the stack or
@@ -42,6 +43,7 @@
 #include "memory/residency.h"
 #include "util/error.h"
 #include "util/bitmap.h"
+#include "util/test-switch.h"
 
 /* The PAGEMAP_SCAN UAPI (Linux 6.7), for C libraries whose headers lack it */
 #ifndef PAGEMAP_SCAN
@@ -148,12 +150,12 @@ static void residency_init(void)
 }
 
 /*
- * KVMAGE_RESIDENCY_METHOD=pagemap|pagemap-scan overrides the probe.  For
+ * KVMAGE_TEST_RESIDENCY_METHOD=pagemap|pagemap-scan overrides the probe.  For
  * tests only (both methods on one kernel); read at every call.
  */
 ResidencyMethod residency_method(void)
 {
-	const char *env = g_getenv("KVMAGE_RESIDENCY_METHOD");
+	const char *env = test_switch_value(TEST_SWITCH_RESIDENCY_METHOD);
 
 	residency_init();
 	if (env && !strcmp(env, "pagemap"))
@@ -504,7 +506,9 @@ static bool residency_walk_init(ResWalk *w, RamBank *bank, GError **errp)
 	}
 	w->method = residency_method();
 	w->shmem_file = backend_shmem_file(bank->backend);
-	w->cachestat = g_strcmp0(g_getenv("KVMAGE_RESIDENCY_CACHESTAT"), "off");
+	w->cachestat =
+		g_strcmp0(test_switch_value(TEST_SWITCH_RESIDENCY_CACHESTAT),
+			  "off");
 	if (w->method == RESIDENCY_METHOD_PAGEMAP_SCAN && !pm.has_scan) {
 		error_setg(errp, "this kernel has no PAGEMAP_SCAN ioctl");
 		return false;

@@ -8,6 +8,7 @@
 
 #include "reclaim/reclaim.h"
 #include "util/error.h"
+#include "util/test-switch.h"
 
 /* Value in kB of "@key:" in @text, as bytes; false if missing. */
 static bool reclaim_meminfo_kb(const char *text, const char *key, uint64_t *out)
@@ -27,7 +28,7 @@ static bool reclaim_meminfo_kb(const char *text, const char *key, uint64_t *out)
 
 bool reclaim_swap_read(ReclaimSwap *out, GError **errp)
 {
-	const char *path = g_getenv("KVMAGE_TEST_MEMINFO");
+	const char *path = test_switch_value(TEST_SWITCH_MEMINFO);
 	g_autofree char *text = NULL;
 	GError *err = NULL;
 

@@ -8,7 +8,7 @@
 cd "${1:?usage: check-timescale.sh SRCDIR}" || exit 1
 n=0
 fail=0
-for dir in accel aging backends bench hw include job monitor qapi reclaim \
+for dir in accel aging backends bench hw include job memory monitor qapi reclaim \
 	system tools util; do
 	[ -d "$dir" ] || continue
 	n=$((n + 1))

@@ -34,8 +34,8 @@
  * advising thread, so each worker is a busy CPU: one worker gave the
  * best throughput on the 2-CPU test host (bench/reclaim: 0.95 of one
  * whole-range MADV_PAGEOUT, against 0.87 with 2 and 0.74 unbounded)
- * and leaves the other CPUs to the vCPUs.  KVMAGE_MADVISE_WORKERS=N
- * overrides it (benchmarks only).
+ * and leaves the other CPUs to the vCPUs.  KVMAGE_TEST_MADVISE_WORKERS=N
+ * overrides it to re-measure (util/test-switch.h).
  */
 #define MADVISE_RING_WORKERS 1
 

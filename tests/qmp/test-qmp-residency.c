@@ -13,7 +13,7 @@
  * Also: ranges add up to the whole, bad arguments get their error class,
  * the guest keeps running; a memfd memdev is best-effort and stays
  * present while uffd aging (mode=full) zaps its page-table entries every
- * scan; KVMAGE_RESIDENCY_METHOD=pagemap (test-only) switches the method
+ * scan; KVMAGE_TEST_RESIDENCY_METHOD=pagemap (test-only) switches the method
  * and gives the same answers; -machine none lists every memdev.
  * Skips without /dev/kvm.
  */
@@ -233,11 +233,11 @@ static void run_memfd(const char *method)
 	JsonArray *a;
 
 	if (method)
-		g_setenv("KVMAGE_RESIDENCY_METHOD", method, TRUE);
+		g_setenv("KVMAGE_TEST_RESIDENCY_METHOD", method, TRUE);
 	p = vm_start("memory-backend-memfd",
 		     "memory-aging,id=age0,memdev=ram0,backend=uffd,"
 		     "mode=full,interval=50");
-	g_unsetenv("KVMAGE_RESIDENCY_METHOD");
+	g_unsetenv("KVMAGE_TEST_RESIDENCY_METHOD");
 	c = qmp_conn_negotiated(p->sock);
 	all = wait_filled(c);
 	check_filled(one(all, 0, RAM), true, method);

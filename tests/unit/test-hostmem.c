@@ -409,7 +409,7 @@ static void test_alloc_file(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_unsetenv("KVMAGE_PREALLOC_TOUCH");
+	g_unsetenv("KVMAGE_TEST_PREALLOC_TOUCH");
 	g_test_add_func("/hostmem/types", test_types);
 	g_test_add_func("/hostmem/defaults", test_defaults);
 	g_test_add_func("/hostmem/props", test_props);

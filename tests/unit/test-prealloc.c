@@ -68,9 +68,9 @@ static void test_prealloc(void)
 
 static void test_prealloc_touch(void)
 {
-	g_setenv("KVMAGE_PREALLOC_TOUCH", "1", TRUE);
+	g_setenv("KVMAGE_TEST_PREALLOC_TOUCH", "1", TRUE);
 	test_prealloc();
-	g_unsetenv("KVMAGE_PREALLOC_TOUCH");
+	g_unsetenv("KVMAGE_TEST_PREALLOC_TOUCH");
 }
 
 static void test_prealloc_args(void)
@@ -122,9 +122,9 @@ static void check_sigbus(bool touch, unsigned threads)
 	g_assert_cmpint(sigaction(SIGBUS, &mine, NULL), ==, 0);
 
 	if (touch)
-		g_setenv("KVMAGE_PREALLOC_TOUCH", "1", TRUE);
+		g_setenv("KVMAGE_TEST_PREALLOC_TOUCH", "1", TRUE);
 	g_assert_false(prealloc_range(p, len, 4096, threads, -1, &err));
-	g_unsetenv("KVMAGE_PREALLOC_TOUCH");
+	g_unsetenv("KVMAGE_TEST_PREALLOC_TOUCH");
 	g_assert_error(err, KVMAGE_ERROR, KVMAGE_ERROR_GENERIC);
 	g_assert_cmpstr(err->message, ==,
 			touch ? "populating 256 KiB failed: out of memory or huge "
@@ -212,9 +212,9 @@ static void test_hugetlb_none(void)
 			"populating 4 MiB failed: out of "
 			"memory or huge pages (EFAULT)");
 	g_clear_error(&err);
-	g_setenv("KVMAGE_PREALLOC_TOUCH", "1", TRUE);
+	g_setenv("KVMAGE_TEST_PREALLOC_TOUCH", "1", TRUE);
 	g_assert_false(prealloc_range(p, 4 * MiB, 2 * MiB, 2, -1, &err));
-	g_unsetenv("KVMAGE_PREALLOC_TOUCH");
+	g_unsetenv("KVMAGE_TEST_PREALLOC_TOUCH");
 	g_assert_cmpstr(err->message, ==,
 			"populating 4 MiB failed: out of "
 			"memory or huge pages (SIGBUS)");
@@ -269,7 +269,7 @@ static void test_prealloc_fd(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_unsetenv("KVMAGE_PREALLOC_TOUCH");
+	g_unsetenv("KVMAGE_TEST_PREALLOC_TOUCH");
 	g_test_add_func("/hostmem/prealloc-too-big", test_prealloc_too_big);
 	g_test_add_func("/hostmem/prealloc-fd", test_prealloc_fd);
 	g_test_add_func("/hostmem/prealloc/populate", test_prealloc);

@@ -5,7 +5,7 @@
  * swap (counted exactly) and shared pages to swap or out of the page
  * cache (counted best-effort, but never as present).  Every reading is
  * taken with both methods (PAGEMAP_SCAN and batched pagemap reads, chosen
- * with the test-only KVMAGE_RESIDENCY_METHOD), which must agree byte for
+ * with the test-only KVMAGE_TEST_RESIDENCY_METHOD), which must agree byte for
  * byte, and as bitmaps, which must agree with the counts.
  *
  * The host's DAMON pages out memory idle for about a minute, and other
@@ -45,7 +45,7 @@ static RamBank bank_of(HostMemBackend *be)
 
 static void use_method(ResidencyMethod m)
 {
-	g_setenv("KVMAGE_RESIDENCY_METHOD", residency_method_str(m), TRUE);
+	g_setenv("KVMAGE_TEST_RESIDENCY_METHOD", residency_method_str(m), TRUE);
 	g_assert_cmpint(residency_method(), ==, m);
 }
 
@@ -80,7 +80,7 @@ static void reading_take(RamBank *b, uint64_t off, uint64_t len, Reading *r,
 			residency_bitmap(b, off, len, r->p[i], r->s[i], &err));
 		g_assert_no_error(err);
 	}
-	g_unsetenv("KVMAGE_RESIDENCY_METHOD");
+	g_unsetenv("KVMAGE_TEST_RESIDENCY_METHOD");
 }
 
 /* Counts and bitmaps of both methods agree, with each other and within. */
@@ -184,7 +184,7 @@ static void test_method(void)
 	struct utsname u;
 	unsigned major = 0, minor = 0;
 
-	g_unsetenv("KVMAGE_RESIDENCY_METHOD");
+	g_unsetenv("KVMAGE_TEST_RESIDENCY_METHOD");
 	g_assert_cmpint(uname(&u), ==, 0);
 	g_assert_cmpint(sscanf(u.release, "%u.%u", &major, &minor), ==, 2);
 	/* PAGEMAP_SCAN came with Linux 6.7 */
@@ -199,7 +199,7 @@ static void test_method(void)
 	g_assert_cmpstr(residency_method_str(RESIDENCY_METHOD_PAGEMAP_SCAN), ==,
 			"pagemap-scan");
 	use_method(RESIDENCY_METHOD_PAGEMAP);
-	g_unsetenv("KVMAGE_RESIDENCY_METHOD");
+	g_unsetenv("KVMAGE_TEST_RESIDENCY_METHOD");
 }
 
 /* Anonymous private RAM: exact, swap included. */
@@ -534,22 +534,22 @@ static void test_errors(void)
 	g_assert_nonnull(strstr(err->message, "no memory"));
 	g_clear_error(&err);
 	/* forcing PAGEMAP_SCAN where it is missing is refused */
-	g_setenv("KVMAGE_RESIDENCY_METHOD", "pagemap-scan", TRUE);
+	g_setenv("KVMAGE_TEST_RESIDENCY_METHOD", "pagemap-scan", TRUE);
 	if (residency_count(&b, 0, 0, &c, &err))
 		g_assert_cmpuint(c.present + c.swapped + c.absent, ==, 0);
 	else
 		g_assert_nonnull(strstr(err->message, "PAGEMAP_SCAN"));
 	g_clear_error(&err);
-	g_unsetenv("KVMAGE_RESIDENCY_METHOD");
+	g_unsetenv("KVMAGE_TEST_RESIDENCY_METHOD");
 	hostmem_free(be);
 }
 
 /* The same without cachestat(), as on kernels before 6.5: lseek(). */
 static void test_no_cachestat(gconstpointer test)
 {
-	g_setenv("KVMAGE_RESIDENCY_CACHESTAT", "off", TRUE);
+	g_setenv("KVMAGE_TEST_RESIDENCY_CACHESTAT", "off", TRUE);
 	((void (*)(void))test)();
-	g_unsetenv("KVMAGE_RESIDENCY_CACHESTAT");
+	g_unsetenv("KVMAGE_TEST_RESIDENCY_CACHESTAT");
 }
 
 int main(int argc, char **argv)
