@@ -408,16 +408,6 @@ const char *job_id(Job *job)
 	return job->id;
 }
 
-Job *job_find(const char *id)
-{
-	Job *job;
-
-	g_mutex_lock(&jobs.lock);
-	job = job_find_locked(id);
-	g_mutex_unlock(&jobs.lock);
-	return job;
-}
-
 /* Lock held.  The job named @id or "Job not found", as QEMU says. */
 static Job *job_get_locked(const char *id, GError **errp)
 {

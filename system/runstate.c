@@ -27,11 +27,6 @@ void runstate_set_ops(const RunstateOps *ops, void *opaque)
 	rs.opaque = opaque;
 }
 
-RunState runstate_get(void)
-{
-	return rs.state;
-}
-
 bool runstate_is_running(void)
 {
 	return rs.state == RUN_STATE_RUNNING;

@@ -71,9 +71,6 @@ void job_progress_add(Job *job, uint64_t done);
 
 const char *job_id(Job *job);
 
-/* The job named @id, or NULL.  Main thread. */
-Job *job_find(const char *id);
-
 /*
  * The QMP verbs, main thread.  Each fails with a GenericError when no job
  * has the id, or when the job's status does not allow the verb (the

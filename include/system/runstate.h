@@ -32,7 +32,6 @@ typedef struct RunstateOps {
 void runstate_init(bool start_paused);
 void runstate_set_ops(const RunstateOps *ops, void *opaque);
 
-RunState runstate_get(void);
 bool runstate_is_running(void);
 bool runstate_shutdown_requested(void);
 

@@ -217,11 +217,14 @@ static Job *start(const char *id, TestWork *w, bool fin, bool dis)
 {
 	GError *err = NULL;
 	Job *job = job_start(id, &test_driver, w, fin, dis, &err);
+	JobInfo *info;
 
 	g_assert_no_error(err);
 	g_assert_nonnull(job);
 	g_assert_cmpstr(job_id(job), ==, id);
-	g_assert_true(job_find(id) == job);
+	info = job_info(id);
+	g_assert_nonnull(info);
+	qapi_free_JobInfo(info);
 	return job;
 }
 
@@ -238,7 +241,7 @@ static void test_success_auto(void)
 	assert_events("j1", "created running waiting pending concluded null");
 	g_assert_cmpint(w.done, ==, 4);
 	g_assert_cmpint(w.freed, ==, 1);
-	g_assert_null(job_find("j1"));
+	g_assert_null(job_info("j1"));
 	g_assert_null(job_query_all());
 	test_work_clear(&w);
 }
@@ -279,7 +282,7 @@ static void test_manual_finalize_dismiss(void)
 	g_assert_true(job_dismiss("j2", &err));
 	g_assert_no_error(err);
 	g_assert_cmpint(w.freed, ==, 1);
-	g_assert_null(job_find("j2"));
+	g_assert_null(job_info("j2"));
 	assert_events("j2", "created running waiting pending concluded null");
 	test_work_clear(&w);
 }
