@@ -67,8 +67,9 @@ bool machine_log_enabled(Machine *m, const char *item)
 	return options_debug_enabled(m->cfg, item);
 }
 
-void machine_log_unimp(Machine *m, const char *space, uint64_t addr,
-		       unsigned size, bool is_write)
+/* Log an access no device claimed, with -d unimp.  Any thread. */
+static void machine_log_unimp(Machine *m, const char *space, uint64_t addr,
+			      unsigned size, bool is_write)
 {
 	if (machine_log_enabled(m, "unimp"))
 		fprintf(stderr,

@@ -390,7 +390,8 @@ static void vcpu_kick(Vcpu *cpu)
 		pthread_kill(cpu->thread, SIG_KICK);
 }
 
-void vcpu_pause(Vcpu *cpu)
+/* Main thread: returns once the vCPU is out of KVM_RUN and parked. */
+static void vcpu_pause(Vcpu *cpu)
 {
 	if (!cpu->started)
 		return;
@@ -409,7 +410,8 @@ void vcpu_pause(Vcpu *cpu)
 	g_mutex_unlock(&cpu->lock);
 }
 
-void vcpu_resume(Vcpu *cpu)
+/* Main thread; takes cpu->lock. */
+static void vcpu_resume(Vcpu *cpu)
 {
 	g_mutex_lock(&cpu->lock);
 	cpu->pause_req = false;

@@ -99,16 +99,17 @@ int vcpu_thread_id(Vcpu *cpu);
 /* Start the vCPU thread; it stays paused if @paused. */
 bool vcpu_start(Vcpu *cpu, bool paused, GError **errp);
 /*
- * Pause: returns once the vCPU is out of KVM_RUN and parked.  Resume lets
- * it run again.  Stop ends the thread (joins it).  Main thread only.
- * Hooks called from vCPU threads (testdev sync hooks) may only be removed
- * while the vCPUs are paused.
+ * Stop ends the thread (joins it); false: the thread would not stop, and
+ * the vCPU must not be destroyed.  Main thread only.
  */
-void vcpu_pause(Vcpu *cpu);
-void vcpu_resume(Vcpu *cpu);
-bool vcpu_stop(Vcpu *cpu); /* false: the thread would not stop */
+bool vcpu_stop(Vcpu *cpu);
 
-/* Every vCPU of the VM @s (NULL: no VM, nothing to do).  Main thread. */
+/*
+ * Pause every vCPU of the VM @s (NULL: no VM, nothing to do): returns once
+ * each is out of KVM_RUN and parked.  Resume lets them run again.  Main
+ * thread only.  Hooks called from vCPU threads (testdev sync hooks) may
+ * only be removed while the vCPUs are paused.
+ */
 void vcpu_pause_all(KvmState *s);
 void vcpu_resume_all(KvmState *s);
 

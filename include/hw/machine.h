@@ -69,9 +69,6 @@ void *machine_device_state(Machine *m, const char *name);
 
 /* -d ITEM given on the command line? ("ucall", "unimp", "kvm") */
 bool machine_log_enabled(Machine *m, const char *item);
-/* Log an access no device claimed, with -d unimp.  Any thread. */
-void machine_log_unimp(Machine *m, const char *space, uint64_t addr,
-		       unsigned size, bool is_write);
 
 /* Device modules, kvmtool style: init in table order, exit in reverse. */
 typedef struct DeviceModule {
