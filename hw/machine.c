@@ -244,7 +244,8 @@ static bool machine_create_vcpus(Machine *m, uint64_t entry, GError **errp)
 		m->nr_vcpus++;
 	}
 	for (unsigned i = 0; i < m->nr_vcpus; i++) {
-		if (!x86_boot_setup_vcpu(m, m->vcpus[i], entry, errp))
+		if (!x86_boot_setup_vcpu(m->kvm, &m->ram, m->vcpus[i],
+					 m->cfg->cpu_hide, entry, errp))
 			return false;
 	}
 	return true;
@@ -280,9 +281,9 @@ static bool machine_create_pc(Machine *m, GError **errp)
 		return false;
 	if (!machine_init_devices(m, errp))
 		return false;
-	if (!x86_boot_setup_memory(m, m->cfg->smp, errp))
+	if (!x86_boot_setup_memory(&m->ram, m->cfg->append, m->cfg->smp, errp))
 		return false;
-	if (!x86_load_elf(m, m->cfg->kernel, &entry, errp))
+	if (!x86_load_elf(&m->ram, m->cfg->kernel, &entry, errp))
 		return false;
 	return machine_create_vcpus(m, entry, errp);
 }

@@ -38,9 +38,9 @@ G_STATIC_ASSERT(BOOT_TSS_GPA + BOOT_MAX_VCPUS * BOOT_TSS_SIZE <= BOOT_INFO_GPA);
 G_STATIC_ASSERT(BOOT_STACK_GPA + BOOT_MAX_VCPUS * BOOT_STACK_SIZE <=
 		BOOT_PGTABLE_GPA);
 
-static void *boot_ptr(Machine *m, uint64_t gpa, uint64_t len, GError **errp)
+static void *boot_ptr(RamList *ram, uint64_t gpa, uint64_t len, GError **errp)
 {
-	void *p = ram_gpa_to_hva(&m->ram, gpa, len);
+	void *p = ram_gpa_to_hva(ram, gpa, len);
 
 	if (!p)
 		error_setg(errp,
@@ -58,10 +58,10 @@ static uint64_t boot_gdt_tss_desc(uint64_t base, uint32_t limit)
 	       ((base >> 24 & 0xffULL) << 56);
 }
 
-static bool boot_setup_gdt_tss(Machine *m, unsigned nr_cpus, GError **errp)
+static bool boot_setup_gdt_tss(RamList *ram, unsigned nr_cpus, GError **errp)
 {
 	unsigned n = BOOT_GDT_NR_FIXED + 2 * nr_cpus;
-	uint64_t *gdt = boot_ptr(m, BOOT_GDT_GPA, n * 8, errp);
+	uint64_t *gdt = boot_ptr(ram, BOOT_GDT_GPA, n * 8, errp);
 
 	if (!gdt)
 		return false;
@@ -72,7 +72,8 @@ static bool boot_setup_gdt_tss(Machine *m, unsigned nr_cpus, GError **errp)
 	gdt[4] = 0x00affa000000ffffULL; /* user code64, DPL 3 */
 	for (unsigned i = 0; i < nr_cpus; i++) {
 		uint64_t tss_gpa = BOOT_TSS_GPA + i * BOOT_TSS_SIZE;
-		struct x86_tss *tss = boot_ptr(m, tss_gpa, sizeof(*tss), errp);
+		struct x86_tss *tss =
+			boot_ptr(ram, tss_gpa, sizeof(*tss), errp);
 
 		if (!tss)
 			return false;
@@ -87,9 +88,9 @@ static bool boot_setup_gdt_tss(Machine *m, unsigned nr_cpus, GError **errp)
 }
 
 /* Identity map [0, top) with 2 MiB pages, all Present|RW|User. */
-static bool boot_setup_pgtables(Machine *m, GError **errp)
+static bool boot_setup_pgtables(RamList *ram, GError **errp)
 {
-	uint64_t top = MAX(m->ram.ram_top, RAM_X86_HOLE_END);
+	uint64_t top = MAX(ram->ram_top, RAM_X86_HOLE_END);
 	uint64_t nr_pd = (top + (1ULL << 30) - 1) >> 30;
 	uint64_t pd_gpa = BOOT_PGTABLE_GPA + 2 * 4096;
 	uint64_t *pml4, *pdpt, *pd;
@@ -101,9 +102,9 @@ static bool boot_setup_pgtables(Machine *m, GError **errp)
 			   top);
 		return false;
 	}
-	pml4 = boot_ptr(m, BOOT_PGTABLE_GPA, 4096, errp);
-	pdpt = boot_ptr(m, BOOT_PGTABLE_GPA + 4096, 4096, errp);
-	pd = boot_ptr(m, pd_gpa, nr_pd * 4096, errp);
+	pml4 = boot_ptr(ram, BOOT_PGTABLE_GPA, 4096, errp);
+	pdpt = boot_ptr(ram, BOOT_PGTABLE_GPA + 4096, 4096, errp);
+	pd = boot_ptr(ram, pd_gpa, nr_pd * 4096, errp);
 	if (!pml4 || !pdpt || !pd)
 		return false;
 	memset(pml4, 0, 4096);
@@ -116,10 +117,10 @@ static bool boot_setup_pgtables(Machine *m, GError **errp)
 	return true;
 }
 
-static bool boot_setup_info(Machine *m, unsigned nr_cpus, GError **errp)
+static bool boot_setup_info(RamList *ram, const char *append, unsigned nr_cpus,
+			    GError **errp)
 {
-	struct boot_info *bi = boot_ptr(m, BOOT_INFO_GPA, sizeof(*bi), errp);
-	const char *append = m->cfg->append ? m->cfg->append : "";
+	struct boot_info *bi = boot_ptr(ram, BOOT_INFO_GPA, sizeof(*bi), errp);
 	size_t len = strlen(append);
 	char *cmdline;
 
@@ -132,7 +133,7 @@ static bool boot_setup_info(Machine *m, unsigned nr_cpus, GError **errp)
 			   len, BOOT_CMDLINE_MAX - 1);
 		return false;
 	}
-	cmdline = boot_ptr(m, BOOT_CMDLINE_GPA, len + 1, errp);
+	cmdline = boot_ptr(ram, BOOT_CMDLINE_GPA, len + 1, errp);
 	if (!cmdline)
 		return false;
 	memcpy(cmdline, append, len + 1);
@@ -141,24 +142,25 @@ static bool boot_setup_info(Machine *m, unsigned nr_cpus, GError **errp)
 	bi->nr_cpus = nr_cpus;
 	bi->cmdline_len = len;
 	bi->cmdline_gpa = BOOT_CMDLINE_GPA;
-	bi->ram_size = m->ram.ram_size;
-	bi->ram_top = m->ram.ram_top;
+	bi->ram_size = ram->ram_size;
+	bi->ram_top = ram->ram_top;
 	return true;
 }
 
-bool x86_boot_setup_memory(Machine *m, unsigned nr_cpus, GError **errp)
+bool x86_boot_setup_memory(RamList *ram, const char *append, unsigned nr_cpus,
+			   GError **errp)
 {
 	if (nr_cpus > BOOT_MAX_VCPUS) {
 		error_setg(errp, "at most %u vCPUs are supported",
 			   BOOT_MAX_VCPUS);
 		return false;
 	}
-	if (m->ram.ram_top < BOOT_IMAGE_MIN_GPA) {
+	if (ram->ram_top < BOOT_IMAGE_MIN_GPA) {
 		error_setg(errp, "guest RAM must be at least %llu MiB",
 			   BOOT_IMAGE_MIN_GPA >> 20);
 		return false;
 	}
-	return boot_setup_gdt_tss(m, nr_cpus, errp) &&
-	       boot_setup_pgtables(m, errp) &&
-	       boot_setup_info(m, nr_cpus, errp);
+	return boot_setup_gdt_tss(ram, nr_cpus, errp) &&
+	       boot_setup_pgtables(ram, errp) &&
+	       boot_setup_info(ram, append ? append : "", nr_cpus, errp);
 }

@@ -38,9 +38,10 @@ static struct kvm_cpuid2 *cpu_cpuid_supported(KvmState *s, GError **errp)
 	return NULL;
 }
 
-static bool cpu_setup_cpuid(Machine *m, Vcpu *cpu, GError **errp)
+static bool cpu_setup_cpuid(KvmState *kvm, Vcpu *cpu, uint32_t cpu_hide,
+			    GError **errp)
 {
-	g_autofree struct kvm_cpuid2 *c = cpu_cpuid_supported(m->kvm, errp);
+	g_autofree struct kvm_cpuid2 *c = cpu_cpuid_supported(kvm, errp);
 	unsigned apic_id = vcpu_index(cpu);
 
 	if (!c)
@@ -54,7 +55,7 @@ static bool cpu_setup_cpuid(Machine *m, Vcpu *cpu, GError **errp)
 			e->edx = apic_id;
 		}
 	}
-	x86_cpuid_hide(c, m->cfg->cpu_hide);
+	x86_cpuid_hide(c, cpu_hide);
 	if (vcpu_ioctl(cpu, KVM_SET_CPUID2, c) < 0) {
 		error_setg_errno(errp, errno, "KVM_SET_CPUID2");
 		return false;
@@ -112,22 +113,23 @@ static bool cpu_setup_sregs(Vcpu *cpu, GError **errp)
 	return true;
 }
 
-static void cpu_record_tsc_khz(Machine *m, Vcpu *cpu)
+static void cpu_record_tsc_khz(KvmState *kvm, RamList *ram, Vcpu *cpu)
 {
 	struct boot_info *bi;
 	int khz;
 
 	/* Optional: without it the guest sees tsc_khz = 0 (guest ABI). */
 	if (vcpu_index(cpu) != 0 ||
-	    kvm_check_extension(m->kvm, KVM_CAP_GET_TSC_KHZ) <= 0)
+	    kvm_check_extension(kvm, KVM_CAP_GET_TSC_KHZ) <= 0)
 		return;
 	khz = vcpu_ioctl(cpu, KVM_GET_TSC_KHZ, NULL);
-	bi = ram_gpa_to_hva(&m->ram, BOOT_INFO_GPA, sizeof(*bi));
+	bi = ram_gpa_to_hva(ram, BOOT_INFO_GPA, sizeof(*bi));
 	if (bi && khz > 0)
 		bi->tsc_khz = khz;
 }
 
-bool x86_boot_setup_vcpu(Machine *m, Vcpu *cpu, uint64_t entry, GError **errp)
+bool x86_boot_setup_vcpu(KvmState *kvm, RamList *ram, Vcpu *cpu,
+			 uint32_t cpu_hide, uint64_t entry, GError **errp)
 {
 	unsigned i = vcpu_index(cpu);
 	struct kvm_regs regs = {
@@ -138,12 +140,13 @@ bool x86_boot_setup_vcpu(Machine *m, Vcpu *cpu, uint64_t entry, GError **errp)
 		.rsp = BOOT_STACK_GPA + (i + 1) * BOOT_STACK_SIZE,
 	};
 
-	if (!cpu_setup_cpuid(m, cpu, errp) || !cpu_setup_sregs(cpu, errp))
+	if (!cpu_setup_cpuid(kvm, cpu, cpu_hide, errp) ||
+	    !cpu_setup_sregs(cpu, errp))
 		return false;
 	if (vcpu_ioctl(cpu, KVM_SET_REGS, &regs) < 0) {
 		error_setg_errno(errp, errno, "KVM_SET_REGS");
 		return false;
 	}
-	cpu_record_tsc_khz(m, cpu);
+	cpu_record_tsc_khz(kvm, ram, cpu);
 	return true;
 }

@@ -44,7 +44,7 @@ static bool elf_check_header(const Elf64_Ehdr *eh, gsize len, const char *path,
 	return true;
 }
 
-static bool elf_load_segment(Machine *m, const guint8 *file, gsize len,
+static bool elf_load_segment(RamList *ram, const guint8 *file, gsize len,
 			     const Elf64_Phdr *ph, const char *path,
 			     GError **errp)
 {
@@ -73,7 +73,7 @@ static bool elf_load_segment(Machine *m, const guint8 *file, gsize len,
 			   path, ph->p_paddr, BOOT_IMAGE_MIN_GPA);
 		return false;
 	}
-	dst = ram_gpa_to_hva(&m->ram, ph->p_paddr, ph->p_memsz);
+	dst = ram_gpa_to_hva(ram, ph->p_paddr, ph->p_memsz);
 	if (!dst) {
 		error_setg(errp,
 			   "-kernel %s: segment 0x%" G_GINT64_MODIFIER
@@ -135,7 +135,8 @@ err_close:
 	return NULL;
 }
 
-bool x86_load_elf(Machine *m, const char *path, uint64_t *entry, GError **errp)
+bool x86_load_elf(RamList *ram, const char *path, uint64_t *entry,
+		  GError **errp)
 {
 	g_autofree guint8 *file = NULL;
 	const Elf64_Ehdr *eh;
@@ -143,7 +144,7 @@ bool x86_load_elf(Machine *m, const char *path, uint64_t *entry, GError **errp)
 	bool entry_ok = false;
 	gsize len;
 
-	file = elf_read_file(path, m->ram.ram_size, &len, errp);
+	file = elf_read_file(path, ram->ram_size, &len, errp);
 	if (!file)
 		return false;
 	eh = (const Elf64_Ehdr *)file;
@@ -153,7 +154,7 @@ bool x86_load_elf(Machine *m, const char *path, uint64_t *entry, GError **errp)
 	for (unsigned i = 0; i < eh->e_phnum; i++, ph++) {
 		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
 			continue;
-		if (!elf_load_segment(m, file, len, ph, path, errp))
+		if (!elf_load_segment(ram, file, len, ph, path, errp))
 			return false;
 		if ((ph->p_flags & PF_X) && eh->e_entry >= ph->p_paddr &&
 		    eh->e_entry - ph->p_paddr < ph->p_memsz)
