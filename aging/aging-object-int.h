@@ -16,22 +16,13 @@
 #ifndef AGING_AGING_OBJECT_INT_H
 #define AGING_AGING_OBJECT_INT_H
 
-#include "accel/dirty-log.h"
-#include "accel/uffd-aging.h"
 #include "aging/aging-object.h"
+#include "aging/feed.h"
 #include "monitor/qmp-aging.h"
 #include "qapi-types.h"
 
 #define AGING_UFFD_SAMPLE_DEFAULT 64
 #define AGING_UFFD_SAMPLE_MAX	  (1u << 20)
-
-/* One backend's state, feeding an object's Aging. */
-typedef struct AgingFeed {
-	MemoryAgingBackend backend; /* dirty-log or uffd */
-	unsigned sample;	    /* uffd: 1 page in @sample per scan */
-	DirtyLogAging *da;	    /* dirty-log */
-	UffdAging *ua;		    /* uffd */
-} AgingFeed;
 
 typedef struct AgingObject {
 	char *id;
@@ -42,44 +33,27 @@ typedef struct AgingObject {
 	bool has_mode;		 /* -object: mode= or sample= given */
 	HostMemBackend *mem;
 	bool enabled;
-	Aging *a;	     /* kept across backend switches */
-	AgingFeed feed;	     /* the backend in use */
-	AgingThread *thread; /* NULL while not scanning */
+	Aging *a; /* kept across switches; hangs on mem->ages */
+	MemoryAgingBackend backend; /* in use: access-log, dirty-log, uffd */
+	AgingFeed feed;		    /* its feed (include/aging/feed.h) */
+	AgingThread *thread;	    /* NULL while not scanning */
 } AgingObject;
 
 struct AgingObjects {
 	const VmConfig *cfg; /* the -object list, for messages */
-	KvmState *kvm;
-	RamList *ram;
-	DirtyLog *dl; /* the VM's harvester, created on first use */
+	AgingFeedEnv env;    /* KVM, RAM and the machine's dirty log */
 	GPtrArray *objs;
 	bool started; /* VM started: enabled objects scan */
 };
 
-/* Why uffd cannot track @mem, or NULL if it can. */
-const char *aging_uffd_why(const HostMemBackend *mem);
+/* The feed of a concrete backend (not auto). */
+const AgingFeedOps *aging_backend_feed(MemoryAgingBackend backend);
 /* The backend @want resolves to for @mem, or why it cannot be used. */
-bool aging_backend_resolve(KvmState *kvm, const HostMemBackend *mem,
+bool aging_backend_resolve(const AgingFeedEnv *env, const HostMemBackend *mem,
 			   MemoryAgingBackend want, MemoryAgingBackend *out,
 			   GError **errp);
 /* The error for mode=sampled or sample= with dirty-log. */
 void aging_sample_error(GError **errp);
-
-/*
- * Build the @backend feed (@sample for uffd) of @o's Aging into @f.
- * @rebase: the Aging already holds ages, so a dirty-log feed drops what
- * its first harvest would report from before now.  On failure nothing is
- * left behind.  @o's harvest thread stopped.
- */
-bool aging_feed_build(AgingObjects *ao, AgingObject *o,
-		      MemoryAgingBackend backend, unsigned sample, bool rebase,
-		      AgingFeed *f, GError **errp);
-/* Tear @f down (uffd: unregister; dirty-log: detach).  Thread stopped. */
-void aging_feed_free(AgingFeed *f);
-/* One scan of @f from the calling thread.  Thread stopped. */
-bool aging_feed_scan(AgingFeed *f, GError **errp);
-/* What @f sees. */
-AgingCoverage aging_feed_coverage(const AgingFeed *f);
 
 /* Start @o's harvest thread on its feed. */
 bool aging_object_run(AgingObject *o, GError **errp);

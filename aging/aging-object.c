@@ -17,14 +17,16 @@
  */
 #include <string.h>
 
-#include "accel/access-log.h"
 #include "aging/aging-object-int.h"
+#include "backends/hostmem.h"
 #include "util/error.h"
 
 static void aging_object_free(AgingObject *o)
 {
 	aging_object_halt(o);
 	aging_feed_free(&o->feed);
+	if (o->mem && o->mem->ages == o->a)
+		o->mem->ages = NULL;
 	if (o->a)
 		aging_free(o->a);
 	g_free(o->id);
@@ -32,67 +34,54 @@ static void aging_object_free(AgingObject *o)
 	g_free(o);
 }
 
-/*
- * Why uffd cannot track @mem, or NULL if it can: userfaultfd MINOR faults
- * need shared memory, and kvmage's own accesses need a file behind it to
- * map an alias of (system/ram.h).  Huge pages (hugetlbfs) are fine.
- */
-const char *aging_uffd_why(const HostMemBackend *mem)
+static const AgingFeedOps *const aging_feeds[MEMORY_AGING_BACKEND__MAX] = {
+	[MEMORY_AGING_BACKEND_ACCESS_LOG] = &aging_feed_access_log,
+	[MEMORY_AGING_BACKEND_DIRTY_LOG] = &aging_feed_dirty_log,
+	[MEMORY_AGING_BACKEND_UFFD] = &aging_feed_uffd,
+};
+
+const AgingFeedOps *aging_backend_feed(MemoryAgingBackend backend)
 {
-	if ((mem->type == HOSTMEM_MEMFD || mem->type == HOSTMEM_FILE) &&
-	    mem->share)
-		return NULL;
-	if (mem->type == HOSTMEM_MEMFD)
-		return "private memfd memory (share=off): userfaultfd minor "
-		       "faults need shared memory (use share=on)";
-	if (mem->type == HOSTMEM_FILE)
-		return "private file memory (share=off): userfaultfd minor "
-		       "faults need shared memory (use share=on)";
-	if (mem->share)
-		return "anonymous shared RAM (memory-backend-ram): kvmage's "
-		       "own accesses need a file to map twice (use "
-		       "memory-backend-memfd)";
-	return "private RAM (memory-backend-ram): userfaultfd minor faults "
-	       "need shared memory (use memory-backend-memfd)";
+	g_assert(backend < MEMORY_AGING_BACKEND__MAX && aging_feeds[backend]);
+	return aging_feeds[backend];
 }
 
 /*
  * The backend @want resolves to for @mem, or an error saying why it
- * cannot be.
+ * cannot be: KVMMissingCap for access-log (from the probe), why uffd
+ * cannot track @mem.  auto takes the first usable of access-log, uffd
+ * and dirty-log.
  */
-bool aging_backend_resolve(KvmState *kvm, const HostMemBackend *mem,
+bool aging_backend_resolve(const AgingFeedEnv *env, const HostMemBackend *mem,
 			   MemoryAgingBackend want, MemoryAgingBackend *out,
 			   GError **errp)
 {
+	static const MemoryAgingBackend order[] = {
+		MEMORY_AGING_BACKEND_ACCESS_LOG,
+		MEMORY_AGING_BACKEND_UFFD,
+		MEMORY_AGING_BACKEND_DIRTY_LOG,
+	};
 	const char *why;
 
-	switch (want) {
-	case MEMORY_AGING_BACKEND_ACCESS_LOG:
-		if (!access_log_probe(kvm, errp))
-			return false;
-		error_setg(errp, "backend=access-log: KVM has "
-				 "KVM_CAP_ACCESS_LOG but kvmage does not feed "
-				 "aging from it yet");
-		return false;
-	case MEMORY_AGING_BACKEND_UFFD:
-		why = aging_uffd_why(mem);
-		if (why) {
-			error_setg(errp, "backend=uffd: memdev '%s' is %s",
-				   mem->id, why);
-			return false;
+	if (want == MEMORY_AGING_BACKEND_AUTO) {
+		for (size_t i = 0; i < G_N_ELEMENTS(order); i++) {
+			*out = order[i];
+			if (!aging_feeds[order[i]]->why(env, mem))
+				break;
 		}
-		*out = MEMORY_AGING_BACKEND_UFFD;
-		return true;
-	case MEMORY_AGING_BACKEND_AUTO:
-		/* access-log is missing: uffd for shared banks */
-		*out = aging_uffd_why(mem) ? MEMORY_AGING_BACKEND_DIRTY_LOG :
-					     MEMORY_AGING_BACKEND_UFFD;
-		return true;
-	case MEMORY_AGING_BACKEND_DIRTY_LOG:
-	default:
-		*out = MEMORY_AGING_BACKEND_DIRTY_LOG;
 		return true;
 	}
+	if (want == MEMORY_AGING_BACKEND_ACCESS_LOG && !env->access_log_ops &&
+	    !access_log_probe(env->kvm, errp))
+		return false;
+	why = aging_backend_feed(want)->why(env, mem);
+	if (why) {
+		error_setg(errp, "backend=%s: memdev '%s' is %s",
+			   MemoryAgingBackend_str(want), mem->id, why);
+		return false;
+	}
+	*out = want;
+	return true;
 }
 
 static bool aging_parse_uint(const char *key, const char *val, uint64_t min,
@@ -191,13 +180,13 @@ void aging_sample_error(GError **errp)
 }
 
 /* Resolve the backend for @o->mem; check mode= and sample= against it. */
-static bool aging_object_choose(AgingObject *o, KvmState *kvm,
+static bool aging_object_choose(AgingObject *o, const AgingFeedEnv *env,
 				MemoryAgingBackend *backend, GError **errp)
 {
-	if (!aging_backend_resolve(kvm, o->mem, o->want, backend, errp))
+	if (!aging_backend_resolve(env, o->mem, o->want, backend, errp))
 		return false;
-	/* dirty-log reads the whole log each scan: nothing to sample */
-	if (*backend == MEMORY_AGING_BACKEND_DIRTY_LOG && o->has_mode &&
+	/* only uffd samples; the others read every page each scan */
+	if (!aging_backend_feed(*backend)->set_sample && o->has_mode &&
 	    o->sample != 1) {
 		aging_sample_error(errp);
 		return false;
@@ -214,71 +203,6 @@ static HostMemBackend *aging_find_ram(RamList *ram, const char *memdev)
 			return b->backend;
 	}
 	return NULL;
-}
-
-AgingCoverage aging_feed_coverage(const AgingFeed *f)
-{
-	if (f->backend == MEMORY_AGING_BACKEND_UFFD)
-		return uffd_aging_coverage(f->sample);
-	return dirty_log_coverage;
-}
-
-bool aging_feed_build(AgingObjects *ao, AgingObject *o,
-		      MemoryAgingBackend backend, unsigned sample, bool rebase,
-		      AgingFeed *f, GError **errp)
-{
-	bool new_dl = false;
-
-	memset(f, 0, sizeof(*f));
-	f->backend = backend;
-	f->sample = sample;
-	if (backend == MEMORY_AGING_BACKEND_UFFD) {
-		f->ua = uffd_aging_new(o->a, ao->ram, o->mem, sample, errp);
-		return f->ua != NULL;
-	}
-	if (!ao->dl) {
-		ao->dl = dirty_log_new(ao->kvm, ao->ram, errp);
-		if (!ao->dl)
-			return false;
-		new_dl = true;
-	}
-	f->da = dirty_log_aging_new(ao->dl, o->a);
-	if (!rebase || dirty_log_aging_rebase(f->da, errp))
-		return true;
-	dirty_log_aging_free(f->da);
-	f->da = NULL;
-	if (new_dl) {
-		/* Ours was its only client: logging goes off again. */
-		dirty_log_free(ao->dl);
-		ao->dl = NULL;
-	}
-	return false;
-}
-
-void aging_feed_free(AgingFeed *f)
-{
-	dirty_log_aging_free(f->da);
-	uffd_aging_free(f->ua);
-	f->da = NULL;
-	f->ua = NULL;
-}
-
-static AgingScanFn aging_feed_fn(AgingFeed *f, void **opaque)
-{
-	if (f->backend == MEMORY_AGING_BACKEND_UFFD) {
-		*opaque = f->ua;
-		return uffd_aging_scan;
-	}
-	*opaque = f->da;
-	return dirty_log_aging_scan;
-}
-
-bool aging_feed_scan(AgingFeed *f, GError **errp)
-{
-	void *opaque;
-	AgingScanFn fn = aging_feed_fn(f, &opaque);
-
-	return fn(opaque, 1, errp);
 }
 
 /* @memdev is not a RAM bank: say whether it exists at all. */
@@ -313,10 +237,29 @@ static void aging_memdev_error(const VmConfig *cfg, const char *memdev,
 		   memdev, pc_ram ? ", or pc.ram for the RAM of -m" : "");
 }
 
+/* Is @mem aged by another object already?  Then say which. */
+static bool aging_object_aging(AgingObjects *ao, HostMemBackend *mem,
+			       GError **errp)
+{
+	for (guint i = 0; i < ao->objs->len; i++) {
+		AgingObject *o = g_ptr_array_index(ao->objs, i);
+
+		if (o->mem == mem) {
+			error_setg(errp,
+				   "memdev '%s' is already aged by "
+				   "memory-aging '%s' (one object per memdev)",
+				   mem->id, o->id);
+			return true;
+		}
+	}
+	return false;
+}
+
 static AgingObject *aging_object_new(AgingObjects *ao, ObjectConfig *oc,
 				     GError **errp)
 {
 	AgingObject *o = g_new0(AgingObject, 1);
+	const AgingFeedOps *ops;
 	MemoryAgingBackend backend;
 	AgingCoverage cov;
 
@@ -324,22 +267,27 @@ static AgingObject *aging_object_new(AgingObjects *ao, ObjectConfig *oc,
 	o->enabled = true;
 	if (!aging_object_parse(o, oc->props, errp))
 		goto err;
-	o->mem = aging_find_ram(ao->ram, o->memdev);
+	o->mem = aging_find_ram(ao->env.ram, o->memdev);
 	if (!o->mem) {
 		aging_memdev_error(ao->cfg, o->memdev, errp);
 		goto err;
 	}
-	if (!aging_object_choose(o, ao->kvm, &backend, errp))
+	if (aging_object_aging(ao, o->mem, errp))
 		goto err;
-	o->feed.backend = backend;
-	o->feed.sample = o->sample;
-	cov = aging_feed_coverage(&o->feed);
-	o->a = aging_new(o->memdev, ao->ram, o->mem, o->interval_ms, &cov,
+	if (!aging_object_choose(o, &ao->env, &backend, errp))
+		goto err;
+	o->backend = backend;
+	ops = aging_backend_feed(backend);
+	cov = ops->coverage(ops->set_sample ? o->sample : 1);
+	o->a = aging_new(o->memdev, ao->env.ram, o->mem, o->interval_ms, &cov,
 			 errp);
 	if (!o->a)
 		goto err;
-	if (aging_feed_build(ao, o, backend, o->sample, false, &o->feed, errp))
+	if (aging_feed_new(&o->feed, ops, &ao->env, o->a, o->mem, o->sample,
+			   false, errp)) {
+		o->mem->ages = o->a;
 		return o;
+	}
 	if (backend == MEMORY_AGING_BACKEND_UFFD)
 		g_prefix_error(errp, "memdev '%s': ", o->memdev);
 err:
@@ -348,13 +296,14 @@ err:
 }
 
 AgingObjects *aging_objects_new(VmConfig *cfg, RamList *ram, KvmState *kvm,
-				GError **errp)
+				DirtyLog *dl, GError **errp)
 {
 	AgingObjects *ao = g_new0(AgingObjects, 1);
 
 	ao->cfg = cfg;
-	ao->kvm = kvm;
-	ao->ram = ram;
+	ao->env.kvm = kvm;
+	ao->env.ram = ram;
+	ao->env.dl = dl;
 	ao->objs = g_ptr_array_new();
 	for (guint i = 0; i < cfg->objects->len; i++) {
 		ObjectConfig *oc = g_ptr_array_index(cfg->objects, i);
@@ -365,9 +314,6 @@ AgingObjects *aging_objects_new(VmConfig *cfg, RamList *ram, KvmState *kvm,
 		if (!kvm) {
 			error_setg(errp, "needs a machine with KVM "
 					 "(not -machine none)");
-		} else if (ao->objs->len) {
-			error_setg(errp, "only one memory-aging object per VM "
-					 "is supported for now");
 		} else if ((o = aging_object_new(ao, oc, errp))) {
 			g_ptr_array_add(ao->objs, o);
 			continue;
@@ -382,10 +328,8 @@ AgingObjects *aging_objects_new(VmConfig *cfg, RamList *ram, KvmState *kvm,
 
 bool aging_object_run(AgingObject *o, GError **errp)
 {
-	void *opaque;
-	AgingScanFn fn = aging_feed_fn(&o->feed, &opaque);
-
-	o->thread = aging_start(o->id, o->interval_ms, fn, opaque, errp);
+	o->thread = aging_start(o->id, o->interval_ms, aging_feed_scan,
+				&o->feed, errp);
 	if (o->thread)
 		aging_set_watching(o->a, true);
 	return o->thread != NULL;
@@ -429,12 +373,10 @@ void aging_objects_free(AgingObjects *ao)
 		return;
 	aging_objects_stop(ao);
 	qmp_aging_set_ops(NULL, NULL);
-	/* Clients first: dirty_log_free() wants none left. */
+	/* The dirty log's consumers go with the feeds. */
 	for (guint i = 0; i < ao->objs->len; i++)
 		aging_object_free(g_ptr_array_index(ao->objs, i));
 	g_ptr_array_unref(ao->objs);
-	if (ao->dl)
-		dirty_log_free(ao->dl);
 	g_free(ao);
 }
 
@@ -442,17 +384,6 @@ static const QmpAgingOps aging_qmp_ops = {
 	.query = aging_qmp_query,
 	.set = aging_qmp_set,
 };
-
-Aging *aging_objects_lookup(AgingObjects *ao, const char *memdev)
-{
-	for (guint i = 0; ao && i < ao->objs->len; i++) {
-		AgingObject *o = g_ptr_array_index(ao->objs, i);
-
-		if (!strcmp(o->memdev, memdev))
-			return o->a;
-	}
-	return NULL;
-}
 
 void aging_objects_qmp_register(AgingObjects *ao)
 {

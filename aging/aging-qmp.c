@@ -11,7 +11,7 @@
  *     before all of it passed;
  *  2. stop and join the harvest thread: from here the main thread alone
  *     touches the feeds;
- *  3. uffd to uffd: only the sample changes (uffd_aging_set_sample()
+ *  3. uffd to uffd: only the sample changes (aging_feed_set_sample()
  *     arms the new sample's first phase);
  *     otherwise build the new feed next to the old one (uffd: register
  *     and arm the first sample; dirty-log: attach a client to the VM's
@@ -34,13 +34,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "accel/access-log.h"
 #include "aging/aging-object-int.h"
 #include "util/error.h"
-
-#define ACCESS_LOG_WHY                                                 \
-	"KVM lacks KVM_CAP_ACCESS_LOG (proposed interface, no kernel " \
-	"implements it)"
 
 static MemoryAgingBackendInfoList *aging_qmp_backends(AgingObjects *ao,
 						      AgingObject *o)
@@ -54,16 +49,10 @@ static MemoryAgingBackendInfoList *aging_qmp_backends(AgingObjects *ao,
 
 	for (size_t i = 0; i < G_N_ELEMENTS(order); i++) {
 		MemoryAgingBackendInfo *bi = g_new0(MemoryAgingBackendInfo, 1);
-		const char *why = NULL;
+		const char *why =
+			aging_backend_feed(order[i])->why(&ao->env, o->mem);
 
 		bi->backend = order[i];
-		if (order[i] == MEMORY_AGING_BACKEND_ACCESS_LOG)
-			why = access_log_probe(ao->kvm, NULL) ?
-				      "kvmage does not feed aging from the "
-				      "access log yet" :
-				      ACCESS_LOG_WHY;
-		else if (order[i] == MEMORY_AGING_BACKEND_UFFD)
-			why = aging_uffd_why(o->mem);
 		bi->available = !why;
 		bi->has_reason = why != NULL;
 		bi->reason = g_strdup(why);
@@ -106,7 +95,7 @@ static MemoryAgingInfo *aging_qmp_info(AgingObjects *ao, AgingObject *o,
 	info->id = g_strdup(o->id);
 	info->memdev = g_strdup(o->memdev);
 	info->enabled = o->enabled;
-	info->backend = o->feed.backend;
+	info->backend = o->backend;
 	info->backends = aging_qmp_backends(ao, o);
 	info->interval_ms = st.interval_ms;
 	info->scans = st.scans;
@@ -184,8 +173,8 @@ static bool aging_qmp_sample(AgingObject *o, const QmpAgingSet *req,
 		n = req->sample;
 	else if (req->has_mode && n == 1)
 		n = AGING_UFFD_SAMPLE_DEFAULT; /* sampled, from full */
-	/* dirty-log reads the whole log each scan: nothing to sample */
-	if (backend == MEMORY_AGING_BACKEND_DIRTY_LOG &&
+	/* only uffd samples; the others read every page each scan */
+	if (!aging_backend_feed(backend)->set_sample &&
 	    (req->has_mode || req->has_sample) && n != 1) {
 		aging_sample_error(errp);
 		return false;
@@ -222,21 +211,22 @@ static bool aging_qmp_switch(AgingObjects *ao, AgingObject *o,
 	AgingCoverage cov;
 
 	aging_object_halt(o);
-	if (o->feed.backend == backend) {
+	if (o->backend == backend) {
 		/* uffd to uffd: the trackers stay, only the sample changes */
-		if (!uffd_aging_set_sample(o->feed.ua, sample, errp))
+		if (!aging_feed_set_sample(&o->feed, sample, errp))
 			goto err;
-		o->feed.sample = sample;
 	} else {
-		if (!aging_feed_build(ao, o, backend, sample, true, &nf, errp))
+		if (!aging_feed_new(&nf, aging_backend_feed(backend), &ao->env,
+				    o->a, o->mem, sample, true, errp))
 			goto err;
 		/* Disabled: no scans, the old backend's news is dropped. */
-		if (was_running && !aging_feed_scan(&o->feed, errp)) {
+		if (was_running && !aging_feed_scan(&o->feed, 1, errp)) {
 			aging_feed_free(&nf);
 			goto err;
 		}
 		aging_feed_free(&o->feed);
 		o->feed = nf;
+		o->backend = backend;
 	}
 	cov = aging_feed_coverage(&o->feed);
 	aging_set_coverage(o->a, &cov);
@@ -244,7 +234,7 @@ static bool aging_qmp_switch(AgingObjects *ao, AgingObject *o,
 
 err:
 	g_prefix_error(errp, "memory-aging '%s': switch from %s to %s: ", o->id,
-		       MemoryAgingBackend_str(o->feed.backend),
+		       MemoryAgingBackend_str(o->backend),
 		       MemoryAgingBackend_str(backend));
 	aging_qmp_resume(o, was_running);
 	return false;
@@ -271,19 +261,19 @@ bool aging_qmp_set(void *opaque, const QmpAgingSet *req, GError **errp)
 			   AGING_OBJECT_MAX_INTERVAL);
 		return false;
 	}
-	use = o->feed.backend;
+	use = o->backend;
 	if (req->has_backend &&
-	    !aging_backend_resolve(ao->kvm, o->mem, req->backend, &use, errp))
+	    !aging_backend_resolve(&ao->env, o->mem, req->backend, &use, errp))
 		return false;
 	if (!aging_qmp_sample(o, req, use, &sample, errp))
 		return false;
-	change = use != o->feed.backend ||
-		 (use == MEMORY_AGING_BACKEND_UFFD && sample != o->feed.sample);
+	change = use != o->backend ||
+		 (o->feed.ops->set_sample && sample != o->feed.sample);
 	if (change && !aging_qmp_switch(ao, o, use, sample, errp))
 		return false;
 	if (req->has_backend)
 		o->want = req->backend;
-	if (use == MEMORY_AGING_BACKEND_UFFD)
+	if (aging_backend_feed(use)->set_sample)
 		o->sample = sample;
 	/* A new interval needs a new thread, as does a new feed. */
 	if (req->has_interval) {

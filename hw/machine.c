@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "accel/kvm.h"
+#include "accel/dirty-log.h"
 #include "aging/aging-object.h"
 #include "backends/hostmem.h"
 #include "hw/machine.h"
@@ -276,7 +277,12 @@ static bool machine_create_pc(Machine *m, GError **errp)
 	}
 	if (!kvm_ram_register(m->kvm, &m->ram, errp))
 		return false;
-	m->aging = aging_objects_new(m->cfg, &m->ram, m->kvm, errp);
+	/* The machine's dirty log: logging goes on with its first consumer. */
+	m->dirty_log = dirty_log_new();
+	if (!kvm_dirty_log_connect(m->kvm, m->dirty_log, &m->ram, errp))
+		return false;
+	m->aging =
+		aging_objects_new(m->cfg, &m->ram, m->kvm, m->dirty_log, errp);
 	if (!m->aging)
 		return false;
 	if (!machine_init_devices(m, errp))
@@ -311,7 +317,7 @@ Machine *machine_create(VmConfig *cfg, GMainContext *main_ctx, GError **errp)
 					 "CPUs to run it");
 			goto err;
 		}
-		m->aging = aging_objects_new(cfg, &m->ram, NULL, errp);
+		m->aging = aging_objects_new(cfg, &m->ram, NULL, NULL, errp);
 		if (!m->aging)
 			goto err;
 		return m;
@@ -360,6 +366,8 @@ void machine_destroy(Machine *m)
 		vcpu_destroy(m->vcpus[i]);
 	g_free(m->vcpus);
 	aging_objects_free(m->aging);
+	/* Its consumers are gone: logging is off, the memslots may go. */
+	dirty_log_free(m->dirty_log);
 	kvm_destroy(m->kvm);
 	iobus_free(m->mmio);
 	iobus_free(m->pio);

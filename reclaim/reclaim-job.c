@@ -100,9 +100,10 @@ void reclaim_teardown(void)
 	memset(&rs, 0, sizeof(rs));
 }
 
+/* The ages hang on the memdev while a memory-aging object watches it. */
 static Aging *reclaim_aging(ReclaimMemdev *md)
 {
-	return aging_objects_lookup(rs.ao, md->be->id);
+	return md->be->ages;
 }
 
 /* The memdev to reclaim: @name, or the only aged one.  Main thread. */

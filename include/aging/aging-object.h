@@ -10,8 +10,9 @@
  * dirty-log.  access-log fails with KVMMissingCap (no kernel has
  * KVM_CAP_ACCESS_LOG).  memory-aging-set switches between dirty-log and
  * uffd (and uffd modes) at run time, keeping the ages (aging/aging-qmp.c).
- * One memory-aging object per VM for now: the VM's single dirty-log
- * harvester is synced by one harvest thread.
+ * Any number of memdevs can be aged, each by one object with its own
+ * harvest thread; the dirty-log objects share the machine's dirty log as
+ * separate consumers, each harvesting the memslots of its memdev.
  *
  * Locking: everything here runs in the main thread (machine creation,
  * start, teardown and QMP hooks); the harvest thread only runs the
@@ -25,6 +26,7 @@
 #include <glib.h>
 
 #include "accel/kvm.h"
+#include "memory/dirty-log.h"
 #include "aging/aging.h"
 #include "system/options.h"
 #include "memory/ram.h"
@@ -37,26 +39,20 @@ typedef struct AgingObjects AgingObjects;
 
 /*
  * Validate and build every memory-aging object of @cfg against the RAM
- * banks of @ram (memdev must be guest RAM) on @kvm, whose memslots are
- * registered.  NULL @kvm (machine none) is an error if any object exists.
+ * banks of @ram (memdev must be guest RAM, aged by one object at most) on
+ * @kvm, whose memslots are registered; the dirty-log backend consumes the
+ * machine's dirty log @dl.  Each object hangs its Aging on its memdev
+ * (HostMemBackend.ages) until aging_objects_free().  NULL @kvm (machine none) is an error if any object exists.
  * Returns an empty set when there is none.
  */
 AgingObjects *aging_objects_new(VmConfig *cfg, RamList *ram, KvmState *kvm,
-				GError **errp);
+				DirtyLog *dl, GError **errp);
 /* Start the harvest threads of the enabled objects (VM start). */
 bool aging_objects_start(AgingObjects *ao, GError **errp);
 /* Stop and join every harvest thread; idempotent. */
 void aging_objects_stop(AgingObjects *ao);
 /* Stop, then free (before the memslots and the VM go away). */
 void aging_objects_free(AgingObjects *ao);
-
-/*
- * The Aging of the memory-aging object watching memdev @memdev, or NULL
- * when none does (@ao may be NULL).  The Aging lives until
- * aging_objects_free(); users on other threads (reclaim jobs) must be
- * gone by then.  Main thread.
- */
-Aging *aging_objects_lookup(AgingObjects *ao, const char *memdev);
 
 /* Register the QMP hooks (query-memory-aging, memory-aging-set). */
 void aging_objects_qmp_register(AgingObjects *ao);

@@ -42,6 +42,14 @@ typedef struct HostMemBackend {
 	void *host;	    /* mapping of size bytes */
 	uint64_t page_size; /* page size backing the mapping */
 	bool allocated;
+	/*
+	 * The per-page ages of this memdev while a memory-aging object
+	 * watches it, else NULL.  Owned by aging/ (include/aging/aging.h),
+	 * which sets it when the object is built and clears it before
+	 * freeing them; set up and torn down in the main thread, read by
+	 * reclaim and QMP.  backends/ never looks inside.
+	 */
+	struct Aging *ages;
 } HostMemBackend;
 
 const char *hostmem_type_name(HostMemType type); /* "memory-backend-ram", ... */

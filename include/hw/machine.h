@@ -20,6 +20,7 @@
 typedef struct KvmState KvmState;
 typedef struct Vcpu Vcpu;
 typedef struct AgingObjects AgingObjects;
+typedef struct DirtyLog DirtyLog;
 
 typedef struct Machine {
 	VmConfig *cfg;
@@ -31,6 +32,7 @@ typedef struct Machine {
 	Vcpu **vcpus;
 	unsigned nr_vcpus;
 	GPtrArray *devices;  /* opaque state of initialised device modules */
+	DirtyLog *dirty_log; /* of the memslots (memory/dirty-log.h), or NULL */
 	AgingObjects *aging; /* -object memory-aging (NULL: none built) */
 
 	GMutex lock; /* protects the fields below */

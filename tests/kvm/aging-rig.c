@@ -62,15 +62,24 @@ void rig_workload_sync(RigWorkload *w, const struct ucall *uc)
 	g_atomic_int_inc(&w->syncs);
 }
 
+AgingFeedEnv rig_feed_env(Machine *m)
+{
+	return (AgingFeedEnv){ .kvm = m->kvm,
+			       .ram = &m->ram,
+			       .dl = m->dirty_log };
+}
+
 void rig_uffd_start(RigUffd *r, unsigned sample, unsigned ival_ms,
 		    RigWorkload *w)
 {
 	g_autoptr(GError) err = NULL;
-	AgingCoverage cov = uffd_aging_coverage(sample);
+	AgingCoverage cov = aging_feed_uffd.coverage(sample);
+	AgingFeedEnv env = rig_feed_env(r->m);
 
 	r->a = aging_new("mem0", &r->m->ram, NULL, ival_ms, &cov, &err);
 	g_assert_no_error(err);
-	r->ua = uffd_aging_new(r->a, &r->m->ram, NULL, sample, &err);
+	g_assert_true(aging_feed_new(&r->feed, &aging_feed_uffd, &env, r->a,
+				     NULL, sample, false, &err));
 	g_assert_no_error(err);
 	rig_workload_reset(w);
 	g_assert_true(machine_start(r->m, &err));
@@ -80,7 +89,7 @@ void rig_uffd_start(RigUffd *r, unsigned sample, unsigned ival_ms,
 void rig_uffd_stop(RigUffd *r)
 {
 	vcpu_pause_all(r->m->kvm);
-	uffd_aging_free(r->ua);
+	aging_feed_free(&r->feed);
 	aging_free(r->a);
 	rig_machine_free(r->m, r->cfg);
 }

@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "accel/uffd-aging.h"
 #include "aging/aging.h"
+#include "aging/feed.h"
 #include "hw/machine.h"
 #include "hw/testdev.h"
 
@@ -49,12 +49,15 @@ void rig_workload_reset(RigWorkload *w);
 /* Record SYNC @uc in @w; called from a test's SYNC hook. */
 void rig_workload_sync(RigWorkload *w, const struct ucall *uc);
 
+/* The feed environment of @m (its KVM, RAM and dirty log). */
+AgingFeedEnv rig_feed_env(Machine *m);
+
 /* A machine aged by userfaultfd (test-aging-uffd, test-aging-uffd-huge). */
 typedef struct RigUffd {
 	VmConfig *cfg;
 	Machine *m;
 	Aging *a;
-	UffdAging *ua;
+	AgingFeed feed; /* uffd */
 } RigUffd;
 
 /*

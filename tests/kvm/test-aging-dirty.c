@@ -17,9 +17,10 @@
 #include <string.h>
 #include <glib.h>
 
-#include "accel/dirty-log.h"
 #include "accel/kvm.h"
 #include "aging/aging.h"
+#include "aging/feed.h"
+#include "memory/dirty-log.h"
 #include "hw/machine.h"
 #include "hw/testdev.h"
 #include "aging-rig.h"
@@ -41,9 +42,9 @@ static void on_sync(void *opaque, const struct ucall *uc)
 typedef struct Rig {
 	VmConfig *cfg;
 	Machine *m;
-	DirtyLog *dl;
+	DirtyLog *dl; /* the machine's */
 	Aging *a;
-	DirtyLogAging *da;
+	AgingFeed feed; /* dirty-log */
 } Rig;
 
 static bool rig_start(Rig *r, const char *elf, const char *append,
@@ -53,21 +54,24 @@ static bool rig_start(Rig *r, const char *elf, const char *append,
 			 "-smp",      "1",	 "-kernel",
 			 (char *)elf, "-append", (char *)append,
 			 "-serial",   "none",	 NULL };
+	AgingCoverage cov = aging_feed_dirty_log.coverage(1);
 	g_autoptr(GError) err = NULL;
+	AgingFeedEnv env;
 
 	memset(r, 0, sizeof(*r));
 	r->m = rig_machine_new(argv, hook, r, &r->cfg, &err);
 	g_assert_no_error(err);
-	r->dl = dirty_log_new(r->m->kvm, &r->m->ram, &err);
-	if (!r->dl) {
+	r->dl = r->m->dirty_log;
+	env = rig_feed_env(r->m);
+	r->a = aging_new("pc.ram", &r->m->ram, NULL, IVAL_MS, &cov, &err);
+	g_assert_no_error(err);
+	if (!aging_feed_new(&r->feed, &aging_feed_dirty_log, &env, r->a, NULL,
+			    1, false, &err)) {
 		g_test_skip(err->message);
+		aging_free(r->a);
 		rig_machine_free(r->m, r->cfg);
 		return false;
 	}
-	r->a = aging_new("pc.ram", &r->m->ram, NULL, IVAL_MS,
-			 &dirty_log_coverage, &err);
-	g_assert_no_error(err);
-	r->da = dirty_log_aging_new(r->dl, r->a);
 	rig_workload_reset(&wl);
 	g_assert_true(machine_start(r->m, &err));
 	g_assert_no_error(err);
@@ -77,13 +81,16 @@ static bool rig_start(Rig *r, const char *elf, const char *append,
 static void rig_stop(Rig *r)
 {
 	vcpu_pause_all(r->m->kvm);
-	dirty_log_aging_free(r->da);
+	aging_feed_free(&r->feed);
 	aging_free(r->a);
-	dirty_log_free(r->dl);
 	rig_machine_free(r->m, r->cfg);
 }
 
-/* @n scans, each after at least one whole pass; prints the costs. */
+/*
+ * @n scans, each after at least one whole pass; prints the costs of a
+ * harvest of the whole dirty log just before (the feed's own harvest then
+ * finds what came since, and its bits were fanned out to it too).
+ */
 static void rig_scans(Rig *r, int n)
 {
 	g_autoptr(GError) err = NULL;
@@ -94,9 +101,9 @@ static void rig_scans(Rig *r, int n)
 		int now = g_atomic_int_get(&wl.syncs);
 
 		g_assert_true(harness_wait_counter(&wl.syncs, now + 2, 20000));
-		g_assert_true(dirty_log_aging_scan(r->da, 1, &err));
+		g_assert_true(dirty_log_sync(r->dl, &st, &err));
+		g_assert_true(aging_feed_scan(&r->feed, 1, &err));
 		g_assert_no_error(err);
-		dirty_log_aging_last(r->da, &st);
 		aging_query(r->a, 0, &as);
 		g_test_message("scan %d: %" G_GUINT64_FORMAT
 			       " pages, %" G_GUINT64_FORMAT
@@ -106,9 +113,8 @@ static void rig_scans(Rig *r, int n)
 			       " us), user %.2f ns/page (core %.2f), %" G_GUINT64_FORMAT
 			       " written",
 			       i, st.pages, st.dirty,
-			       (double)as.last_cost.kernel_ns / st.pages,
-			       st.get_calls, st.clear_calls,
-			       st.max_clear_ns / 1000,
+			       (double)st.kernel_ns / st.pages, st.get_calls,
+			       st.clear_calls, st.max_clear_ns / 1000,
 			       (double)as.last_cost.user_ns / st.pages,
 			       (double)as.last_cost.core_ns / st.pages,
 			       as.last_cost.written);
@@ -145,17 +151,28 @@ static Score rig_score(Rig *r)
 }
 
 /* Count set bits of the data area: [0] hot pages, [1] cold pages. */
-static void count_bits(void *opaque, const DirtyLogSlotInfo *si,
+static void count_bits(uint64_t *seen, const DirtyLogSlotInfo *si,
 		       const unsigned long *bm)
 {
-	uint64_t *seen = opaque;
-
 	for (uint64_t off = 0; off < wl.data_size; off += PG) {
 		uint64_t page = (wl.data_gpa + off - si->gpa) / PG;
 
 		if (wl.data_gpa + off >= si->gpa && page < si->npages &&
 		    (bm[page / 64] >> (page % 64) & 1))
 			seen[off >= wl.hot_size]++;
+	}
+}
+
+/* Fetch the "migration" consumer's bits of every slot into @seen. */
+static void migration_fetch(Rig *r, DirtyLogClient *mig, uint64_t *seen)
+{
+	for (unsigned i = 0; i < dirty_log_nr_slots(r->dl); i++) {
+		const DirtyLogSlotInfo *si = dirty_log_slot_info(r->dl, i);
+		g_autofree unsigned long *bm =
+			g_new0(unsigned long, (si->npages + 63) / 64);
+
+		dirty_log_client_fetch(mig, i, bm);
+		count_bits(seen, si, bm);
 	}
 }
 
@@ -174,12 +191,12 @@ static void test_write(void)
 	HARNESS_GUEST_OR_SKIP(elf, "workload");
 	if (!rig_start(&r, elf, HOTCOLD "write", on_sync))
 		return;
-	mig = dirty_log_client_add(r.dl, "migration");
+	mig = dirty_log_client_add(r.dl, "migration", NULL, &err);
+	g_assert_no_error(err);
 	g_assert_true(harness_wait_counter(&wl.syncs, 1, 20000));
 	rig_scans(&r, 1);
 	/* Migration takes its initial all-ones (and the fill) now. */
-	for (unsigned i = 0; i < dirty_log_nr_slots(r.dl); i++)
-		dirty_log_client_consume(mig, i, count_bits, seen);
+	migration_fetch(&r, mig, seen);
 	g_assert_cmpuint(seen[0] + seen[1], ==, wl.data_size / PG);
 	rig_scans(&r, SCANS - 1);
 
@@ -201,15 +218,13 @@ static void test_write(void)
 	 * since, still has every hot page and no cold one.
 	 */
 	seen[0] = seen[1] = 0;
-	for (unsigned i = 0; i < dirty_log_nr_slots(r.dl); i++)
-		dirty_log_client_consume(mig, i, count_bits, seen);
+	migration_fetch(&r, mig, seen);
 	g_assert_cmpuint(seen[0], ==, wl.hot_size / PG);
 	g_assert_cmpuint(seen[1], ==, 0);
 	dirty_log_client_remove(mig);
 
 	/* The harvest thread keeps the hot set hot while the guest runs. */
-	t = aging_start("pc.ram", IVAL_MS / 2, dirty_log_aging_scan, r.da,
-			&err);
+	t = aging_start("pc.ram", IVAL_MS / 2, aging_feed_scan, &r.feed, &err);
 	g_assert_no_error(err);
 	timescale_sleep_ms(1000); /* longer: more scans, the same ages */
 	g_assert_cmpuint(aging_stop(t), >=, 10);
@@ -300,7 +315,7 @@ static void on_sync_scan(void *opaque, const struct ucall *uc)
 	on_sync(NULL, uc);
 	if (phase_run.scans >= PHASE_SCANS)
 		return;
-	if (!dirty_log_aging_scan(r->da, 1, &err)) {
+	if (!aging_feed_scan(&r->feed, 1, &err)) {
 		phase_run.errors++;
 		return;
 	}

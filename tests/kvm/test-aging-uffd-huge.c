@@ -23,7 +23,7 @@
 #include <glib.h>
 
 #include "accel/kvm.h"
-#include "accel/uffd-aging.h"
+#include "aging/feed.h"
 #include "aging/aging-object.h"
 #include "aging/aging.h"
 #include "hw/machine.h"
@@ -93,15 +93,15 @@ static void rig_scans(Rig *r, int n)
 	UffdTrackStats st, prev;
 	AgingStats as;
 
-	uffd_aging_stats(r->ua, &prev);
+	aging_feed_uffd_stats(&r->feed, &prev);
 	for (int i = 0; i < n; i++) {
 		int now = g_atomic_int_get(&wl.syncs);
 
 		g_assert_true(harness_wait_counter(&wl.syncs, now + 2, 60000));
-		g_assert_true(uffd_aging_scan(r->ua, 1, &err));
+		g_assert_true(aging_feed_scan(&r->feed, 1, &err));
 		g_assert_no_error(err);
 		aging_query(r->a, 0, &as);
-		uffd_aging_stats(r->ua, &st);
+		aging_feed_uffd_stats(&r->feed, &st);
 		g_test_message("scan %d: %" G_GUINT64_FORMAT
 			       " faults (%.1f us handler each), %" G_GUINT64_FORMAT
 			       " huge pages zapped in %.1f us, %" G_GUINT64_FORMAT

@@ -28,7 +28,7 @@
 #include <glib.h>
 
 #include "accel/kvm.h"
-#include "accel/uffd-aging.h"
+#include "aging/feed.h"
 #include "aging/aging.h"
 #include "hw/machine.h"
 #include "hw/testdev.h"
@@ -87,15 +87,15 @@ static void rig_scans(Rig *r, int n)
 	UffdTrackStats st, prev;
 	AgingStats as;
 
-	uffd_aging_stats(r->ua, &prev);
+	aging_feed_uffd_stats(&r->feed, &prev);
 	for (int i = 0; i < n; i++) {
 		int now = g_atomic_int_get(&wl.syncs);
 
 		g_assert_true(harness_wait_counter(&wl.syncs, now + 2, 60000));
-		g_assert_true(uffd_aging_scan(r->ua, 1, &err));
+		g_assert_true(aging_feed_scan(&r->feed, 1, &err));
 		g_assert_no_error(err);
 		aging_query(r->a, 0, &as);
-		uffd_aging_stats(r->ua, &st);
+		aging_feed_uffd_stats(&r->feed, &st);
 		g_test_message("scan %d: %" G_GUINT64_FORMAT
 			       " faults (%.1f us handler each), zap %.3f us/page"
 			       " (%" G_GUINT64_FORMAT " pages, %s), user %.2f "
@@ -288,7 +288,9 @@ static void test_phase_change(void)
 static void test_private(void)
 {
 	g_autoptr(GError) err = NULL;
-	AgingCoverage cov = uffd_aging_coverage(1);
+	AgingCoverage cov = aging_feed_uffd.coverage(1);
+	AgingFeedEnv env;
+	AgingFeed feed;
 	const char *elf;
 	VmConfig *cfg;
 	Machine *m;
@@ -301,7 +303,9 @@ static void test_private(void)
 	g_assert_no_error(err);
 	a = aging_new("ram", &m->ram, NULL, IVAL_MS, &cov, &err);
 	g_assert_no_error(err);
-	g_assert_null(uffd_aging_new(a, &m->ram, NULL, 1, &err));
+	env = rig_feed_env(m);
+	g_assert_false(aging_feed_new(&feed, &aging_feed_uffd, &env, a, NULL, 1,
+				      false, &err));
 	g_assert_nonnull(strstr(err->message, "needs shared memory"));
 	aging_free(a);
 	rig_machine_free(m, cfg);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <glib.h>
 
-#include "accel/uffd-aging.h"
+#include "aging/feed.h"
 #include "memory/uffd-track.h"
 #include "aging/aging.h"
 #include "hw/machine.h"
@@ -113,10 +113,11 @@ static uint64_t vmm_accesses(Rig *r)
 static void test_no_fault(void)
 {
 	g_autoptr(GError) err = NULL;
-	AgingCoverage cov = uffd_aging_coverage(1);
+	AgingCoverage cov = aging_feed_uffd.coverage(1);
 	UffdTrackStats st0, st;
 	struct ucall *uc;
-	UffdAging *ua;
+	AgingFeedEnv env;
+	AgingFeed feed;
 	Aging *a;
 	Rig r;
 
@@ -124,25 +125,26 @@ static void test_no_fault(void)
 		return;
 	a = aging_new("mem0", &r.m->ram, NULL, IVAL_MS, &cov, &err);
 	g_assert_no_error(err);
-	ua = uffd_aging_new(a, &r.m->ram, NULL, 1, &err);
+	env = rig_feed_env(r.m);
+	aging_feed_new(&feed, &aging_feed_uffd, &env, a, NULL, 1, false, &err);
 	g_assert_no_error(err);
 	/* every page is armed; two idle scans age everything to 2 */
-	g_assert_true(uffd_aging_scan(ua, 1, &err));
-	g_assert_true(uffd_aging_scan(ua, 1, &err));
-	uffd_aging_stats(ua, &st0);
+	g_assert_true(aging_feed_scan(&feed, 1, &err));
+	g_assert_true(aging_feed_scan(&feed, 1, &err));
+	aging_feed_uffd_stats(&feed, &st0);
 
 	g_assert_cmpuint(vmm_accesses(&r), ==, VMM_PAGES * (VMM_PAGES - 1));
 	g_assert_cmpuint(r.synced, ==, 0x600d);
 	uc = ram_gpa_to_hva(&r.m->ram, UCALL_GPA, sizeof(*uc));
 	g_assert_cmpuint(uc->ret, ==, 1); /* the host's SYNC count */
 
-	uffd_aging_stats(ua, &st);
+	aging_feed_uffd_stats(&feed, &st);
 	g_assert_cmpuint(st.faults, ==, st0.faults);
 	g_assert_cmpuint(st.eexist, ==, st0.eexist);
 	g_assert_cmpuint(st.errors, ==, 0);
-	g_assert_true(uffd_aging_scan(ua, 1, &err));
+	g_assert_true(aging_feed_scan(&feed, 1, &err));
 	g_assert_no_error(err);
-	uffd_aging_stats(ua, &st);
+	aging_feed_uffd_stats(&feed, &st);
 	g_assert_cmpuint(st.faults, ==, st0.faults);
 	/* the pages kvmage touched age like the ones nobody touched */
 	g_assert_cmpint(aging_page_age(a, QUIET_GPA), ==, 3);
@@ -157,13 +159,13 @@ static void test_no_fault(void)
 	/* counted after the faulter was woken: give the handler time */
 	for (gint64 end = timescale_deadline(1000);
 	     g_get_monotonic_time() < end;) {
-		uffd_aging_stats(ua, &st);
+		aging_feed_uffd_stats(&feed, &st);
 		if (st.faults > st0.faults)
 			break;
 		g_usleep(1000);
 	}
 	g_assert_cmpuint(st.faults, ==, st0.faults + 1);
-	uffd_aging_free(ua);
+	aging_feed_free(&feed);
 	aging_free(a);
 	rig_fini(&r);
 }

@@ -2,12 +2,11 @@
 /*
  * The aging core: age math, histogram bins, saturation across the uint16
  * wrap, huge pages counted once, cost proportional to the accessed pages,
- * skipped scans, and the dirty-log fan-out (offline: injected bitmaps).
+ * and skipped scans.
  */
 #include <string.h>
 #include <glib.h>
 
-#include "accel/dirty-log.h"
 #include "aging/aging.h"
 #include "../timescale.h"
 
@@ -206,79 +205,6 @@ static void test_skip(void)
 	aging_free(a);
 }
 
-struct seen {
-	uint64_t bits;
-	uint64_t first;
-};
-
-static void count_bits(void *opaque, const DirtyLogSlotInfo *si,
-		       const unsigned long *bm)
-{
-	struct seen *s = opaque;
-
-	s->bits = 0;
-	for (uint64_t w = 0; w < (si->npages + BPL - 1) / BPL; w++)
-		s->bits += __builtin_popcountl(bm[w]);
-	s->first = bm[0] & 1;
-}
-
-/* Two clients both see every harvested bit; consuming is per client. */
-static void test_fanout(void)
-{
-	g_autoptr(GError) err = NULL;
-	RamList ram;
-	DirtyLog *dl;
-	DirtyLogClient *mig, *age;
-	unsigned long bm[4] = { 0 };
-	struct seen s;
-
-	ram_list_init(&ram);
-	/* A RAM bank needs a backend; the harvester only reads the fields. */
-	g_assert_nonnull(ram_bank_add(&ram, RAM_BANK_RESERVED, 0, 256 * PG,
-				      NULL, 0, &err));
-	g_assert_no_error(err);
-	ram.head->type = RAM_BANK_RAM;
-	ram.head->page_size = PG;
-	/* Slots of 128 pages: two of them. */
-	dl = dirty_log_new_offline(&ram, 128 * PG, &err);
-	g_assert_no_error(err);
-	g_assert_cmpuint(dirty_log_nr_slots(dl), ==, 2);
-	g_assert_cmpuint(dirty_log_slot_info(dl, 1)->gpa, ==, 128 * PG);
-
-	mig = dirty_log_client_add(dl, "migration");
-	/* Start all set: the history before the client is unknown. */
-	dirty_log_client_consume(mig, 0, count_bits, &s);
-	g_assert_cmpuint(s.bits, ==, 128);
-	age = dirty_log_client_add(dl, "aging");
-	dirty_log_client_consume(age, 0, count_bits, &s);
-	g_assert_cmpuint(s.bits, ==, 128);
-
-	set_bit(bm, 0);
-	set_bit(bm, 100);
-	dirty_log_inject(dl, 0, bm);
-	dirty_log_client_consume(age, 0, count_bits, &s);
-	g_assert_cmpuint(s.bits, ==, 2);
-	g_assert_cmpuint(s.first, ==, 1);
-	dirty_log_client_consume(age, 0, count_bits, &s);
-	g_assert_cmpuint(s.bits, ==, 0);
-	/* Another harvest ORs into what migration has not consumed yet. */
-	memset(bm, 0, sizeof(bm));
-	set_bit(bm, 7);
-	dirty_log_inject(dl, 0, bm);
-	dirty_log_client_consume(mig, 0, count_bits, &s);
-	g_assert_cmpuint(s.bits, ==, 3);
-	dirty_log_client_consume(age, 0, count_bits, &s);
-	g_assert_cmpuint(s.bits, ==, 1);
-	/* Slot 1 untouched by consumers of slot 0. */
-	dirty_log_client_consume(age, 1, count_bits, &s);
-	g_assert_cmpuint(s.bits, ==, 128);
-
-	dirty_log_client_remove(age);
-	dirty_log_client_remove(mig);
-	dirty_log_free(dl);
-	ram_list_destroy(&ram);
-}
-
 static gint thread_scans;
 
 static bool count_scan(void *opaque, unsigned ticks, GError **errp)
@@ -311,7 +237,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/aging/huge", test_huge);
 	g_test_add_func("/aging/proportional", test_proportional);
 	g_test_add_func("/aging/skip", test_skip);
-	g_test_add_func("/aging/fanout", test_fanout);
 	g_test_add_func("/aging/thread", test_thread);
 	return g_test_run();
 }
