@@ -19,6 +19,7 @@
 #include "reclaim/reclaim.h"
 #include "hw/x86/boot.h"
 #include "util/error.h"
+#include "util/log.h"
 #include "util/size.h"
 
 static const DeviceModule machine_devices[] = {
@@ -65,7 +66,7 @@ bool machine_shutdown_requested(Machine *m)
 
 bool machine_log_enabled(Machine *m, const char *item)
 {
-	return options_debug_enabled(m->cfg, item);
+	return log_item_enabled(m->cfg->debug_log, item);
 }
 
 /* Log an access no device claimed, with -d unimp.  Any thread. */

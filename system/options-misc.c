@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Handlers of the simple options (-kernel, -append, -serial, -S, -name,
- * -nodefaults, -display, -d, -enable-kvm, -accel, -cpu) and the -d log
- * items.  As in QEMU the last -kernel, -append, -name, -d, -cpu... wins.
+ * -nodefaults, -display, -d, -enable-kvm, -accel, -cpu); the -d items are
+ * util/log.c's.  As in QEMU the last -kernel, -append, -name, -d, -cpu...
+ * wins.
  *
  * Locking: none; only the main thread parses the command line.
  */
@@ -12,16 +13,8 @@
 #include "kvmage/guest-abi.h"
 #include "util/error.h"
 #include "util/keyval.h"
+#include "util/log.h"
 #include "options-misc.h"
-
-static const struct {
-	const char *name;
-	const char *help;
-} debug_items[] = {
-	{ "ucall", "ucalls made by the guest (print, assert, done...)" },
-	{ "unimp", "guest accesses to unimplemented I/O ports and MMIO" },
-	{ "kvm", "KVM ioctls, with their results (accel/kvm)" },
-};
 
 static void set_str(char **dst, const char *val)
 {
@@ -157,17 +150,6 @@ bool opt_display(OptState *st, GError **errp)
 	return true;
 }
 
-static bool debug_item_known(const char *item)
-{
-	unsigned i;
-
-	for (i = 0; i < G_N_ELEMENTS(debug_items); i++) {
-		if (!strcmp(debug_items[i].name, item))
-			return true;
-	}
-	return false;
-}
-
 bool opt_debug(OptState *st, GError **errp)
 {
 	g_auto(GStrv) items = NULL;
@@ -181,7 +163,7 @@ bool opt_debug(OptState *st, GError **errp)
 		return true;
 	}
 	items = g_strsplit(st->arg, ",", -1);
-	for (i = 0; items[i] && debug_item_known(items[i]); i++)
+	for (i = 0; items[i] && log_item_known(items[i]); i++)
 		;
 	/* items is empty for "": that is an empty item too */
 	if (items[i] || i == 0) {
@@ -295,20 +277,10 @@ bool opt_cpu(OptState *st, GError **errp)
 
 void options_print_debug_help(FILE *out)
 {
-	unsigned i;
-
-	fprintf(out, "Log items for -d (comma separated):\n");
-	for (i = 0; i < G_N_ELEMENTS(debug_items); i++)
-		fprintf(out, "%-8s%s\n", debug_items[i].name,
-			debug_items[i].help);
+	log_print_help(out);
 }
 
 bool options_debug_enabled(const VmConfig *cfg, const char *item)
 {
-	g_auto(GStrv) items = NULL;
-
-	if (!cfg->debug_log)
-		return false;
-	items = g_strsplit(cfg->debug_log, ",", -1);
-	return g_strv_contains((const char *const *)items, item);
+	return log_item_enabled(cfg->debug_log, item);
 }

@@ -32,6 +32,7 @@
 
 #include "hw/testdev.h"
 #include "util/error.h"
+#include "util/log.h"
 
 typedef struct TestdevState {
 	Machine *m;
@@ -284,7 +285,7 @@ bool testdev_init(Machine *m, void **state, GError **errp)
 
 	s->m = m;
 	s->out = stdout;
-	s->log_ucall = options_debug_enabled(m->cfg, "ucall");
+	s->log_ucall = log_item_enabled(m->cfg->debug_log, "ucall");
 	g_mutex_init(&s->lock);
 	if (!iobus_register(m->pio, UCALL_PORT, 4, &testdev_ucall_pio_ops, s,
 			    errp) ||
