@@ -28,7 +28,7 @@
 #include "accel/kvm.h"
 #include "memory/dirty-log.h"
 #include "aging/aging.h"
-#include "system/options.h"
+#include "hw/vm-config.h"
 #include "memory/ram.h"
 
 #define AGING_OBJECT_TYPE	  "memory-aging"

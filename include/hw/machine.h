@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "system/options.h"
+#include "hw/vm-config.h"
 #include "memory/ram.h"
 #include "hw/iobus.h"
 

@@ -6,6 +6,7 @@
 
 #include "accel/kvm.h"
 #include "aging-rig.h"
+#include "system/options.h"
 
 Machine *rig_machine_new(char **argv, TestdevSyncFn hook, void *opaque,
 			 VmConfig **cfgp, GError **errp)

@@ -9,6 +9,7 @@
 
 #include "accel/kvm.h"
 #include "hw/machine.h"
+#include "system/options.h"
 #include "hw/testdev.h"
 #include "harness.h"
 
