@@ -309,6 +309,32 @@ uint64_t aging_run_accessed_since(Aging *a, uint64_t gpa, uint64_t size,
 void aging_run_ages(Aging *a, uint64_t gpa, uint64_t npages, uint16_t *ages,
 		    uint64_t *now);
 
+/*
+ * Export and import (migration): the proven ages of one bank in
+ * milliseconds, per tracking unit (a backing page).  aging_export()
+ * gives, for the range starting at @gpa, each unit's proven age as the
+ * time its scans stand for in @a's interval history.  aging_import()
+ * rebases them onto the receiver's scan counter and interval history:
+ * each becomes the most scans whose intervals fit in the milliseconds
+ * (rounded down, at most AGING_AGE_MAX), so an imported age may be
+ * shorter than exported, never longer.  A unit the receiver itself saw
+ * accessed keeps the younger of its own proven age and the import; a
+ * unit it has not seen accessed since it started watching takes the
+ * import (its own age only counts scans of a guest that ran elsewhere).
+ * The bank must have the same address, unit size and units on both
+ * sides, else the import fails and changes nothing.  Both take the lock.
+ */
+typedef struct AgingAges {
+	uint64_t gpa;	    /* the bank's guest-physical start */
+	uint64_t unit_size; /* bytes per unit (the bank's page size) */
+	uint64_t nr_units;
+	uint64_t *age_ms; /* per unit: proven idle for at least this */
+} AgingAges;
+
+AgingAges *aging_export(Aging *a, uint64_t gpa, GError **errp);
+bool aging_import(Aging *a, const AgingAges *ages, GError **errp);
+void aging_ages_free(AgingAges *ages);
+
 /* Bytes not proven idle for @ms: the working set of the last @ms. */
 uint64_t aging_bytes_accessed_within(Aging *a, uint64_t ms);
 

@@ -379,6 +379,11 @@ static void test_startup_errors(void)
 		      "a memory backend");
 	startup_fails("memory-aging,id=a,memdev=ram0,interval=50,mode=sampled",
 		      "uffd backend only");
+	/* any number of memdevs can be aged, each by one object */
+	startup_fails_with("memory-aging,id=b,memdev=ram0,interval=50",
+			   "memory-aging,id=a,memdev=ram0,interval=50",
+			   "memory-aging,id=b: memdev 'ram0' is already aged "
+			   "by memory-aging 'a' (one object per memdev)");
 }
 
 int main(int argc, char **argv)

@@ -3,7 +3,8 @@
  * The machine's dirty log (memory/dirty-log.c) without KVM: fan-out to
  * consumers, each with its own bitmaps (injected harvests), reference
  * counted logging through a fake accelerator, consumers of one memdev,
- * and the dirty-log aging feed harvesting through it in one pass.
+ * and the dirty-log aging feed harvesting through it in one pass, for
+ * one memdev or two at once.
  */
 #include <string.h>
 #include <glib.h>
@@ -239,11 +240,54 @@ static void test_feed(void)
 	rig_free(&r);
 }
 
+/* Two memdevs aged at once: two consumers, logging on once. */
+static void test_two_memdevs(void)
+{
+	static const AgingCoverage cov = { "t", false, true, 1.0, NULL };
+	g_autoptr(GError) err = NULL;
+	AgingFeed feed[2];
+	AgingFeedEnv env;
+	uint16_t ages[256];
+	uint64_t now;
+	Fake f = { 0 };
+	Aging *a[2];
+	Rig r;
+
+	rig_init(&r);
+	dirty_log_connect(r.dl, &fake_ops, &f);
+	env = (AgingFeedEnv){ .ram = &r.ram, .dl = r.dl };
+	for (int i = 0; i < 2; i++) {
+		a[i] = aging_new(r.be[i].id, &r.ram, &r.be[i], 100, &cov, &err);
+		g_assert_true(aging_feed_new(&feed[i], &aging_feed_dirty_log,
+					     &env, a[i], &r.be[i], 1, false,
+					     &err));
+		g_assert_no_error(err);
+	}
+	g_assert_cmpint(f.starts, ==, 1);
+	g_assert_true(aging_feed_scan(&feed[0], 1, &err));
+	g_assert_true(aging_feed_scan(&feed[1], 1, &err));
+	g_assert_true(aging_feed_scan(&feed[1], 1, &err));
+	aging_run_ages(a[1], 256 * PG, 256, ages, &now);
+	g_assert_cmpuint(now, ==, 2);
+	g_assert_cmpuint(ages[3], ==, 0);
+	g_assert_cmpuint(ages[4], ==, 1); /* all set at start, then idle */
+	aging_run_ages(a[0], 0, 256, ages, &now);
+	g_assert_cmpuint(now, ==, 1);
+	aging_feed_free(&feed[0]);
+	g_assert_cmpint(f.stops, ==, 0);
+	aging_feed_free(&feed[1]);
+	g_assert_cmpint(f.stops, ==, 1);
+	aging_free(a[0]);
+	aging_free(a[1]);
+	rig_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/dirty-log/fanout", test_fanout);
 	g_test_add_func("/dirty-log/refcount", test_refcount);
 	g_test_add_func("/dirty-log/feed", test_feed);
+	g_test_add_func("/dirty-log/two-memdevs", test_two_memdevs);
 	return g_test_run();
 }
