@@ -19,45 +19,40 @@ void qmp_aging_set_ops(const QmpAgingOps *ops, void *opaque)
 	aging.opaque = opaque;
 }
 
-bool qmp_query_memory_aging(bool has_cold_threshold_ms,
-			    int64_t cold_threshold_ms,
+bool qmp_query_memory_aging(q_obj_query_memory_aging_arg *arg,
 			    MemoryAgingInfoList **ret, GError **errp)
 {
 	*ret = NULL;
-	if (has_cold_threshold_ms && cold_threshold_ms < 0) {
+	if (arg->has_cold_threshold_ms && arg->cold_threshold_ms < 0) {
 		error_setg(errp, "Parameter 'cold-threshold-ms' must not be "
 				 "negative");
 		return false;
 	}
 	if (!aging.ops)
 		return true;
-	return aging.ops->query(aging.opaque, has_cold_threshold_ms,
-				cold_threshold_ms, ret, errp);
+	return aging.ops->query(aging.opaque, arg->has_cold_threshold_ms,
+				arg->cold_threshold_ms, ret, errp);
 }
 
-bool qmp_memory_aging_set(char *id, bool has_enable, bool enable,
-			  bool has_interval, int64_t interval, bool has_backend,
-			  MemoryAgingBackend backend, bool has_mode,
-			  MemoryAgingMode mode, bool has_sample, int64_t sample,
-			  GError **errp)
+bool qmp_memory_aging_set(q_obj_memory_aging_set_arg *arg, GError **errp)
 {
 	const QmpAgingSet req = {
-		.id = id,
-		.has_enable = has_enable,
-		.enable = enable,
-		.has_interval = has_interval,
-		.interval = interval,
-		.has_backend = has_backend,
-		.backend = backend,
-		.has_mode = has_mode,
-		.mode = mode,
-		.has_sample = has_sample,
-		.sample = sample,
+		.id = arg->id,
+		.has_enable = arg->has_enable,
+		.enable = arg->enable,
+		.has_interval = arg->has_interval,
+		.interval = arg->interval,
+		.has_backend = arg->has_backend,
+		.backend = arg->backend,
+		.has_mode = arg->has_mode,
+		.mode = arg->mode,
+		.has_sample = arg->has_sample,
+		.sample = arg->sample,
 	};
 
 	if (!aging.ops) {
 		g_set_error(errp, KVMAGE_ERROR, KVMAGE_ERROR_DEVICE_NOT_FOUND,
-			    "Memory aging object '%s' not found", id);
+			    "Memory aging object '%s' not found", arg->id);
 		return false;
 	}
 	return aging.ops->set(aging.opaque, &req, errp);

@@ -11,10 +11,10 @@
 #include "kvmage-version.h"
 #include "util/error.h"
 
-bool qmp_qmp_capabilities(bool has_enable, QMPCapabilityList *enable,
-			  GError **errp)
+bool qmp_qmp_capabilities(q_obj_qmp_capabilities_arg *arg, GError **errp)
 {
 	MonitorClient *c = monitor_cur_client();
+	QMPCapabilityList *enable = arg->enable;
 	bool oob = false;
 
 	if (!c || !monitor_client_negotiating(c)) {
@@ -23,7 +23,7 @@ bool qmp_qmp_capabilities(bool has_enable, QMPCapabilityList *enable,
 			    "command ignored");
 		return false;
 	}
-	for (; has_enable && enable; enable = enable->next) {
+	for (; arg->has_enable && enable; enable = enable->next) {
 		if (enable->value == QMP_CAPABILITY_OOB)
 			oob = true;
 	}

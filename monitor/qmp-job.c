@@ -29,60 +29,56 @@ bool qmp_query_jobs(JobInfoList **ret, GError **errp)
 	return true;
 }
 
-bool qmp_job_pause(char *id, GError **errp)
+bool qmp_job_pause(q_obj_job_pause_arg *arg, GError **errp)
 {
-	return job_user_pause(id, errp);
+	return job_user_pause(arg->id, errp);
 }
 
-bool qmp_job_resume(char *id, GError **errp)
+bool qmp_job_resume(q_obj_job_resume_arg *arg, GError **errp)
 {
-	return job_user_resume(id, errp);
+	return job_user_resume(arg->id, errp);
 }
 
 /* As QEMU's job-cancel: always a forced cancel. */
-bool qmp_job_cancel(char *id, GError **errp)
+bool qmp_job_cancel(q_obj_job_cancel_arg *arg, GError **errp)
 {
-	return job_user_cancel(id, true, errp);
+	return job_user_cancel(arg->id, true, errp);
 }
 
-bool qmp_job_complete(char *id, GError **errp)
+bool qmp_job_complete(q_obj_job_complete_arg *arg, GError **errp)
 {
-	return job_complete(id, errp);
+	return job_complete(arg->id, errp);
 }
 
-bool qmp_job_dismiss(char *id, GError **errp)
+bool qmp_job_dismiss(q_obj_job_dismiss_arg *arg, GError **errp)
 {
-	return job_dismiss(id, errp);
+	return job_dismiss(arg->id, errp);
 }
 
-bool qmp_job_finalize(char *id, GError **errp)
+bool qmp_job_finalize(q_obj_job_finalize_arg *arg, GError **errp)
 {
-	return job_finalize(id, errp);
+	return job_finalize(arg->id, errp);
 }
 
-bool qmp_memory_populate(char *job_id, char *memdev, bool has_offset,
-			 int64_t offset, bool has_size, int64_t size,
-			 bool has_mode, MemoryPopulateMode mode,
-			 bool has_auto_finalize, bool auto_finalize,
-			 bool has_auto_dismiss, bool auto_dismiss,
-			 GError **errp)
+bool qmp_memory_populate(q_obj_memory_populate_arg *arg, GError **errp)
 {
 	PopulateParams p = {
-		.has_offset = has_offset,
-		.offset = offset,
-		.has_size = has_size,
-		.size = size,
-		.mode = has_mode ? mode : MEMORY_POPULATE_MODE_WRITE,
-		.auto_finalize = has_auto_finalize ? auto_finalize : true,
-		.auto_dismiss = has_auto_dismiss ? auto_dismiss : true,
+		.has_offset = arg->has_offset,
+		.offset = arg->offset,
+		.has_size = arg->has_size,
+		.size = arg->size,
+		.mode = arg->has_mode ? arg->mode : MEMORY_POPULATE_MODE_WRITE,
+		.auto_finalize = !arg->has_auto_finalize || arg->auto_finalize,
+		.auto_dismiss = !arg->has_auto_dismiss || arg->auto_dismiss,
 	};
 
 	if (qmp_job.ops)
-		p.backend = qmp_job.ops->memdev(qmp_job.opaque, memdev, &p.ram);
+		p.backend = qmp_job.ops->memdev(qmp_job.opaque, arg->memdev,
+						&p.ram);
 	if (!p.backend) {
 		g_set_error(errp, KVMAGE_ERROR, KVMAGE_ERROR_DEVICE_NOT_FOUND,
-			    "Memory backend '%s' not found", memdev);
+			    "Memory backend '%s' not found", arg->memdev);
 		return false;
 	}
-	return populate_start(job_id, &p, errp) != NULL;
+	return populate_start(arg->job_id, &p, errp) != NULL;
 }

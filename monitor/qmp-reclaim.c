@@ -9,31 +9,24 @@
 #include "qapi-commands.h"
 #include "reclaim/reclaim.h"
 
-bool qmp_memory_reclaim(char *job_id, bool has_memdev, char *memdev,
-			bool has_min_age_ms, int64_t min_age_ms,
-			bool has_target_bytes, int64_t target_bytes,
-			bool has_advice, MemoryReclaimAdvice advice,
-			bool has_rate_limit, int64_t rate_limit,
-			bool has_dry_run, bool dry_run, bool has_confirm,
-			bool confirm, bool has_allow_write_only,
-			bool allow_write_only, bool has_auto_finalize,
-			bool auto_finalize, bool has_auto_dismiss,
-			bool auto_dismiss, GError **errp)
+bool qmp_memory_reclaim(q_obj_memory_reclaim_arg *arg, GError **errp)
 {
 	const ReclaimRequest req = {
-		.job_id = job_id,
-		.memdev = has_memdev ? memdev : NULL,
-		.has_min_age = has_min_age_ms,
-		.min_age_ms = min_age_ms,
-		.has_target = has_target_bytes,
-		.target_bytes = target_bytes,
-		.advice = has_advice ? advice : MEMORY_RECLAIM_ADVICE_PAGEOUT,
-		.rate_limit = has_rate_limit ? rate_limit : 0,
-		.dry_run = has_dry_run && dry_run,
-		.confirm = !has_confirm || confirm,
-		.allow_write_only = has_allow_write_only && allow_write_only,
-		.auto_finalize = !has_auto_finalize || auto_finalize,
-		.auto_dismiss = !has_auto_dismiss || auto_dismiss,
+		.job_id = arg->job_id,
+		.memdev = arg->has_memdev ? arg->memdev : NULL,
+		.has_min_age = arg->has_min_age_ms,
+		.min_age_ms = arg->min_age_ms,
+		.has_target = arg->has_target_bytes,
+		.target_bytes = arg->target_bytes,
+		.advice = arg->has_advice ? arg->advice :
+					    MEMORY_RECLAIM_ADVICE_PAGEOUT,
+		.rate_limit = arg->has_rate_limit ? arg->rate_limit : 0,
+		.dry_run = arg->has_dry_run && arg->dry_run,
+		.confirm = !arg->has_confirm || arg->confirm,
+		.allow_write_only = arg->has_allow_write_only &&
+				    arg->allow_write_only,
+		.auto_finalize = !arg->has_auto_finalize || arg->auto_finalize,
+		.auto_dismiss = !arg->has_auto_dismiss || arg->auto_dismiss,
 	};
 
 	return reclaim_start(&req, errp);

@@ -134,8 +134,7 @@ static bool qmp_residency_append(MemoryResidencyInfoList ***tail,
 	return true;
 }
 
-bool qmp_query_memory_residency(bool has_memdev, char *memdev, bool has_offset,
-				int64_t offset, bool has_size, int64_t size,
+bool qmp_query_memory_residency(q_obj_query_memory_residency_arg *arg,
 				MemoryResidencyInfoList **ret, GError **errp)
 {
 	MemoryResidencyInfoList *head = NULL, **tail = &head;
@@ -144,16 +143,17 @@ bool qmp_query_memory_residency(bool has_memdev, char *memdev, bool has_offset,
 	uint64_t start, len;
 
 	*ret = NULL;
-	if (!has_memdev && (has_offset || has_size)) {
+	if (!arg->has_memdev && (arg->has_offset || arg->has_size)) {
 		error_setg(errp, "Parameter '%s' needs 'memdev'",
-			   has_offset ? "offset" : "size");
+			   arg->has_offset ? "offset" : "size");
 		return false;
 	}
-	if (has_memdev) {
-		be = qmp_residency_find(memdev, errp);
+	if (arg->has_memdev) {
+		be = qmp_residency_find(arg->memdev, errp);
 		if (!be ||
-		    !qmp_residency_range(be, has_offset, offset, has_size, size,
-					 &start, &len, errp) ||
+		    !qmp_residency_range(be, arg->has_offset, arg->offset,
+					 arg->has_size, arg->size, &start, &len,
+					 errp) ||
 		    !qmp_residency_append(&tail, be, start, len, errp))
 			return false;
 		*ret = head;

@@ -13,6 +13,19 @@ The schema uses QEMU's QAPI syntax (Python-like literals, '#' comments,
   qapi-introspect.c    query-qmp-schema data in QEMU's format
   qmp-ref.rst          the protocol reference
 
+Commands are always "boxed", as QEMU's 'boxed': true: a command with
+arguments must say 'boxed': true, and its body gets one pointer to the
+generated argument struct (q_obj_<command>_arg for inline 'data', or
+the named struct when 'data' names one) instead of one parameter per
+member:
+
+  bool qmp_<name>(q_obj_<name>_arg *arg[, <ret type> *ret], GError **errp);
+
+A command with arguments but without 'boxed': true is an error, so a
+schema copied from QEMU fails loudly rather than generating another
+calling convention.  'boxed' changes only the C code: introspection
+(query-qmp-schema) and qmp-ref.rst are the same with or without it.
+
 Only the Python standard library is used.
 """
 
@@ -36,7 +49,7 @@ ALLOWED_KEYS = {
     'struct': {'struct', 'data'},
     'union': {'union', 'base', 'discriminator', 'data'},
     'command': {'command', 'data', 'returns', 'gen', 'allow-oob',
-                'allow-preconfig'},
+                'allow-preconfig', 'boxed'},
     'event': {'event', 'data'},
 }
 
@@ -272,6 +285,7 @@ class Schema:
         if doc.name != name:
             raise SchemaError(e.where, 'doc block is for %s' % doc.name)
         ent = Entity(kind, name, v, doc)
+        ent.data_type = None
         if kind == 'enum':
             ent.values = v['data']
             ent.prefix = v.get('prefix', enum_prefix(name))
@@ -282,6 +296,16 @@ class Schema:
         elif kind != 'command' or not isinstance(v.get('data'), str):
             ent.members = parse_members(v.get('data'), e.where)
         if kind == 'command':
+            if isinstance(v.get('data'), str):
+                ent.data_type = v['data']
+            ent.boxed = v.get('boxed', False)
+            if ent.boxed not in (True, False):
+                raise SchemaError(e.where, "%s: 'boxed' must be true or "
+                                  "false" % name)
+            if 'data' in v and not ent.boxed and v.get('gen', True):
+                raise SchemaError(e.where, "%s: a command with arguments "
+                                  "needs 'boxed': true (the only calling "
+                                  "convention)" % name)
             ent.returns = v.get('returns')
             ent.gen = v.get('gen', True)
             ent.allow_oob = v.get('allow-oob', False)
@@ -316,6 +340,11 @@ class Schema:
                 self.check_type(m.type, where)
             if ent.kind == 'command' and ent.returns:
                 self.check_type(ent.returns, where)
+            if ent.kind == 'command' and ent.data_type:
+                t = self.types.get(ent.data_type)
+                if not t or t.kind != 'struct':
+                    raise SchemaError(where, '%s: data %s is not a struct'
+                                      % (ent.name, ent.data_type))
 
     def of_kind(self, *kinds):
         return [e for e in self.entities if e.kind in kinds]
@@ -404,7 +433,12 @@ class CGen:
         return out
 
     def arg_type(self, ent):
+        if ent.kind == 'command' and ent.data_type:
+            return ent.data_type
         return 'q_obj_%s_arg' % c_ident(ent.name)
+
+    def has_args(self, ent):
+        return bool(ent.members) or bool(getattr(ent, 'data_type', None))
 
 
 def banner(what):
@@ -580,10 +614,8 @@ def cmd_c_name(ent):
 
 def cmd_params(g, ent):
     ps = []
-    for m in ent.members:
-        if m.optional:
-            ps.append('bool has_%s' % m.c_name)
-        ps.append(g.decl(m.type, m.c_name))
+    if g.has_args(ent):
+        ps.append('%s *arg' % g.arg_type(ent))
     if ent.returns:
         t = g.ctype(ent.returns)
         ps.append(t + ('*ret' if t.endswith('*') else ' *ret'))
@@ -623,13 +655,10 @@ def gen_marshal(g, e, cn):
     c = ['static void qmp_marshal_%s(JsonObject *args, JsonNode **ret,'
          % cn, '\t\t\t\tGError **errp)', '{']
     call_args = []
-    if e.members:
-        at = g.arg_type(e)
-        c.append('\t%s arg = { 0 };' % at)
-        for m in e.members:
-            if m.optional:
-                call_args.append('arg.has_' + m.c_name)
-            call_args.append('arg.' + m.c_name)
+    has_args = g.has_args(e)
+    if has_args:
+        c.append('\t%s arg = { 0 };' % g.arg_type(e))
+        call_args.append('&arg')
     else:
         c.append('\tstatic const char *const known[] = { NULL };')
     if e.returns:
@@ -640,7 +669,7 @@ def gen_marshal(g, e, cn):
     call_args.append('errp')
     c.append('\tbool ok;')
     c.append('')
-    if e.members:
+    if has_args:
         c.append('\tok = qapi_in_members_%s(args, NULL, &arg, errp) &&'
                  % g.arg_type(e))
     else:
@@ -654,7 +683,7 @@ def gen_marshal(g, e, cn):
             c.append('\t' + st)
     else:
         c += ['\tif (ok)', '\t\t*ret = qjson_new_object(NULL);']
-    if e.members:
+    if has_args:
         c.append('\tqapi_free_members_%s(&arg);' % g.arg_type(e))
     c += ['}', '']
     return c
@@ -724,6 +753,8 @@ class Introspect:
         return n
 
     def args_name(self, ent):
+        if getattr(ent, 'data_type', None):
+            return self.name_of(ent.data_type)
         if not ent.members:
             return self.empty
         key = ('args', ent.name)
@@ -851,6 +882,8 @@ def rst_entity(e):
         out += ['Discriminator: ``%s``; variants: %s.' % (
             e.tag, ', '.join('``%s`` (%s)' % kv
                              for kv in e.branches.items())), '']
+    if e.kind == 'command' and e.data_type:
+        out += ['Arguments: the members of ``%s``' % e.data_type, '']
     if e.kind == 'command':
         ret = type_text(e.returns) if e.returns else '{}'
         out += ['Returns: ``%s``' % ret, '']

@@ -48,9 +48,13 @@ static MemoryAgingInfo *query(void)
 {
 	g_autoptr(GError) err = NULL;
 	MemoryAgingInfoList *l = NULL;
+	q_obj_query_memory_aging_arg arg = {
+		.has_cold_threshold_ms = true,
+		.cold_threshold_ms = 200,
+	};
 	MemoryAgingInfo *info;
 
-	g_assert_true(qmp_query_memory_aging(true, 200, &l, &err));
+	g_assert_true(qmp_query_memory_aging(&arg, &l, &err));
 	g_assert_no_error(err);
 	g_assert_nonnull(l);
 	g_assert_null(l->next);
@@ -103,8 +107,13 @@ static MemoryAgingInfo *wait_settled(void)
 
 static bool set_backend(MemoryAgingBackend b, GError **errp)
 {
-	return qmp_memory_aging_set((char *)"age0", false, false, false, 0,
-				    true, b, false, 0, false, 0, errp);
+	q_obj_memory_aging_set_arg arg = {
+		.id = (char *)"age0",
+		.has_backend = true,
+		.backend = b,
+	};
+
+	return qmp_memory_aging_set(&arg, errp);
 }
 
 /* A userfaultfd with MINOR registration over [@host, @host + @size). */

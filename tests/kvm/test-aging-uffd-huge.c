@@ -267,7 +267,9 @@ static MemoryAgingBackend auto_pick(const char *mem, char **uffd_reason)
 	if (!m)
 		return MEMORY_AGING_BACKEND__MAX;
 	aging_objects_qmp_register(m->aging);
-	g_assert_true(qmp_query_memory_aging(false, 0, &info, &err));
+	g_assert_true(
+		qmp_query_memory_aging(&(q_obj_query_memory_aging_arg){ 0 },
+				       &info, &err));
 	g_assert_no_error(err);
 	g_assert_nonnull(info);
 	used = info->value->backend;

@@ -27,32 +27,32 @@ void monitor_event_emit(const char *name, JsonNode *data)
 		json_node_unref(data);
 }
 
-bool qmp_test_echo(TestOuter *outer, bool has_color, TestColor color,
-		   bool has_count, int64_t count, TestOuter **ret,
-		   GError **errp)
+/* Boxed: the marshaller hands over the generated argument struct. */
+bool qmp_test_echo(q_obj_test_echo_arg *arg, TestOuter **ret, GError **errp)
 {
-	JsonNode *n = qapi_out_TestOuter(outer);
+	JsonNode *n = qapi_out_TestOuter(arg->outer);
 	JsonObject *o = json_node_get_object(n);
 	QapiPath p;
 
 	/* round trip through the visitors */
 	qapi_path_member(&p, NULL, "outer");
 	g_assert_true(qapi_in_TestOuter(n, &p, ret, errp));
-	(*ret)->inner->n += has_count ? count : 0;
-	if (has_color)
-		qapi_event_send_test_event(color, has_count, count);
+	(*ret)->inner->n += arg->has_count ? arg->count : 0;
+	if (arg->has_color)
+		qapi_event_send_test_event(arg->color, arg->has_count,
+					   arg->count);
 	g_assert_true(json_object_has_member(o, "inner"));
 	json_node_unref(n);
 	return true;
 }
 
-bool qmp_test_colors(bool has_fail, bool fail, TestColorList **ret,
+bool qmp_test_colors(q_obj_test_colors_arg *arg, TestColorList **ret,
 		     GError **errp)
 {
 	TestColorList *l;
 	int i;
 
-	if (has_fail && fail) {
+	if (arg->has_fail && arg->fail) {
 		g_set_error(errp, KVMAGE_ERROR, KVMAGE_ERROR_DEVICE_NOT_FOUND,
 			    "Device 'x' not found");
 		return false;
@@ -63,6 +63,16 @@ bool qmp_test_colors(bool has_fail, bool fail, TestColorList **ret,
 		l->next = *ret;
 		*ret = l;
 	}
+	return true;
+}
+
+/* Boxed with a named struct: the arguments are a TestInner. */
+bool qmp_test_inner(TestInner *arg, TestInner **ret, GError **errp)
+{
+	*ret = g_new0(TestInner, 1);
+	(*ret)->n = arg->n * 2;
+	(*ret)->has_s = arg->has_s;
+	(*ret)->s = g_strdup(arg->s);
 	return true;
 }
 
@@ -169,6 +179,20 @@ static void test_errors_and_lists(void)
 	g_assert_cmpstr(c, ==, "{\"return\": [\"red\", \"green\"]}");
 }
 
+static void test_named_arguments(void)
+{
+	g_autofree char *a = call("{\"execute\":\"test-inner\","
+				  "\"arguments\":{\"n\":21,\"s\":\"x\"}}");
+	g_autofree char *b = call("{\"execute\":\"test-inner\","
+				  "\"arguments\":{\"s\":\"x\"}}");
+	g_autofree char *c = call("{\"execute\":\"test-inner\","
+				  "\"arguments\":{\"n\":1,\"t\":2}}");
+
+	g_assert_cmpstr(a, ==, "{\"return\": {\"n\": 42, \"s\": \"x\"}}");
+	g_assert_cmpstr(b, ==, ERR("Parameter 'n' is missing"));
+	g_assert_cmpstr(c, ==, ERR("Parameter 't' is unexpected"));
+}
+
 static JsonObject *entity(JsonArray *arr, const char *name)
 {
 	guint i;
@@ -220,6 +244,14 @@ static void test_introspection(void)
 	g_assert_cmpstr(json_object_get_string_member(entity(arr, "0"),
 						      "meta-type"),
 			==, "object");
+	/* a named struct as arguments: its (masked) type is the arg-type */
+	cmd = entity(arr, "test-inner");
+	args = entity(arr, json_object_get_string_member(cmd, "arg-type"));
+	g_assert_cmpstr(json_object_get_string_member(cmd, "arg-type"), ==,
+			json_object_get_string_member(cmd, "ret-type"));
+	g_assert_cmpuint(json_array_get_length(
+				 json_object_get_array_member(args, "members")),
+			 ==, 2);
 }
 
 int main(int argc, char **argv)
@@ -229,6 +261,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/qapi-gen/arguments", test_arguments);
 	g_test_add_func("/qapi-gen/events", test_events);
 	g_test_add_func("/qapi-gen/errors-and-lists", test_errors_and_lists);
+	g_test_add_func("/qapi-gen/named-arguments", test_named_arguments);
 	g_test_add_func("/qapi-gen/introspection", test_introspection);
 	return g_test_run();
 }
