@@ -33,6 +33,7 @@
 
 #include "monitor/monitor.h"
 #include "monitor-int.h"
+#include "qmp-version.h"
 #include "qapi/json-stream.h"
 #include "qapi-commands.h"
 #include "qapi-visit.h"
@@ -320,10 +321,9 @@ static JsonNode *greeting_new(void)
 	JsonObject *top, *qmp;
 	JsonArray *caps;
 	JsonNode *node = qjson_new_object(&top);
-	VersionInfo *ver = NULL;
+	VersionInfo *ver = monitor_version_info();
 
 	json_object_set_member(top, "QMP", qjson_new_object(&qmp));
-	qmp_query_version(&ver, NULL);
 	json_object_set_member(qmp, "version", qapi_out_VersionInfo(ver));
 	qapi_free_VersionInfo(ver);
 	json_object_set_member(qmp, "capabilities", qjson_new_array(&caps));

@@ -8,7 +8,7 @@
 #include "monitor-int.h"
 #include "qapi/json-stream.h"
 #include "qapi-commands.h"
-#include "kvmage-version.h"
+#include "qmp-version.h"
 #include "util/error.h"
 
 bool qmp_qmp_capabilities(q_obj_qmp_capabilities_arg *arg, GError **errp)
@@ -33,14 +33,7 @@ bool qmp_qmp_capabilities(q_obj_qmp_capabilities_arg *arg, GError **errp)
 
 bool qmp_query_version(VersionInfo **ret, GError **errp)
 {
-	VersionInfo *info = g_new0(VersionInfo, 1);
-
-	info->qemu = g_new0(VersionTriple, 1);
-	info->qemu->major = KVMAGE_VERSION_MAJOR;
-	info->qemu->minor = KVMAGE_VERSION_MINOR;
-	info->qemu->micro = KVMAGE_VERSION_MICRO;
-	info->package = g_strdup(KVMAGE_PACKAGE);
-	*ret = info;
+	*ret = monitor_version_info();
 	return true;
 }
 
