@@ -18,8 +18,7 @@
 
 #include "aging/aging-object.h"
 #include "aging/feed.h"
-#include "monitor/qmp-aging.h"
-#include "qapi-types.h"
+#include "qapi-commands.h"
 
 #define AGING_UFFD_SAMPLE_DEFAULT 64
 #define AGING_UFFD_SAMPLE_MAX	  (1u << 20)
@@ -60,9 +59,11 @@ bool aging_object_run(AgingObject *o, GError **errp);
 /* Stop and join @o's harvest thread, if any. */
 void aging_object_halt(AgingObject *o);
 
-/* The QMP hooks (aging-qmp.c). */
-bool aging_qmp_query(void *opaque, bool has_cold, int64_t cold_ms,
-		     MemoryAgingInfoList **ret, GError **errp);
-bool aging_qmp_set(void *opaque, const QmpAgingSet *req, GError **errp);
+/*
+ * The objects query-memory-aging and memory-aging-set act on: the set
+ * aging_objects_new() built last, until aging_objects_free(); NULL
+ * when there is none (no VM, or -machine none).  Main thread.
+ */
+AgingObjects *aging_objects_current(void);
 
 #endif

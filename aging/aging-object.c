@@ -21,6 +21,9 @@
 #include "backends/hostmem.h"
 #include "util/error.h"
 
+/* The set QMP answers for: the last one built and not yet freed. */
+static AgingObjects *aging_current;
+
 static void aging_object_free(AgingObject *o)
 {
 	aging_object_halt(o);
@@ -323,7 +326,13 @@ AgingObjects *aging_objects_new(VmConfig *cfg, RamList *ram, KvmState *kvm,
 		aging_objects_free(ao);
 		return NULL;
 	}
+	aging_current = ao;
 	return ao;
+}
+
+AgingObjects *aging_objects_current(void)
+{
+	return aging_current;
 }
 
 bool aging_object_run(AgingObject *o, GError **errp)
@@ -372,20 +381,11 @@ void aging_objects_free(AgingObjects *ao)
 	if (!ao)
 		return;
 	aging_objects_stop(ao);
-	qmp_aging_set_ops(NULL, NULL);
+	if (aging_current == ao)
+		aging_current = NULL;
 	/* The dirty log's consumers go with the feeds. */
 	for (guint i = 0; i < ao->objs->len; i++)
 		aging_object_free(g_ptr_array_index(ao->objs, i));
 	g_ptr_array_unref(ao->objs);
 	g_free(ao);
-}
-
-static const QmpAgingOps aging_qmp_ops = {
-	.query = aging_qmp_query,
-	.set = aging_qmp_set,
-};
-
-void aging_objects_qmp_register(AgingObjects *ao)
-{
-	qmp_aging_set_ops(&aging_qmp_ops, ao);
 }

@@ -119,10 +119,9 @@ static MemoryAgingInfo *aging_qmp_info(AgingObjects *ao, AgingObject *o,
 	return info;
 }
 
-bool aging_qmp_query(void *opaque, bool has_cold, int64_t cold_ms,
-		     MemoryAgingInfoList **ret, GError **errp)
+static bool aging_qmp_query(AgingObjects *ao, bool has_cold, int64_t cold_ms,
+			    MemoryAgingInfoList **ret, GError **errp)
 {
-	AgingObjects *ao = opaque;
 	MemoryAgingInfoList **tail = ret;
 
 	for (guint i = 0; i < ao->objs->len; i++) {
@@ -150,7 +149,8 @@ static AgingObject *aging_objects_find(AgingObjects *ao, const char *id)
  * sample against each other and their range; @backend is the resolved
  * target.  Absent mode and sample keep @o's last uffd N.
  */
-static bool aging_qmp_sample(AgingObject *o, const QmpAgingSet *req,
+static bool aging_qmp_sample(AgingObject *o,
+			     const q_obj_memory_aging_set_arg *req,
 			     MemoryAgingBackend backend, unsigned *out,
 			     GError **errp)
 {
@@ -241,9 +241,9 @@ err:
 }
 
 /* Everything is checked before anything changes. */
-bool aging_qmp_set(void *opaque, const QmpAgingSet *req, GError **errp)
+static bool aging_qmp_set(AgingObjects *ao,
+			  const q_obj_memory_aging_set_arg *req, GError **errp)
 {
-	AgingObjects *ao = opaque;
 	AgingObject *o = aging_objects_find(ao, req->id);
 	MemoryAgingBackend use;
 	unsigned sample;
@@ -291,4 +291,34 @@ bool aging_qmp_set(void *opaque, const QmpAgingSet *req, GError **errp)
 		return aging_object_run(o, errp);
 	}
 	return true;
+}
+
+bool qmp_query_memory_aging(q_obj_query_memory_aging_arg *arg,
+			    MemoryAgingInfoList **ret, GError **errp)
+{
+	AgingObjects *ao = aging_objects_current();
+
+	*ret = NULL;
+	if (arg->has_cold_threshold_ms && arg->cold_threshold_ms < 0) {
+		error_setg(errp, "Parameter 'cold-threshold-ms' must not be "
+				 "negative");
+		return false;
+	}
+	/* no VM, or -machine none: no objects, an empty list */
+	if (!ao)
+		return true;
+	return aging_qmp_query(ao, arg->has_cold_threshold_ms,
+			       arg->cold_threshold_ms, ret, errp);
+}
+
+bool qmp_memory_aging_set(q_obj_memory_aging_set_arg *arg, GError **errp)
+{
+	AgingObjects *ao = aging_objects_current();
+
+	if (!ao) {
+		g_set_error(errp, KVMAGE_ERROR, KVMAGE_ERROR_DEVICE_NOT_FOUND,
+			    "Memory aging object '%s' not found", arg->id);
+		return false;
+	}
+	return aging_qmp_set(ao, arg, errp);
 }

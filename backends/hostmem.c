@@ -5,7 +5,8 @@
  * its allocation (madvise, preallocation, unmapping).
  *
  * Locking: none.  A backend is created, allocated and freed by the main
- * thread before vCPUs run (see backends/hostmem.h).
+ * thread before vCPUs run (see backends/hostmem.h); so is the list of
+ * live backends (hostmem_find(), hostmem_foreach()).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -18,6 +19,9 @@
 #include "hostmem-int.h"
 #include "util/error.h"
 #include "util/size.h"
+
+/* Every live backend, in creation order (QEMU's /objects).  Main thread. */
+static GPtrArray *hostmem_list;
 
 #define T_RAM	(1u << HOSTMEM_RAM)
 #define T_MEMFD (1u << HOSTMEM_MEMFD)
@@ -334,7 +338,32 @@ HostMemBackend *hostmem_new(HostMemType type, const char *id, GHashTable *props,
 		hostmem_free(be);
 		return NULL;
 	}
+	if (!hostmem_list)
+		hostmem_list = g_ptr_array_new();
+	g_ptr_array_add(hostmem_list, be);
 	return be;
+}
+
+/* Main thread. */
+HostMemBackend *hostmem_find(const char *id)
+{
+	for (guint i = 0; hostmem_list && i < hostmem_list->len; i++) {
+		HostMemBackend *be = g_ptr_array_index(hostmem_list, i);
+
+		if (!strcmp(be->id, id))
+			return be;
+	}
+	return NULL;
+}
+
+/* Main thread; @fn must not create or free backends. */
+bool hostmem_foreach(HostMemForeachFn fn, void *opaque, GError **errp)
+{
+	for (guint i = 0; hostmem_list && i < hostmem_list->len; i++) {
+		if (!fn(g_ptr_array_index(hostmem_list, i), opaque, errp))
+			return false;
+	}
+	return true;
 }
 
 /* madvise(), where EINVAL means "not built into this kernel". */
@@ -492,6 +521,8 @@ void hostmem_free(HostMemBackend *be)
 {
 	if (!be)
 		return;
+	if (hostmem_list)
+		g_ptr_array_remove(hostmem_list, be);
 	hostmem_release(be);
 	g_free(be->mem_path);
 	g_free(be->id);

@@ -10,13 +10,10 @@
 
 #include "accel/kvm.h"
 #include "accel/dirty-log.h"
-#include "aging/aging-object.h"
 #include "backends/hostmem.h"
 #include "hw/machine.h"
 #include "hw/serial.h"
 #include "hw/testdev.h"
-#include "job/job.h"
-#include "reclaim/reclaim.h"
 #include "hw/x86/boot.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -84,6 +81,34 @@ bool machine_has_cpus(Machine *m)
 	return m->nr_vcpus > 0;
 }
 
+/* The machine QMP acts on (see machine_set_current()).  Main thread. */
+static Machine *machine_cur;
+
+void machine_set_current(Machine *m)
+{
+	machine_cur = m;
+}
+
+Machine *machine_current(void)
+{
+	return machine_cur;
+}
+
+/*
+ * -machine none has no CPU or device state to reset, so a reset just
+ * succeeds, as in QEMU.  Resetting a guest program (reloading the image
+ * and the boot state of every vCPU) is not implemented yet.
+ */
+bool machine_reset(Machine *m, GError **errp)
+{
+	if (machine_has_cpus(m)) {
+		error_setg(errp, "system_reset is not supported for guest "
+				 "programs yet (machine 'pc')");
+		return false;
+	}
+	return true;
+}
+
 void *machine_device_state(Machine *m, const char *name)
 {
 	for (guint i = 0; i < m->devices->len; i++) {
@@ -112,13 +137,9 @@ static bool machine_create_backends(Machine *m, GError **errp)
 		HostMemBackend *be;
 		HostMemType type;
 
-		if (!strcmp(oc->qom_type, AGING_OBJECT_TYPE))
-			continue; /* built with the VM: aging_objects_new() */
-		if (!hostmem_type_parse(oc->qom_type, &type)) {
-			error_setg(errp, "-object %s: unknown object type",
-				   oc->qom_type);
-			return false;
-		}
+		/* other types (memory-aging) are built on the machine */
+		if (!hostmem_type_parse(oc->qom_type, &type))
+			continue;
 		be = hostmem_new(type, oc->id, oc->props, errp);
 		if (be) {
 			g_ptr_array_add(m->backends, be);
@@ -282,10 +303,6 @@ static bool machine_create_pc(Machine *m, GError **errp)
 	m->dirty_log = dirty_log_new();
 	if (!kvm_dirty_log_connect(m->kvm, m->dirty_log, &m->ram, errp))
 		return false;
-	m->aging =
-		aging_objects_new(m->cfg, &m->ram, m->kvm, m->dirty_log, errp);
-	if (!m->aging)
-		return false;
 	if (!machine_init_devices(m, errp))
 		return false;
 	if (!x86_boot_setup_memory(&m->ram, m->cfg->append, m->cfg->smp, errp))
@@ -318,9 +335,6 @@ Machine *machine_create(VmConfig *cfg, GMainContext *main_ctx, GError **errp)
 					 "CPUs to run it");
 			goto err;
 		}
-		m->aging = aging_objects_new(cfg, &m->ram, NULL, NULL, errp);
-		if (!m->aging)
-			goto err;
 		return m;
 	}
 	ram = machine_ram_backend(m, errp);
@@ -341,8 +355,7 @@ bool machine_start(Machine *m, GError **errp)
 		if (!vcpu_start(m->vcpus[i], m->cfg->start_paused, errp))
 			return false;
 	}
-	/* Harvest from VM start (also when paused: idle pages age). */
-	return !m->aging || aging_objects_start(m->aging, errp);
+	return true;
 }
 
 void machine_destroy(Machine *m)
@@ -351,11 +364,8 @@ void machine_destroy(Machine *m)
 
 	if (!m)
 		return;
-	/* Jobs work on guest RAM: they end before anything goes away. */
-	job_shutdown();
-	reclaim_teardown();
-	/* The harvest thread goes first, while vCPUs and memslots exist. */
-	aging_objects_stop(m->aging);
+	if (machine_cur == m)
+		machine_cur = NULL;
 	for (unsigned i = 0; i < m->nr_vcpus; i++)
 		stopped &= vcpu_stop(m->vcpus[i]);
 	if (!stopped) {
@@ -366,7 +376,6 @@ void machine_destroy(Machine *m)
 	for (unsigned i = 0; i < m->nr_vcpus; i++)
 		vcpu_destroy(m->vcpus[i]);
 	g_free(m->vcpus);
-	aging_objects_free(m->aging);
 	/* Its consumers are gone: logging is off, the memslots may go. */
 	dirty_log_free(m->dirty_log);
 	kvm_destroy(m->kvm);

@@ -29,6 +29,19 @@ const char *ram_bank_type_str(RamBankType type)
 	return ram_bank_type_names[type];
 }
 
+/* The guest's RAM (see ram_list_guest()).  Main thread. */
+static RamList *ram_guest;
+
+void ram_list_set_guest(RamList *list)
+{
+	ram_guest = list;
+}
+
+RamList *ram_list_guest(void)
+{
+	return ram_guest;
+}
+
 void ram_list_init(RamList *list)
 {
 	list->head = NULL;

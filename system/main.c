@@ -8,12 +8,11 @@
 #include <stdio.h>
 #include <glib-unix.h>
 
-#include "hw/machine-qmp.h"
-#include "hw/machine.h"
 #include "job/job.h"
 #include "monitor/monitor.h"
 #include "system/options.h"
 #include "system/runstate.h"
+#include "system/vm.h"
 #include "util/error.h"
 
 struct main_state {
@@ -67,7 +66,7 @@ static int main_loop(struct main_state *st, GMainContext *ctx)
 	int status;
 
 	/* vCPU threads exist (parked with -S) before any QMP query runs. */
-	if (!machine_start(st->m, &err)) {
+	if (!vm_start(st->m, &err)) {
 		fprintf(stderr, "kvmage: %s\n", err->message);
 		return 1;
 	}
@@ -117,9 +116,8 @@ static int main_run(VmConfig *cfg)
 	/* Monitors open before the machine is built, as QEMU's chardevs. */
 	runstate_init(cfg->start_paused);
 	if (main_parse_monitors(cfg, &err) && monitor_init_all(&err))
-		st.m = machine_create(cfg, ctx, &err);
+		st.m = vm_create(cfg, ctx, &err);
 	if (st.m) {
-		machine_qmp_register(st.m);
 		status = main_loop(&st, ctx);
 	} else {
 		fprintf(stderr, "kvmage: %s\n", err->message);
@@ -128,7 +126,7 @@ static int main_run(VmConfig *cfg)
 	job_shutdown();
 	/* Replies and the SHUTDOWN event reach clients first. */
 	monitor_cleanup(1000);
-	machine_destroy(st.m);
+	vm_destroy(st.m);
 	for (size_t i = 0; i < G_N_ELEMENTS(ids); i++)
 		g_source_remove(ids[i]);
 	return status;

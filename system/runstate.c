@@ -4,14 +4,13 @@
  * include/system/runstate.h.  Locking: main thread only.
  */
 #include "system/runstate.h"
+#include "system/vm.h"
 #include "qapi-commands.h"
 #include "qapi-events.h"
 #include "util/error.h"
 
 static struct {
 	RunState state;
-	const RunstateOps *ops;
-	void *opaque;
 	bool shutdown;
 } rs = { .state = RUN_STATE_RUNNING };
 
@@ -19,12 +18,6 @@ void runstate_init(bool start_paused)
 {
 	rs.state = start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING;
 	rs.shutdown = false;
-}
-
-void runstate_set_ops(const RunstateOps *ops, void *opaque)
-{
-	rs.ops = ops;
-	rs.opaque = opaque;
 }
 
 bool runstate_is_running(void)
@@ -41,7 +34,7 @@ bool runstate_stop(GError **errp)
 {
 	if (rs.state != RUN_STATE_RUNNING)
 		return true;
-	if (rs.ops && rs.ops->pause && !rs.ops->pause(rs.opaque, errp))
+	if (!vm_pause(errp))
 		return false;
 	rs.state = RUN_STATE_PAUSED;
 	qapi_event_send_stop();
@@ -56,7 +49,7 @@ bool runstate_cont(GError **errp)
 	}
 	if (rs.state == RUN_STATE_RUNNING)
 		return true;
-	if (rs.ops && rs.ops->resume && !rs.ops->resume(rs.opaque, errp))
+	if (!vm_resume(errp))
 		return false;
 	rs.state = RUN_STATE_RUNNING;
 	qapi_event_send_resume();
@@ -65,13 +58,7 @@ bool runstate_cont(GError **errp)
 
 bool runstate_reset(bool guest, ShutdownCause cause, GError **errp)
 {
-	if (!rs.ops || !rs.ops->reset) {
-		/* QEMU's wording for an unsupported operation */
-		error_setg(errp, "this feature or command is not currently "
-				 "supported");
-		return false;
-	}
-	if (!rs.ops->reset(rs.opaque, errp))
+	if (!vm_reset(errp))
 		return false;
 	qapi_event_send_reset(guest, cause);
 	return true;
@@ -84,8 +71,7 @@ void runstate_shutdown(bool guest, ShutdownCause cause)
 	rs.shutdown = true;
 	qapi_event_send_shutdown(guest, cause);
 	rs.state = RUN_STATE_SHUTDOWN;
-	if (rs.ops && rs.ops->quit)
-		rs.ops->quit(rs.opaque);
+	vm_quit();
 }
 
 bool qmp_query_status(StatusInfo **ret, GError **errp)

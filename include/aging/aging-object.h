@@ -43,7 +43,9 @@ typedef struct AgingObjects AgingObjects;
  * @kvm, whose memslots are registered; the dirty-log backend consumes the
  * machine's dirty log @dl.  Each object hangs its Aging on its memdev
  * (HostMemBackend.ages) until aging_objects_free().  NULL @kvm (machine none) is an error if any object exists.
- * Returns an empty set when there is none.
+ * Returns an empty set when there is none.  The set becomes the one
+ * query-memory-aging and memory-aging-set see (aging/aging-qmp.c) until
+ * it is freed.
  */
 AgingObjects *aging_objects_new(VmConfig *cfg, RamList *ram, KvmState *kvm,
 				DirtyLog *dl, GError **errp);
@@ -53,8 +55,5 @@ bool aging_objects_start(AgingObjects *ao, GError **errp);
 void aging_objects_stop(AgingObjects *ao);
 /* Stop, then free (before the memslots and the VM go away). */
 void aging_objects_free(AgingObjects *ao);
-
-/* Register the QMP hooks (query-memory-aging, memory-aging-set). */
-void aging_objects_qmp_register(AgingObjects *ao);
 
 #endif

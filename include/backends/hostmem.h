@@ -6,8 +6,12 @@
  *
  * Lifetime: hostmem_new() validates properties, hostmem_alloc() maps the
  * memory (and preallocates it when prealloc=on), hostmem_free() unmaps.
+ * Every backend between hostmem_new() and hostmem_free() is on a list,
+ * in creation order, which QMP reads (hostmem_find(), hostmem_foreach()),
+ * as QEMU's commands find memory backends under /objects.
  * Locking: a backend is configured and allocated by the main thread before
- * vCPUs run; afterwards its fields are read-only.
+ * vCPUs run; afterwards its fields are read-only.  The list is main
+ * thread only.
  */
 #ifndef BACKENDS_HOSTMEM_H
 #define BACKENDS_HOSTMEM_H
@@ -66,7 +70,20 @@ void hostmem_print_help(HostMemType type, FILE *out);
 HostMemBackend *hostmem_new(HostMemType type, const char *id, GHashTable *props,
 			    GError **errp);
 bool hostmem_alloc(HostMemBackend *be, GError **errp);
+/* Unmap, take off the list, free.  NULL is a no-op. */
 void hostmem_free(HostMemBackend *be);
+
+/* The live backend with id @id, or NULL.  Main thread. */
+HostMemBackend *hostmem_find(const char *id);
+
+typedef bool (*HostMemForeachFn)(HostMemBackend *be, void *opaque,
+				 GError **errp);
+/*
+ * Call @fn on every live backend in creation order; stop at and return
+ * false on the first failure (@errp set by @fn).  Main thread; @fn must
+ * not create or free backends.
+ */
+bool hostmem_foreach(HostMemForeachFn fn, void *opaque, GError **errp);
 
 /*
  * Why the kernel's overcommit policy refuses a mapping of @size bytes, as

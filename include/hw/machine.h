@@ -19,7 +19,6 @@
 
 typedef struct KvmState KvmState;
 typedef struct Vcpu Vcpu;
-typedef struct AgingObjects AgingObjects;
 typedef struct DirtyLog DirtyLog;
 
 typedef struct Machine {
@@ -33,7 +32,6 @@ typedef struct Machine {
 	unsigned nr_vcpus;
 	GPtrArray *devices;  /* opaque state of initialised device modules */
 	DirtyLog *dirty_log; /* of the memslots (memory/dirty-log.h), or NULL */
-	AgingObjects *aging; /* -object memory-aging (NULL: none built) */
 
 	GMutex lock; /* protects the fields below */
 	bool shutdown_requested;
@@ -65,6 +63,19 @@ bool machine_start(Machine *m, GError **errp);
 void machine_destroy(Machine *m);
 /* True if the machine has vCPUs to run ("none" has none). */
 bool machine_has_cpus(Machine *m);
+/*
+ * Reset the machine: succeeds for "none" (nothing to reset); fails for a
+ * machine with vCPUs (not implemented).  Main thread.
+ */
+bool machine_reset(Machine *m, GError **errp);
+
+/*
+ * The machine QMP commands act on (QEMU's current_machine): set by the
+ * one that builds the VM (system/vm.c) once it is complete, NULL before
+ * and after (machine_destroy() clears it).  Main thread.
+ */
+void machine_set_current(Machine *m);
+Machine *machine_current(void);
 
 /* State of the initialised device module @name ("serial", "testdev"). */
 void *machine_device_state(Machine *m, const char *name);

@@ -81,6 +81,15 @@ void ram_list_init(RamList *list);
 void ram_list_destroy(RamList *list);
 
 /*
+ * The guest's RAM list, as QEMU's ram_list: the one the VM's builder
+ * (system/vm.c) set, or NULL when there is no VM.  QMP commands that
+ * act on guest RAM (memory-populate) find it here.  Main thread; the
+ * list must outlive its registration (set NULL before destroying it).
+ */
+void ram_list_set_guest(RamList *list);
+RamList *ram_list_guest(void);
+
+/*
  * Add a bank, kept sorted by gpa; fails on overlap, zero size or wrap.
  * A RAM or device bank of a shared backend gets its alias mapped here;
  * failing to map it fails the add.  Main thread.

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The VM's run state, as QMP sees it: prelaunch (-S), running, paused,
- * shutdown.  Transitions call hooks that main registers (pause/resume
- * the vCPUs, reset the machine, leave the main loop) and send the QMP
- * events STOP, RESUME, RESET and SHUTDOWN.
+ * shutdown.  Transitions act on the VM through system/vm.c (vm_pause(),
+ * vm_resume(), vm_reset(), vm_quit(): pause and resume the vCPUs, reset
+ * the machine, ask the main loop to end it) and send the QMP events STOP,
+ * RESUME, RESET and SHUTDOWN.  This file also holds the QMP commands
+ * query-status, stop, cont, system_reset and quit.
  *
  * Locking: main thread only.  Other threads (vCPUs) must not call these;
  * they request a shutdown through the machine, and main then calls
@@ -17,31 +19,19 @@
 
 #include "qapi-types.h"
 
-typedef struct RunstateOps {
-	/* Stop every vCPU; on failure the state stays running. */
-	bool (*pause)(void *opaque, GError **errp);
-	/* Start or resume every vCPU. */
-	bool (*resume)(void *opaque, GError **errp);
-	/* Reset the machine; NULL if it cannot (system_reset then fails). */
-	bool (*reset)(void *opaque, GError **errp);
-	/* Make the main loop return; called once, after SHUTDOWN is sent. */
-	void (*quit)(void *opaque);
-} RunstateOps;
-
 /* Initial state: prelaunch if @start_paused (-S), else running. */
 void runstate_init(bool start_paused);
-void runstate_set_ops(const RunstateOps *ops, void *opaque);
 
 bool runstate_is_running(void);
 bool runstate_shutdown_requested(void);
 
-/* running -> paused, sends STOP; a no-op in other states. */
+/* running -> paused (vm_pause()), sends STOP; a no-op in other states. */
 bool runstate_stop(GError **errp);
 /* prelaunch/paused -> running, sends RESUME; a no-op when running. */
 bool runstate_cont(GError **errp);
-/* Reset through the hook and send RESET. */
+/* Reset (vm_reset()) and send RESET. */
 bool runstate_reset(bool guest, ShutdownCause cause, GError **errp);
-/* Send SHUTDOWN, enter the shutdown state, call the quit hook (once). */
+/* Send SHUTDOWN, enter the shutdown state, call vm_quit() (once). */
 void runstate_shutdown(bool guest, ShutdownCause cause);
 
 #endif

@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "accel/kvm.h"
+#include "system/vm.h"
 #include "aging-rig.h"
 #include "system/options.h"
 
@@ -18,7 +19,7 @@ Machine *rig_machine_new(char **argv, TestdevSyncFn hook, void *opaque,
 
 	cfg = options_parse(g_strv_length(argv), argv, &err);
 	g_assert_no_error(err);
-	m = machine_create(cfg, NULL, errp);
+	m = vm_create(cfg, NULL, errp);
 	if (!m) {
 		vm_config_free(cfg);
 		return NULL;
@@ -33,7 +34,7 @@ Machine *rig_machine_new(char **argv, TestdevSyncFn hook, void *opaque,
 
 void rig_machine_free(Machine *m, VmConfig *cfg)
 {
-	machine_destroy(m);
+	vm_destroy(m);
 	vm_config_free(cfg);
 }
 

@@ -19,10 +19,12 @@
 
 /*
  * options_parse() of the NULL-terminated @argv (argv[0] first; a bad
- * command line fails the test), then machine_create().  On success the
+ * command line fails the test), then vm_create() (the machine, its
+ * -object memory-aging objects, which QMP then sees, and reclaim; start
+ * with vm_start() to start those objects too).  On success the
  * testdev prints to stderr and, if @hook is not NULL, calls
  * @hook(@opaque, uc) at each SYNC; *@cfgp is the config to hand to
- * rig_machine_free().  NULL with @errp set if machine_create() failed
+ * rig_machine_free().  NULL with @errp set if vm_create() failed
  * (the config is freed then).
  */
 Machine *rig_machine_new(char **argv, TestdevSyncFn hook, void *opaque,

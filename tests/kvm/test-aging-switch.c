@@ -24,6 +24,7 @@
 #include "aging/aging-object.h"
 #include "hw/machine.h"
 #include "hw/testdev.h"
+#include "system/vm.h"
 #include "qapi-commands.h"
 #include "util/error.h"
 #include "aging-rig.h"
@@ -167,10 +168,8 @@ static void test_failed_build(void)
 	argv[4] = (char *)elf;
 	m = rig_machine_new(argv, on_sync, NULL, &cfg, &err);
 	g_assert_no_error(err);
-	g_assert_nonnull(m->aging);
-	aging_objects_qmp_register(m->aging);
 	rig_workload_reset(&wl);
-	g_assert_true(machine_start(m, &err));
+	g_assert_true(vm_start(m, &err));
 	g_assert_no_error(err);
 	g_assert_true(harness_wait_counter(&wl.syncs, 2, 60000));
 

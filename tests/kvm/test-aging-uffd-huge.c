@@ -266,7 +266,6 @@ static MemoryAgingBackend auto_pick(const char *mem, char **uffd_reason)
 	g_assert_no_error(err);
 	if (!m)
 		return MEMORY_AGING_BACKEND__MAX;
-	aging_objects_qmp_register(m->aging);
 	g_assert_true(
 		qmp_query_memory_aging(&(q_obj_query_memory_aging_arg){ 0 },
 				       &info, &err));

@@ -2,9 +2,15 @@
 /*
  * A VMM-less kvmage for the QMP tests: parses the monitor options with
  * monitor_parse_opt(), runs GLib's main loop like kvmage's main, and
- * registers run-state and machine hooks that only record what they are
- * asked.  QEMU-only options the differential suite passes to both
- * programs (-machine none, -display none, -nodefaults) are accepted.
+ * stands in for the VM at link time: it defines the run-state actions
+ * of system/vm.c (vm_pause(), vm_resume(), vm_reset(), vm_quit()) and
+ * the machine's queries of hw/machine-qmp.c (query-name, query-kvm,
+ * query-cpus-fast, query-memory-size-summary), which only record what
+ * they are asked, so the linker leaves those two objects of libkvmage
+ * out; every other command is kvmage's own.  Define all the functions
+ * of those two files here, or the link fails on duplicates.  QEMU-only
+ * options the differential suite passes to both programs (-machine
+ * none, -display none, -nodefaults) are accepted.
  *
  * Test knobs:  --no-reset      the machine cannot reset
  *              --fail-resume   the resume hook fails
@@ -12,7 +18,9 @@
  *              --memdev=ID:SIZE report one memory backend
  *              --thread-event  a second thread sends RESET events
  *   -object memory-backend-ram,id=ID,size=BYTES|NM|NG   (as with QEMU's
- *              -machine none: listed by query-memdev, no guest RAM)
+ *              -machine none: a real backend, listed by query-memdev,
+ *              no guest RAM; --memdev=ID:SIZE is one too, created first,
+ *              and its size is query-memory-size-summary's base memory)
  */
 #include <signal.h>
 #include <stdio.h>
@@ -23,9 +31,10 @@
 
 #include "backends/hostmem.h"
 #include "monitor/monitor.h"
-#include "monitor/qmp-machine.h"
+#include "qapi-commands.h"
 #include "qapi-events.h"
 #include "system/runstate.h"
+#include "system/vm.h"
 #include "util/error.h"
 #include "../timescale.h"
 
@@ -39,7 +48,7 @@ static struct {
 	char *name;
 	unsigned resets;
 	bool thread_event;
-	GPtrArray *backends; /* HostMemBackend *, from -object */
+	GPtrArray *objects; /* the -object arguments, in order */
 } srv;
 
 /* Events may come from any thread (vCPUs): send some from another one. */
@@ -55,12 +64,13 @@ static gpointer event_thread(gpointer data)
 	return NULL;
 }
 
-static bool fake_pause(void *opaque, GError **errp)
+/* system/vm.c's run-state actions, as the test knobs want them. */
+bool vm_pause(GError **errp)
 {
 	return true;
 }
 
-static bool fake_resume(void *opaque, GError **errp)
+bool vm_resume(GError **errp)
 {
 	if (srv.fail_resume) {
 		error_setg(errp, "vCPUs cannot be resumed (test)");
@@ -69,41 +79,46 @@ static bool fake_resume(void *opaque, GError **errp)
 	return true;
 }
 
-static bool fake_reset(void *opaque, GError **errp)
+bool vm_reset(GError **errp)
 {
+	if (srv.no_reset) {
+		/* what kvmage says without a machine to reset */
+		error_setg(errp, "this feature or command is not currently "
+				 "supported");
+		return false;
+	}
 	srv.resets++;
 	return true;
 }
 
-static void fake_quit(void *opaque)
+void vm_quit(void)
 {
 	srv.quit = true;
 	g_main_context_wakeup(NULL);
 }
 
-static const RunstateOps ops_reset = {
-	.pause = fake_pause,
-	.resume = fake_resume,
-	.reset = fake_reset,
-	.quit = fake_quit,
-};
-
-static const RunstateOps ops_no_reset = {
-	.pause = fake_pause,
-	.resume = fake_resume,
-	.quit = fake_quit,
-};
-
-static const char *fake_name(void *opaque)
+/* hw/machine-qmp.c's queries, from the knobs. */
+bool qmp_query_name(NameInfo **ret, GError **errp)
 {
-	return srv.name;
+	*ret = g_new0(NameInfo, 1);
+	(*ret)->has_name = srv.name != NULL;
+	(*ret)->name = g_strdup(srv.name);
+	return true;
 }
 
-static bool fake_cpus(void *opaque, CpuInfoFastList **ret, GError **errp)
+bool qmp_query_kvm(KvmInfo **ret, GError **errp)
+{
+	*ret = g_new0(KvmInfo, 1);
+	(*ret)->present = access("/dev/kvm", R_OK | W_OK) == 0;
+	return true;
+}
+
+bool qmp_query_cpus_fast(CpuInfoFastList **ret, GError **errp)
 {
 	CpuInfoFastList **tail = ret;
 	unsigned i;
 
+	*ret = NULL;
 	for (i = 0; i < srv.cpus; i++) {
 		CpuInfoFast *c = g_new0(CpuInfoFast, 1);
 
@@ -123,68 +138,56 @@ static bool fake_cpus(void *opaque, CpuInfoFastList **ret, GError **errp)
 	return true;
 }
 
-static bool fake_memdevs(void *opaque, MemdevList **ret, GError **errp)
+bool qmp_query_memory_size_summary(MemoryInfo **ret, GError **errp)
 {
-	HostMemBackend be = {
-		.id = srv.memdev_id,
-		.size = srv.memdev_size,
-		.merge = true,
-		.dump = true,
-	};
-	MemdevList *l;
-
-	*ret = qmp_memdev_list(srv.backends);
-	if (srv.memdev_id) {
-		l = g_new0(MemdevList, 1);
-		l->value = qmp_memdev_from_backend(&be);
-		l->next = *ret;
-		*ret = l;
-	}
+	*ret = g_new0(MemoryInfo, 1);
+	(*ret)->base_memory = srv.memdev_size;
+	(*ret)->has_plugged_memory = true;
 	return true;
+}
+
+/* A real memory-backend-ram of @size bytes (mapped, never touched). */
+static bool backend_add(const char *id, uint64_t size, GError **errp)
+{
+	g_autoptr(GHashTable) props =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	HostMemBackend *be;
+
+	g_hash_table_insert(props, g_strdup("size"),
+			    g_strdup_printf("%" G_GUINT64_FORMAT, size));
+	be = hostmem_new(HOSTMEM_RAM, id, props, errp);
+	if (be && hostmem_alloc(be, errp))
+		return true;
+	hostmem_free(be);
+	return false;
 }
 
 /* "memory-backend-ram,id=ID,size=N[M|G]", nothing else. */
 static bool parse_object(const char *arg, GError **errp)
 {
 	g_auto(GStrv) kv = g_strsplit(arg, ",", -1);
-	HostMemBackend *be = g_new0(HostMemBackend, 1);
+	g_autofree char *id = NULL;
+	uint64_t size = 0;
 	char *end;
 	int i;
 
-	be->merge = be->dump = true;
-	be->fd = -1;
 	for (i = 1; kv[0] && !strcmp(kv[0], "memory-backend-ram") && kv[i];
 	     i++) {
 		if (g_str_has_prefix(kv[i], "id=")) {
-			be->id = g_strdup(kv[i] + 3);
+			g_free(id);
+			id = g_strdup(kv[i] + 3);
 		} else if (g_str_has_prefix(kv[i], "size=")) {
-			be->size = g_ascii_strtoull(kv[i] + 5, &end, 10);
-			be->size <<= *end == 'G' ? 30 : *end == 'M' ? 20 : 0;
+			size = g_ascii_strtoull(kv[i] + 5, &end, 10);
+			size <<= *end == 'G' ? 30 : *end == 'M' ? 20 : 0;
 		}
 	}
-	if (!be->id || !be->size) {
-		g_free(be->id);
-		g_free(be);
+	if (!id || !size) {
 		error_setg(errp, "-object %s: not supported by the test server",
 			   arg);
 		return false;
 	}
-	g_ptr_array_add(srv.backends, be);
-	return true;
+	return backend_add(id, size, errp);
 }
-
-static bool fake_memory(void *opaque, MemoryInfo *info, GError **errp)
-{
-	info->base_memory = srv.memdev_size;
-	return true;
-}
-
-static const QmpMachineOps machine_ops = {
-	.name = fake_name,
-	.cpus = fake_cpus,
-	.memdevs = fake_memdevs,
-	.memory = fake_memory,
-};
 
 static gboolean on_signal(gpointer data)
 {
@@ -211,8 +214,7 @@ static bool parse_args(int argc, char **argv, bool *paused, GError **errp)
 			   has_arg) {
 			i++;
 		} else if (!strcmp(a, "-object") && has_arg) {
-			if (!parse_object(argv[++i], errp))
-				return false;
+			g_ptr_array_add(srv.objects, argv[++i]);
 		} else if (!strcmp(a, "-nodefaults")) {
 			continue;
 		} else if (!strcmp(a, "--no-reset")) {
@@ -232,6 +234,13 @@ static bool parse_args(int argc, char **argv, bool *paused, GError **errp)
 			return false;
 		}
 	}
+	/* --memdev first, then -object in order, as query-memdev lists them */
+	if (srv.memdev_id && !backend_add(srv.memdev_id, srv.memdev_size, errp))
+		return false;
+	for (guint j = 0; j < srv.objects->len; j++) {
+		if (!parse_object(srv.objects->pdata[j], errp))
+			return false;
+	}
 	return true;
 }
 
@@ -241,14 +250,12 @@ int main(int argc, char **argv)
 	bool paused = false;
 
 	signal(SIGPIPE, SIG_IGN);
-	srv.backends = g_ptr_array_new();
+	srv.objects = g_ptr_array_new();
 	if (!parse_args(argc, argv, &paused, &err)) {
 		error_report_err(err);
 		return 1;
 	}
 	runstate_init(paused);
-	runstate_set_ops(srv.no_reset ? &ops_no_reset : &ops_reset, NULL);
-	qmp_machine_set_ops(&machine_ops, NULL);
 	g_unix_signal_add(SIGTERM, on_signal, NULL);
 	g_unix_signal_add(SIGINT, on_signal, NULL);
 	if (!monitor_init_all(&err)) {

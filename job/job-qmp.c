@@ -1,27 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QMP commands of the job model (qapi/job.json): query-jobs and the job
- * verbs, answered by job/job.c; and the commands that start memory jobs
- * (memory-populate), through the hooks the machine registers
- * (include/monitor/qmp-job.h).  Locking: main thread only (the job_*
- * functions take the job lock themselves).
+ * verbs, answered by job/job.c; and memory-populate, which starts a job
+ * on a memory backend (hostmem_find()) mapped into the guest's RAM
+ * (ram_list_guest()).  With no VM there is no guest RAM: memory-populate
+ * fails with DeviceNotFound, as before any backend exists.
+ * Locking: main thread only (the job_* functions take the job lock
+ * themselves).
  */
+#include "backends/hostmem.h"
 #include "job/job.h"
 #include "job/populate.h"
-#include "monitor/qmp-job.h"
 #include "qapi-commands.h"
 #include "util/error.h"
-
-static struct {
-	const QmpJobOps *ops;
-	void *opaque;
-} qmp_job;
-
-void qmp_job_set_ops(const QmpJobOps *ops, void *opaque)
-{
-	qmp_job.ops = ops;
-	qmp_job.opaque = opaque;
-}
 
 bool qmp_query_jobs(JobInfoList **ret, GError **errp)
 {
@@ -72,9 +63,9 @@ bool qmp_memory_populate(q_obj_memory_populate_arg *arg, GError **errp)
 		.auto_dismiss = !arg->has_auto_dismiss || arg->auto_dismiss,
 	};
 
-	if (qmp_job.ops)
-		p.backend = qmp_job.ops->memdev(qmp_job.opaque, arg->memdev,
-						&p.ram);
+	p.ram = ram_list_guest();
+	if (p.ram)
+		p.backend = hostmem_find(arg->memdev);
 	if (!p.backend) {
 		g_set_error(errp, KVMAGE_ERROR, KVMAGE_ERROR_DEVICE_NOT_FOUND,
 			    "Memory backend '%s' not found", arg->memdev);

@@ -1,50 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * query-memory-residency: the residency of the memory backends the
- * machine registers (include/monitor/qmp-residency.h), counted by
- * reclaim/residency.c over each backend's own mapping (the guest's).
- * Locking: main thread only.
+ * query-memory-residency: the residency of the live memory backends
+ * (hostmem_find(), hostmem_foreach(): all of them, in query-memdev
+ * order), counted by memory/residency.c over each backend's own mapping
+ * (the guest's).  With no backend the list is empty and naming a memdev
+ * fails with DeviceNotFound.  Locking: main thread only.
  */
 #include <string.h>
 
 #include "backends/hostmem.h"
-#include "monitor/qmp-residency.h"
-#include "qapi-commands.h"
 #include "memory/residency.h"
+#include "qapi-commands.h"
 #include "util/error.h"
 #include "util/size.h"
 
-static struct {
-	const QmpResidencyOps *ops;
-	void *opaque;
-} residency;
-
-void qmp_residency_set_ops(const QmpResidencyOps *ops, void *opaque)
-{
-	residency.ops = ops;
-	residency.opaque = opaque;
-}
-
-static GPtrArray *qmp_residency_backends(void)
-{
-	if (!residency.ops || !residency.ops->backends)
-		return NULL;
-	return residency.ops->backends(residency.opaque);
-}
-
 static HostMemBackend *qmp_residency_find(const char *id, GError **errp)
 {
-	GPtrArray *backends = qmp_residency_backends();
+	HostMemBackend *be = hostmem_find(id);
 
-	for (guint i = 0; backends && i < backends->len; i++) {
-		HostMemBackend *be = backends->pdata[i];
-
-		if (be->id && !strcmp(be->id, id))
-			return be;
-	}
-	g_set_error(errp, KVMAGE_ERROR, KVMAGE_ERROR_DEVICE_NOT_FOUND,
-		    "Memory backend '%s' not found", id);
-	return NULL;
+	if (!be)
+		g_set_error(errp, KVMAGE_ERROR, KVMAGE_ERROR_DEVICE_NOT_FOUND,
+			    "Memory backend '%s' not found", id);
+	return be;
 }
 
 /* Check @offset/@size against @be; fill in the defaults. */
@@ -134,11 +111,17 @@ static bool qmp_residency_append(MemoryResidencyInfoList ***tail,
 	return true;
 }
 
+/* hostmem_foreach() callback: the whole of @be. */
+static bool qmp_residency_append_all(HostMemBackend *be, void *opaque,
+				     GError **errp)
+{
+	return qmp_residency_append(opaque, be, 0, be->size, errp);
+}
+
 bool qmp_query_memory_residency(q_obj_query_memory_residency_arg *arg,
 				MemoryResidencyInfoList **ret, GError **errp)
 {
 	MemoryResidencyInfoList *head = NULL, **tail = &head;
-	GPtrArray *backends;
 	HostMemBackend *be;
 	uint64_t start, len;
 
@@ -159,13 +142,9 @@ bool qmp_query_memory_residency(q_obj_query_memory_residency_arg *arg,
 		*ret = head;
 		return true;
 	}
-	backends = qmp_residency_backends();
-	for (guint i = 0; backends && i < backends->len; i++) {
-		be = backends->pdata[i];
-		if (!qmp_residency_append(&tail, be, 0, be->size, errp)) {
-			qapi_free_MemoryResidencyInfoList(head);
-			return false;
-		}
+	if (!hostmem_foreach(qmp_residency_append_all, &tail, errp)) {
+		qapi_free_MemoryResidencyInfoList(head);
+		return false;
 	}
 	*ret = head;
 	return true;

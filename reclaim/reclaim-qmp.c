@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * memory-reclaim and query-memory-reclaim (qapi/reclaim.json), answered
- * by reclaim/reclaim-job.c with the defaults of the schema applied here.
- * Before the machine sets reclaim up there is no memdev: memory-reclaim
+ * by reclaim-job.c with the defaults of the schema applied here.
+ * Before system/vm.c sets reclaim up there is no memdev: memory-reclaim
  * fails and the query returns an empty list.
  * Locking: main thread only.
  */
