@@ -31,15 +31,6 @@ uint64_t aging_hist_edge_ms(unsigned bin)
 	return (uint64_t)AGING_HIST_BASE_MS << (bin - 1);
 }
 
-unsigned aging_hist_bin(uint64_t ms)
-{
-	unsigned bin = 0;
-
-	while (bin + 1 < AGING_HIST_BINS && ms >= aging_hist_edge_ms(bin + 1))
-		bin++;
-	return bin;
-}
-
 /*
  * The youngest cohort armed at least @k scans ago, if 0 < @k < stride, or
  * -1.  Its untouched units are idle for at least its arming age.  Lock
@@ -264,22 +255,4 @@ void aging_query(Aging *a, uint64_t cold_ms, AgingStats *st)
 	if (a->stride > 1)
 		aging_query_sampled(a, st);
 	g_mutex_unlock(&a->lock);
-}
-
-int aging_page_age(Aging *a, uint64_t gpa)
-{
-	int age = -1;
-
-	g_mutex_lock(&a->lock);
-	for (guint i = 0; i < a->ranges->len; i++) {
-		AgingRange *r = &g_array_index(a->ranges, AgingRange, i);
-
-		if (gpa >= r->gpa && gpa - r->gpa < r->size) {
-			age = aging_proven_age(a, r,
-					       (gpa - r->gpa) / r->page_size);
-			break;
-		}
-	}
-	g_mutex_unlock(&a->lock);
-	return age;
 }

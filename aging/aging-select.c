@@ -40,16 +40,6 @@ unsigned aging_ms_to_scans(Aging *a, uint64_t ms)
 	return k;
 }
 
-uint64_t aging_scans_to_ms(Aging *a, uint64_t scans)
-{
-	uint64_t ms;
-
-	g_mutex_lock(&a->lock);
-	ms = aging_scans_ms(a, scans);
-	g_mutex_unlock(&a->lock);
-	return ms;
-}
-
 /*
  * Highest proven age A with bytes(age >= A) >= @target, and how much of
  * age A to take (*@budget); A = @min_age with everything when too few.

@@ -476,19 +476,6 @@ uint64_t aging_update(Aging *a, uint64_t gpa, const unsigned long *bitmap,
 	return written;
 }
 
-bool aging_covers(Aging *a, uint64_t gpa, uint64_t npages)
-{
-	uint64_t end = gpa + (npages << PAGE_SHIFT);
-
-	for (guint i = 0; i < a->ranges->len; i++) {
-		AgingRange *r = &g_array_index(a->ranges, AgingRange, i);
-
-		if (gpa < r->gpa + r->size && r->gpa < end)
-			return true;
-	}
-	return false;
-}
-
 void aging_scan_end(Aging *a, const AgingCost *cost)
 {
 	a->last_cost = *cost;

@@ -187,19 +187,13 @@ bool aging_scan_begin(Aging *a, unsigned ticks);
  */
 uint64_t aging_update(Aging *a, uint64_t gpa, const unsigned long *bitmap,
 		      uint64_t npages);
-/* Does [gpa, gpa + npages pages) overlap the memdev?  No lock (fixed). */
-bool aging_covers(Aging *a, uint64_t gpa, uint64_t npages);
 /* Finish the scan with the caller's costs (core_ns is filled in). */
 void aging_scan_end(Aging *a, const AgingCost *cost);
 
 /* Histogram and counters; cold bytes are those idle >= @cold_ms. */
 void aging_query(Aging *a, uint64_t cold_ms, AgingStats *st);
-/* Proven age in scans of the page holding @gpa, or -1 if not tracked. */
-int aging_page_age(Aging *a, uint64_t gpa);
 /* Lower edge of histogram bin @bin in ms. */
 uint64_t aging_hist_edge_ms(unsigned bin);
-/* Bin of an idle time of @ms. */
-unsigned aging_hist_bin(uint64_t ms);
 
 /*
  * For reclaim (include/reclaim/reclaim.h): choose proven cold runs,
@@ -231,8 +225,6 @@ uint64_t aging_interval_ms(Aging *a);
 uint64_t aging_now(Aging *a);
 /* Fewest scans whose intervals cover @ms (AGING_AGE_MAX + 1: too many). */
 unsigned aging_ms_to_scans(Aging *a, uint64_t ms);
-/* Milliseconds the last @scans scans stand for. */
-uint64_t aging_scans_to_ms(Aging *a, uint64_t scans);
 
 /*
  * The proven cold runs of the memdev, oldest first (by min_age, then

@@ -23,6 +23,7 @@
 #include "memory/dirty-log.h"
 #include "hw/machine.h"
 #include "hw/testdev.h"
+#include "../proven-ages.h"
 #include "aging-rig.h"
 #include "harness.h"
 
@@ -128,16 +129,17 @@ typedef struct Score {
 
 static Score rig_score(Rig *r)
 {
+	g_autoptr(AgingAges) ex = NULL;
 	Score s = { 0 };
 
 	g_assert_cmpuint(wl.data_gpa, ==, 0x800000);
 	g_assert_cmpuint(wl.data_size, ==, 64ULL << 20);
 	g_assert_cmpuint(wl.hot_size, ==, 4ULL << 20);
+	ex = ages_export_at(r->a, &r->m->ram, wl.data_gpa);
 	for (uint64_t off = 0; off < wl.data_size; off += PG) {
-		int age = aging_page_age(r->a, wl.data_gpa + off);
+		unsigned age = ages_at(r->a, ex, wl.data_gpa + off);
 		bool hot = off < wl.hot_size, said_hot;
 
-		g_assert_cmpint(age, >=, 0);
 		said_hot = age < COLD_AGE;
 		s.tp += hot && said_hot;
 		s.fp += !hot && said_hot;
@@ -179,6 +181,7 @@ static void migration_fetch(Rig *r, DirtyLogClient *mig, uint64_t *seen)
 static void test_write(void)
 {
 	g_autoptr(GError) err = NULL;
+	g_autoptr(AgingAges) ex = NULL;
 	DirtyLogClient *mig;
 	const char *elf;
 	uint64_t seen[2] = { 0 };
@@ -228,14 +231,16 @@ static void test_write(void)
 	g_assert_no_error(err);
 	timescale_sleep_ms(1000); /* longer: more scans, the same ages */
 	g_assert_cmpuint(aging_stop(t), >=, 10);
-	g_assert_cmpint(aging_page_age(r.a, wl.data_gpa), <=, 2);
-	g_assert_cmpint(aging_page_age(r.a, wl.data_gpa + wl.hot_size), >=,
-			SCANS + 10);
+	ex = ages_export_at(r.a, &r.m->ram, wl.data_gpa);
+	g_assert_cmpuint(ages_at(r.a, ex, wl.data_gpa), <=, 2);
+	g_assert_cmpuint(ages_at(r.a, ex, wl.data_gpa + wl.hot_size), >=,
+			 SCANS + 10);
 	rig_stop(&r);
 }
 
 static void test_read(void)
 {
+	g_autoptr(AgingAges) ex = NULL;
 	const char *elf;
 	uint64_t hot_cold = 0;
 	AgingStats as;
@@ -247,8 +252,9 @@ static void test_read(void)
 	g_assert_true(harness_wait_counter(&wl.syncs, 1, 20000));
 	rig_scans(&r, SCANS);
 
+	ex = ages_export_at(r.a, &r.m->ram, wl.data_gpa);
 	for (uint64_t off = 0; off < wl.hot_size; off += PG)
-		hot_cold += aging_page_age(r.a, wl.data_gpa + off) >= COLD_AGE;
+		hot_cold += ages_at(r.a, ex, wl.data_gpa + off) >= COLD_AGE;
 	g_test_message("reads: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
 		       " read-hot pages look cold",
 		       hot_cold, (uint64_t)(wl.hot_size / PG));
@@ -289,12 +295,12 @@ static void phase_eval(Rig *r, uint64_t pass)
 {
 	uint64_t tp = 0, fp = 0, fn = 0;
 	uint64_t now = phase_region(pass), prev = phase_region(pass - 1);
+	g_autoptr(AgingAges) ex = ages_export_at(r->a, &r->m->ram, wl.data_gpa);
 
 	for (uint64_t off = 0; off < wl.data_size; off += PG) {
 		uint64_t region = off / wl.hot_size;
 		bool hot = region == now || region == prev;
-		bool said_hot = aging_page_age(r->a, wl.data_gpa + off) <
-				COLD_AGE;
+		bool said_hot = ages_at(r->a, ex, wl.data_gpa + off) < COLD_AGE;
 
 		tp += hot && said_hot;
 		fp += !hot && said_hot;

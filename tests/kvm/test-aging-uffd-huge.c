@@ -28,6 +28,7 @@
 #include "aging/aging.h"
 #include "hw/machine.h"
 #include "hw/testdev.h"
+#include "../proven-ages.h"
 #include "aging-rig.h"
 #include "harness.h"
 #include "../hugepage-util.h"
@@ -123,20 +124,25 @@ static void rig_scans(Rig *r, int n)
 /* Per-huge-page precision and recall of "hot" = age < @cold_age. */
 static void rig_score(Rig *r, int cold_age, double *precision, double *recall)
 {
+	g_autoptr(AgingAges) ex = NULL;
 	uint64_t tp = 0, fp = 0, fn = 0, tn = 0;
 
 	g_assert_cmpuint(wl.data_size, ==, DATA_SIZE);
 	g_assert_cmpuint(wl.hot_size, ==, HOT_SIZE);
 	g_assert_cmpuint(wl.data_gpa % HP, ==, 0);
+	/* one proven age per huge page */
+	ex = ages_export_at(r->a, &r->m->ram, wl.data_gpa);
+	g_assert_cmpuint(ex->unit_size, ==, HP);
 	for (uint64_t off = 0; off < wl.data_size; off += HP) {
-		int age = aging_page_age(r->a, wl.data_gpa + off);
+		int age = ages_at(r->a, ex, wl.data_gpa + off);
 		bool hot = off < wl.hot_size, said_hot;
+		uint16_t seen[HP / 4096];
+		uint64_t now;
 
 		/* every 4 KiB page of a huge page has its age */
-		g_assert_cmpint(aging_page_age(r->a,
-					       wl.data_gpa + off + HP - 4096),
-				==, age);
-		g_assert_cmpint(age, >=, 0);
+		aging_run_ages(r->a, wl.data_gpa + off, HP / 4096, seen, &now);
+		for (unsigned i = 1; i < HP / 4096; i++)
+			g_assert_cmpuint(seen[i], ==, seen[0]);
 		said_hot = age < cold_age;
 		tp += hot && said_hot;
 		fp += !hot && said_hot;

@@ -17,6 +17,7 @@
 #include "hw/machine.h"
 #include "hw/testdev.h"
 #include "kvmage/guest-abi.h"
+#include "../proven-ages.h"
 #include "aging-rig.h"
 #include "harness.h"
 
@@ -113,6 +114,7 @@ static uint64_t vmm_accesses(Rig *r)
 static void test_no_fault(void)
 {
 	g_autoptr(GError) err = NULL;
+	g_autoptr(AgingAges) ex = NULL;
 	AgingCoverage cov = aging_feed_uffd.coverage(1);
 	UffdTrackStats st0, st;
 	struct ucall *uc;
@@ -147,10 +149,11 @@ static void test_no_fault(void)
 	aging_feed_uffd_stats(&feed, &st);
 	g_assert_cmpuint(st.faults, ==, st0.faults);
 	/* the pages kvmage touched age like the ones nobody touched */
-	g_assert_cmpint(aging_page_age(a, QUIET_GPA), ==, 3);
+	ex = ages_export_at(a, &r.m->ram, QUIET_GPA);
+	g_assert_cmpuint(ages_at(a, ex, QUIET_GPA), ==, 3);
 	for (unsigned i = 0; i < VMM_PAGES; i++)
-		g_assert_cmpint(aging_page_age(a, VMM_GPA + i * PG), ==, 3);
-	g_assert_cmpint(aging_page_age(a, UCALL_GPA), ==, 3);
+		g_assert_cmpuint(ages_at(a, ex, VMM_GPA + i * PG), ==, 3);
+	g_assert_cmpuint(ages_at(a, ex, UCALL_GPA), ==, 3);
 
 	/* the guest's view has the data once it faults it back in */
 	g_assert_cmpuint(((volatile uint8_t *)

@@ -24,6 +24,7 @@
 #include <glib.h>
 
 #include "aging/aging.h"
+#include "../proven-ages.h"
 
 #define BPL  (8 * sizeof(unsigned long))
 #define PG   4096ULL
@@ -337,16 +338,18 @@ static void test_proof(void)
 		model_init_block(&m, n, 16, blocks[bi]);
 		model_random(&m, r, 0.1, 0.4);
 		for (unsigned s = 0; s < 120; s++) {
+			g_autoptr(AgingAges) ex = NULL;
+
 			model_scan_ticks(&m, s % 17 == 16 ? 3 : 1);
+			ex = ages_export(m.a, BASE);
 			for (uint64_t u = 0; u < n; u++) {
-				int age = aging_page_age(m.a, BASE + u * PG);
+				uint64_t age = ages_at(m.a, ex, BASE + u * PG);
 				uint64_t truth = m.scan - m.last[u];
 
 				checked++;
-				over += (uint64_t)age > truth;
+				over += age > truth;
 				/* late scans stretch a rotation by 2 each */
-				lag += truth >= 16 + 6 &&
-				       (uint64_t)age + 16 + 6 <= truth;
+				lag += truth >= 16 + 6 && age + 16 + 6 <= truth;
 			}
 		}
 		model_free(&m);

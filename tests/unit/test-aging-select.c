@@ -3,12 +3,14 @@
  * What reclaim asks of the aging core: cold runs by minimum age and
  * coldest first for a byte target (checked against a brute-force reading
  * of every page's age), the re-check "accessed after scan S", the ages of
- * a run, the working set, and huge-page units taken whole.
+ * a run, the working set, and huge-page units taken whole.  The
+ * brute-force ages are the proven ages of aging_export() (../proven-ages.h).
  */
 #include <string.h>
 #include <glib.h>
 
 #include "aging/aging.h"
+#include "../proven-ages.h"
 
 #define BPL   (8 * sizeof(unsigned long))
 #define PG    4096ULL
@@ -65,6 +67,7 @@ static Aging *aged(uint64_t page_size)
 /* Runs cover exactly the pages @want says; sorted; maximal. */
 static void check_runs(Aging *a, GArray *runs, const bool *want)
 {
+	g_autoptr(AgingAges) ex = ages_export(a, BASE);
 	bool got[PAGES] = { false };
 
 	for (guint k = 0; k < runs->len; k++) {
@@ -74,7 +77,7 @@ static void check_runs(Aging *a, GArray *runs, const bool *want)
 		g_assert_cmpuint(r->gpa, >=, BASE);
 		g_assert_cmpuint(r->gpa + r->size, <=, BASE + PAGES * PG);
 		for (uint64_t p = r->gpa; p < r->gpa + r->size; p += PG) {
-			unsigned age = aging_page_age(a, p);
+			unsigned age = ages_at(a, ex, p);
 
 			g_assert_false(got[(p - BASE) / PG]);
 			got[(p - BASE) / PG] = true;
@@ -104,6 +107,8 @@ static void test_min_age(void)
 {
 	Aging *a = aged(PG);
 
+	g_autoptr(AgingAges) ex = ages_export(a, BASE);
+
 	for (unsigned k = 0; k <= 21; k += 3) {
 		bool want[PAGES];
 		uint64_t scan_no;
@@ -111,7 +116,7 @@ static void test_min_age(void)
 
 		g_assert_cmpuint(scan_no, ==, 20);
 		for (unsigned i = 0; i < PAGES; i++)
-			want[i] = aging_page_age(a, BASE + i * PG) >= (int)k;
+			want[i] = ages_at(a, ex, BASE + i * PG) >= k;
 		check_runs(a, runs, want);
 		g_array_free(runs, true);
 	}
@@ -123,6 +128,7 @@ static void test_target(void)
 	Aging *a = aged(PG);
 	uint64_t targets[] = { 1,	 PG,	    10 * PG, 100 * PG + 5,
 			       300 * PG, PAGES * PG };
+	g_autoptr(AgingAges) ex = ages_export(a, BASE);
 
 	for (size_t t = 0; t < G_N_ELEMENTS(targets); t++) {
 		bool want[PAGES] = { false }, got[PAGES] = { false };
@@ -138,7 +144,7 @@ static void test_target(void)
 			bytes += r->size;
 		}
 		for (unsigned i = 0; i < PAGES; i++) {
-			int age = aging_page_age(a, BASE + i * PG);
+			int age = ages_at(a, ex, BASE + i * PG);
 
 			eligible += age >= 1 ? PG : 0;
 			if (got[i])
@@ -170,6 +176,7 @@ static void test_recheck(void)
 	Aging *a = aged(PG);
 	unsigned long bm[PAGES / BPL] = { 0 }, acc[PAGES / BPL + 1];
 	uint64_t scan_no = aging_now(a), now;
+	g_autoptr(AgingAges) ex = NULL;
 	uint16_t ages[PAGES + 8];
 
 	g_assert_cmpuint(aging_run_accessed_since(a, BASE, PAGES * PG, scan_no,
@@ -197,9 +204,10 @@ static void test_recheck(void)
 	g_assert_true(test_bit(acc, 1));
 	aging_run_ages(a, BASE, PAGES + 8, ages, &now);
 	g_assert_cmpuint(now, ==, scan_no + 3);
+	ex = ages_export(a, BASE);
 	for (unsigned i = 0; i < PAGES + 8; i++)
 		g_assert_cmpint(ages[i], ==,
-				i < PAGES ? aging_page_age(a, BASE + i * PG) :
+				i < PAGES ? ages_at(a, ex, BASE + i * PG) :
 					    UINT16_MAX);
 	/* working set: younger than 2 scans: 201; than 3: 3 and 200 too */
 	g_assert_cmpuint(aging_bytes_accessed_within(a, 2 * IVAL), ==, PG);

@@ -2,12 +2,14 @@
 /*
  * The aging core: age math, histogram bins, saturation across the uint16
  * wrap, huge pages counted once, cost proportional to the accessed pages,
- * and skipped scans.
+ * and skipped scans.  Proven ages are read through aging_export()
+ * (../proven-ages.h), as migration reads them.
  */
 #include <string.h>
 #include <glib.h>
 
 #include "aging/aging.h"
+#include "../proven-ages.h"
 #include "../timescale.h"
 
 #define BPL  (8 * sizeof(unsigned long))
@@ -50,19 +52,31 @@ static void test_ages(void)
 {
 	unsigned long bm[1] = { 0 };
 	Aging *a = new_aging(64, PG);
+	uint16_t ages[66];
+	uint64_t scan_no;
 	AgingStats st;
 
-	g_assert_cmpint(aging_page_age(a, BASE), ==, 0);
+	g_assert_cmpuint(ages_page_age(a, BASE, BASE), ==, 0);
 	set_bit(bm, 0);
 	set_bit(bm, 5);
 	g_assert_cmpuint(scan(a, bm, 64), ==, 2);
 	for (int i = 0; i < 3; i++)
 		scan(a, NULL, 64);
-	g_assert_cmpint(aging_page_age(a, BASE), ==, 3);
-	g_assert_cmpint(aging_page_age(a, BASE + 5 * PG), ==, 3);
-	g_assert_cmpint(aging_page_age(a, BASE + PG), ==, 4);
-	g_assert_cmpint(aging_page_age(a, BASE + 64 * PG), ==, -1);
-	g_assert_cmpint(aging_page_age(a, BASE - 1), ==, -1);
+	{
+		g_autoptr(AgingAges) ex = ages_export(a, BASE);
+
+		g_assert_cmpuint(ex->nr_units, ==, 64);
+		g_assert_cmpuint(ages_at(a, ex, BASE), ==, 3);
+		g_assert_cmpuint(ages_at(a, ex, BASE + 5 * PG), ==, 3);
+		g_assert_cmpuint(ages_at(a, ex, BASE + PG), ==, 4);
+	}
+	/* The pages around the memdev are not aged. */
+	aging_run_ages(a, BASE - PG, 66, ages, &scan_no);
+	g_assert_cmpuint(scan_no, ==, 4);
+	g_assert_cmpuint(ages[0], ==, UINT16_MAX);
+	g_assert_cmpuint(ages[1], ==, 3);
+	g_assert_cmpuint(ages[2], ==, 4);
+	g_assert_cmpuint(ages[65], ==, UINT16_MAX);
 
 	/* 2 pages at 300 ms, 62 at 400 ms: bins [200,400) and [400,800). */
 	aging_query(a, 400, &st);
@@ -81,14 +95,6 @@ static void test_bins(void)
 	g_assert_cmpuint(aging_hist_edge_ms(1), ==, 100);
 	g_assert_cmpuint(aging_hist_edge_ms(2), ==, 200);
 	g_assert_cmpuint(aging_hist_edge_ms(15), ==, 1638400);
-	g_assert_cmpuint(aging_hist_bin(0), ==, 0);
-	g_assert_cmpuint(aging_hist_bin(99), ==, 0);
-	g_assert_cmpuint(aging_hist_bin(100), ==, 1);
-	g_assert_cmpuint(aging_hist_bin(199), ==, 1);
-	g_assert_cmpuint(aging_hist_bin(200), ==, 2);
-	g_assert_cmpuint(aging_hist_bin(1638399), ==, 14);
-	g_assert_cmpuint(aging_hist_bin(1638400), ==, 15);
-	g_assert_cmpuint(aging_hist_bin(UINT64_MAX), ==, 15);
 	for (unsigned b = 1; b + 1 < AGING_HIST_BINS; b++)
 		g_assert_cmpuint(aging_hist_edge_ms(b + 1), ==,
 				 2 * aging_hist_edge_ms(b));
@@ -109,9 +115,10 @@ static void test_wrap(void)
 			set_bit(bm, 1);
 		scan(a, bm, 128);
 	}
-	g_assert_cmpint(aging_page_age(a, BASE), ==, 0);
-	g_assert_cmpint(aging_page_age(a, BASE + PG), ==, 0);
-	g_assert_cmpint(aging_page_age(a, BASE + 2 * PG), ==, AGING_AGE_MAX);
+	g_assert_cmpuint(ages_page_age(a, BASE, BASE), ==, 0);
+	g_assert_cmpuint(ages_page_age(a, BASE, BASE + PG), ==, 0);
+	g_assert_cmpuint(ages_page_age(a, BASE, BASE + 2 * PG), ==,
+			 AGING_AGE_MAX);
 	memset(bm, 0, sizeof(bm));
 	set_bit(bm, 3);
 	scan(a, bm, 128);
@@ -120,13 +127,14 @@ static void test_wrap(void)
 		g_assert_true(aging_scan_begin(a, AGING_SWEEP_SCANS));
 		aging_scan_end(a, &cost);
 		if (i == 1)
-			g_assert_cmpint(aging_page_age(a, BASE + 3 * PG), ==,
-					2 * AGING_SWEEP_SCANS);
-		g_assert_cmpint(aging_page_age(a, BASE + 2 * PG), ==,
-				AGING_AGE_MAX);
+			g_assert_cmpuint(ages_page_age(a, BASE, BASE + 3 * PG),
+					 ==, 2 * AGING_SWEEP_SCANS);
+		g_assert_cmpuint(ages_page_age(a, BASE, BASE + 2 * PG), ==,
+				 AGING_AGE_MAX);
 	}
-	g_assert_cmpint(aging_page_age(a, BASE), ==, AGING_AGE_MAX);
-	g_assert_cmpint(aging_page_age(a, BASE + 3 * PG), ==, AGING_AGE_MAX);
+	g_assert_cmpuint(ages_page_age(a, BASE, BASE), ==, AGING_AGE_MAX);
+	g_assert_cmpuint(ages_page_age(a, BASE, BASE + 3 * PG), ==,
+			 AGING_AGE_MAX);
 	aging_query(a, 0, &st);
 	g_assert_cmpuint(st.hist_bytes[AGING_HIST_BINS - 1], ==, 128 * PG);
 	aging_free(a);
@@ -152,9 +160,18 @@ static void test_huge(void)
 	g_assert_cmpuint(aging_update(a, 0x200000, bm, npages), ==, 2);
 	aging_scan_end(a, &(AgingCost){ 0 });
 	scan(a, NULL, 0);
-	g_assert_cmpint(aging_page_age(a, 0x200000 + 0x200000 + 4096), ==, 1);
-	g_assert_cmpint(aging_page_age(a, 0x200000 + 3 * 0x200000), ==, 1);
-	g_assert_cmpint(aging_page_age(a, 0x200000), ==, 2);
+	{
+		g_autoptr(AgingAges) ex = ages_export(a, 0x200000);
+
+		/* one unit per huge page */
+		g_assert_cmpuint(ex->nr_units, ==, 4);
+		g_assert_cmpuint(ex->unit_size, ==, 0x200000);
+		g_assert_cmpuint(ages_at(a, ex, 0x200000 + 0x200000 + 4096), ==,
+				 1);
+		g_assert_cmpuint(ages_at(a, ex, 0x200000 + 3 * 0x200000), ==,
+				 1);
+		g_assert_cmpuint(ages_at(a, ex, 0x200000), ==, 2);
+	}
 	aging_query(a, 200, &st);
 	g_assert_cmpuint(st.total_bytes, ==, 4 * 0x200000ULL);
 	g_assert_cmpuint(st.cold_bytes, ==, 2 * 0x200000ULL);
@@ -177,8 +194,12 @@ static void test_proportional(void)
 	aging_query(a, 0, &st);
 	g_assert_cmpuint(st.last_cost.written, ==, 10);
 	g_assert_cmpuint(st.last_cost.pages, ==, npages);
-	g_assert_cmpint(aging_page_age(a, BASE + 99991 * PG), ==, 0);
-	g_assert_cmpint(aging_page_age(a, BASE + 99990 * PG), ==, 2);
+	{
+		g_autoptr(AgingAges) ex = ages_export(a, BASE);
+
+		g_assert_cmpuint(ages_at(a, ex, BASE + 99991 * PG), ==, 0);
+		g_assert_cmpuint(ages_at(a, ex, BASE + 99990 * PG), ==, 2);
+	}
 	/* Partial overlap: only the part inside the range counts. */
 	g_assert_true(aging_scan_begin(a, 1));
 	g_assert_cmpuint(aging_update(a, BASE + (npages - 64) * PG, bm, 128),
@@ -198,7 +219,7 @@ static void test_skip(void)
 	aging_scan_end(a, &(AgingCost){ 0 });
 	g_assert_true(aging_scan_begin(a, 1));
 	aging_scan_end(a, &(AgingCost){ 0 });
-	g_assert_cmpint(aging_page_age(a, BASE), ==, 3);
+	g_assert_cmpuint(ages_page_age(a, BASE, BASE), ==, 3);
 	aging_query(a, 0, &st);
 	g_assert_cmpuint(st.skipped, ==, 1);
 	g_assert_cmpuint(st.scans, ==, 2);
