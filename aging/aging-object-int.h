@@ -36,6 +36,13 @@ typedef struct AgingObject {
 	MemoryAgingBackend backend; /* in use: access-log, dirty-log, uffd */
 	AgingFeed feed;		    /* its feed (include/aging/feed.h) */
 	AgingThread *thread;	    /* NULL while not scanning */
+	/*
+	 * -d aging: log each scan.  The harvest thread owns @log_prev and
+	 * @log_scans while it runs; aging_object_run() sets them before.
+	 */
+	bool log;
+	UffdTrackStats log_prev; /* the feed's counters after the last scan */
+	uint64_t log_scans;	 /* completed scans then */
 } AgingObject;
 
 struct AgingObjects {

@@ -20,6 +20,7 @@
 #include "aging/aging-object-int.h"
 #include "backends/hostmem.h"
 #include "util/error.h"
+#include "util/log.h"
 
 /* The set QMP answers for: the last one built and not yet freed. */
 static AgingObjects *aging_current;
@@ -268,6 +269,7 @@ static AgingObject *aging_object_new(AgingObjects *ao, ObjectConfig *oc,
 
 	o->id = g_strdup(oc->id);
 	o->enabled = true;
+	o->log = log_item_enabled(ao->cfg->debug_log, "aging");
 	if (!aging_object_parse(o, oc->props, errp))
 		goto err;
 	o->mem = aging_find_ram(ao->env.ram, o->memdev);
@@ -335,10 +337,63 @@ AgingObjects *aging_objects_current(void)
 	return aging_current;
 }
 
+/*
+ * A scan with -d aging: the feed's scan, then one line on stderr with
+ * what it harvested (the units seen accessed, the feed's kernel and user
+ * time, and for uffd the faults and zapped pages since the last scan).
+ * An AgingScanFn.  Harvest thread; reads @o's feed, which the main
+ * thread changes only while this thread is stopped.
+ */
+static bool aging_object_scan_log(void *opaque, unsigned ticks, GError **errp)
+{
+	AgingObject *o = opaque;
+	gint64 t0 = g_get_monotonic_time();
+	bool ok = aging_feed_scan(&o->feed, ticks, errp);
+	gint64 us = g_get_monotonic_time() - t0;
+	UffdTrackStats st;
+	AgingCost cost;
+	uint64_t scans = aging_last_scan(o->a, &cost);
+
+	if (!ok) {
+		fprintf(stderr,
+			"aging: %s: scan failed after %" G_GINT64_FORMAT
+			" us\n",
+			o->memdev, us);
+		return false;
+	}
+	if (scans == o->log_scans) {
+		fprintf(stderr, "aging: %s: scan skipped (ages busy)\n",
+			o->memdev);
+		return true;
+	}
+	aging_feed_uffd_stats(&o->feed, &st);
+	fprintf(stderr,
+		"aging: %s: scan %" G_GUINT64_FORMAT " (%s): %" G_GUINT64_FORMAT
+		" accessed of %" G_GUINT64_FORMAT " pages, %" G_GINT64_FORMAT
+		" us (kernel %" G_GUINT64_FORMAT " us, user %" G_GUINT64_FORMAT
+		" us), %" G_GUINT64_FORMAT " faults, %" G_GUINT64_FORMAT
+		" zapped\n",
+		o->memdev, scans, o->feed.ops->name, cost.written, cost.pages,
+		us, cost.kernel_ns / 1000, cost.user_ns / 1000,
+		st.faults - o->log_prev.faults, st.zapped - o->log_prev.zapped);
+	o->log_prev = st;
+	o->log_scans = scans;
+	return true;
+}
+
 bool aging_object_run(AgingObject *o, GError **errp)
 {
-	o->thread = aging_start(o->id, o->interval_ms, aging_feed_scan,
-				&o->feed, errp);
+	AgingScanFn scan = aging_feed_scan;
+	void *opaque = &o->feed;
+
+	if (o->log) {
+		/* the feed may be new (a switch): its counters start here */
+		aging_feed_uffd_stats(&o->feed, &o->log_prev);
+		o->log_scans = aging_last_scan(o->a, &(AgingCost){ 0 });
+		scan = aging_object_scan_log;
+		opaque = o;
+	}
+	o->thread = aging_start(o->id, o->interval_ms, scan, opaque, errp);
 	if (o->thread)
 		aging_set_watching(o->a, true);
 	return o->thread != NULL;

@@ -24,6 +24,17 @@ typedef struct AgingCluster {
 	double sx, sb;	      /* sums of x and b */
 } AgingCluster;
 
+uint64_t aging_last_scan(Aging *a, AgingCost *cost)
+{
+	uint64_t scans;
+
+	g_mutex_lock(&a->lock);
+	scans = a->scans;
+	*cost = a->last_cost;
+	g_mutex_unlock(&a->lock);
+	return scans;
+}
+
 uint64_t aging_hist_edge_ms(unsigned bin)
 {
 	if (bin == 0)

@@ -14,6 +14,7 @@ static const struct {
 	{ "ucall", "ucalls made by the guest (print, assert, done...)" },
 	{ "unimp", "guest accesses to unimplemented I/O ports and MMIO" },
 	{ "kvm", "KVM ioctls, with their results (accel/kvm)" },
+	{ "aging", "each aging scan: pages accessed, time, uffd faults" },
 };
 
 bool log_item_known(const char *item)

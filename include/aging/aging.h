@@ -192,6 +192,12 @@ void aging_scan_end(Aging *a, const AgingCost *cost);
 
 /* Histogram and counters; cold bytes are those idle >= @cold_ms. */
 void aging_query(Aging *a, uint64_t cold_ms, AgingStats *st);
+/*
+ * The completed scans and the cost of the last one (its written entries
+ * are the units seen accessed), without aging_query()'s walk: for a
+ * per-scan log.  Takes the lock.
+ */
+uint64_t aging_last_scan(Aging *a, AgingCost *cost);
 /* Lower edge of histogram bin @bin in ms. */
 uint64_t aging_hist_edge_ms(unsigned bin);
 

@@ -100,8 +100,9 @@ bool aging_feed_set_sample(AgingFeed *f, unsigned sample, GError **errp);
 
 /*
  * uffd: the summed tracker counters (faults, zaps, costs) of @f's banks,
- * zero for other feeds.  The tests read it to prove that kvmage's own
- * accesses never fault.
+ * zero for other feeds.  "-d aging" logs them per scan
+ * (aging/aging-object.c); the tests read them to prove that kvmage's own
+ * accesses never fault.  Harvest thread, or no scan running.
  */
 void aging_feed_uffd_stats(const AgingFeed *f, UffdTrackStats *st);
 

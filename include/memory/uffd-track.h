@@ -99,6 +99,11 @@ bool uffd_track_zap_range(UffdTrack *t, uint64_t first, uint64_t n,
  */
 uint64_t uffd_track_harvest(UffdTrack *t, unsigned long *out);
 
+/*
+ * The counters.  Any thread for the fault counters (atomic); the zap
+ * counters are the scanning thread's: read them there or while it is
+ * stopped.
+ */
 void uffd_track_stats(UffdTrack *t, UffdTrackStats *st);
 
 #endif

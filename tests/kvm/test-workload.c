@@ -2,10 +2,11 @@
 /*
  * Guests that do real work on their memory: the workload generator with
  * verification (clean runs must verify every page, a corrupted page must
- * fail naming its address in every rw mode), and the page-touch speed
- * probe.
+ * fail naming its address in every rw mode), the page-touch speed
+ * probe, and the per-scan aging log (-d aging) of a working guest.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib.h>
@@ -179,6 +180,77 @@ static void test_workload_clean(void)
  * is not a test's business (an emulated lane is 20-50x slower): that is
  * bench/touch-speed, as a ratio against a host process.
  */
+/*
+ * -d aging: one line per scan of the uffd feed (mode=full re-arms every
+ * page each scan, so the hot set faults again at every scan), with scan
+ * numbers that go up, pages covered that are the memdev's, and faults
+ * and zaps that add up to work done.  Without -d aging, not a line.
+ */
+static void test_aging_log(void)
+{
+	static const char *const aging =
+		"memory-aging,id=age0,memdev=mem0,backend=uffd,mode=full,"
+		"interval=20";
+	g_autoptr(HarnessResult) r = NULL, quiet = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+	guint64 last = 0, faults = 0, zapped = 0, accessed = 0;
+	const char *prog;
+
+	HARNESS_GUEST_OR_SKIP(prog, "workload");
+	r = harness_run_guest(prog, "-d", "aging", "-object",
+			      "memory-backend-memfd,id=mem0,size=96M",
+			      "-machine", "memory-backend=mem0", "-object",
+			      aging, "-append",
+			      "size=16M hot=4M pattern=hotcold rw=write "
+			      "passes=30",
+			      NULL);
+	harness_assert_exit(r, 0);
+	lines = harness_grep(r->err, "aging: mem0: scan ");
+	if (lines->len < 3)
+		harness_result_dump(r);
+	g_assert_cmpuint(lines->len, >=, 3);
+	for (guint i = 0; i < lines->len; i++) {
+		const char *line = lines->pdata[i];
+		guint64 n, w, pages, us, k, u, f, z;
+
+		if (strstr(line, "skipped"))
+			continue;
+		if (sscanf(line,
+			   "aging: mem0: scan %" G_GUINT64_FORMAT
+			   " (uffd): %" G_GUINT64_FORMAT
+			   " accessed of %" G_GUINT64_FORMAT
+			   " pages, %" G_GUINT64_FORMAT
+			   " us (kernel %" G_GUINT64_FORMAT
+			   " us, user %" G_GUINT64_FORMAT
+			   " us), %" G_GUINT64_FORMAT
+			   " faults, %" G_GUINT64_FORMAT " zapped",
+			   &n, &w, &pages, &us, &k, &u, &f, &z) != 8)
+			harness_fail(r, "unexpected line '%s'", line);
+		g_assert_cmpuint(n, >, last);
+		g_assert_cmpuint(pages, ==, (96 << 20) / 4096);
+		g_assert_cmpuint(w, <=, pages);
+		last = n;
+		accessed += w;
+		faults += f;
+		zapped += z;
+	}
+	g_test_message("%u scans: %" G_GUINT64_FORMAT
+		       " accessed, %" G_GUINT64_FORMAT
+		       " faults, %" G_GUINT64_FORMAT " zapped",
+		       lines->len, accessed, faults, zapped);
+	/* the hot set faulted after being armed; every scan zaps */
+	g_assert_cmpuint(faults, >=, 1024);
+	g_assert_cmpuint(accessed, >=, 1024);
+	g_assert_cmpuint(zapped, >=, 1024);
+
+	quiet = harness_run_guest(prog, "-object",
+				  "memory-backend-memfd,id=mem0,size=96M",
+				  "-machine", "memory-backend=mem0", "-object",
+				  aging, "-append", "size=16M passes=3", NULL);
+	harness_assert_exit(quiet, 0);
+	g_assert_null(strstr(quiet->err, "aging:"));
+}
+
 static void test_touch_speed(void)
 {
 	g_autoptr(HarnessResult) r = NULL;
@@ -230,5 +302,6 @@ int main(int argc, char **argv)
 			test_workload_inject_final);
 	g_test_add_func("/kvm/workload/clean", test_workload_clean);
 	g_test_add_func("/kvm/workload/touch-speed", test_touch_speed);
+	g_test_add_func("/kvm/workload/aging-log", test_aging_log);
 	return g_test_run();
 }
