@@ -35,6 +35,7 @@
 #include "monitor-int.h"
 #include "qmp-version.h"
 #include "qapi/json-stream.h"
+#include "qapi/qmp-event.h"
 #include "qapi-commands.h"
 #include "qapi-visit.h"
 #include "util/error.h"
@@ -528,6 +529,7 @@ bool monitor_open(MonitorConfig *cfg, GError **errp)
 		mon.servers = g_ptr_array_new();
 		mon.clients = g_ptr_array_new();
 		mon.main_thread = g_thread_self();
+		qapi_event_set_emitter(monitor_event_emit);
 	}
 	s->cfg = cfg;
 	s->listen_fd = -1;

@@ -694,7 +694,7 @@ def gen_events(g, out_h, out_c, pfx):
          '#define %sQAPI_EVENTS_H' % c_ident(pfx).upper(), '',
          '#include "%sqapi-types.h"' % pfx, '']
     c = [banner('QMP events'), '#include "%sqapi-events.h"' % pfx,
-         '#include "%sqapi-visit.h"' % pfx, '#include "monitor/monitor.h"',
+         '#include "%sqapi-visit.h"' % pfx, '#include "qapi/qmp-event.h"',
          '']
     for e in g.s.of_kind('event'):
         fn = 'qapi_event_send_%s' % c_ident(e.name).lower()
@@ -716,9 +716,9 @@ def gen_events(g, out_h, out_c, pfx):
                     c += ['\tif (has_%s)' % m.c_name, '\t\t' + set_]
                 else:
                     c.append('\t' + set_)
-            c.append('\tmonitor_event_emit("%s", data);' % e.name)
+            c.append('\tqapi_event_emit("%s", data);' % e.name)
         else:
-            c.append('\tmonitor_event_emit("%s", NULL);' % e.name)
+            c.append('\tqapi_event_emit("%s", NULL);' % e.name)
         c += ['}', '']
     h += ['', '#endif', '']
     write(out_h, h)

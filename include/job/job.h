@@ -22,7 +22,7 @@
  * Locking: one global mutex protects the job list and every job's status,
  * progress and flags.  The job_* functions take it themselves; never call
  * them with it held.  Status changes emit JOB_STATUS_CHANGE from whichever
- * thread makes them (monitor_event_emit() is thread-safe).  QMP commands
+ * thread makes them (qapi_event_emit() is thread-safe).  QMP commands
  * run in the main thread; run() runs in the job's thread; free() runs in
  * the main thread once the job is dismissed (or at job_shutdown()).
  */

@@ -48,7 +48,9 @@ void monitor_cleanup(int timeout_ms);
 /*
  * Send event @name with @data (an object or NULL, ownership taken) to
  * every client that completed capabilities negotiation, stamped with the
- * current time.  Safe from any thread.
+ * current time.  Safe from any thread.  The monitor installs it as the
+ * QAPI event emitter (qapi_event_set_emitter()) when it opens its first
+ * server, so the generated qapi_event_send_<name>() reach it.
  */
 void monitor_event_emit(const char *name, JsonNode *data);
 

@@ -8,6 +8,7 @@
 
 #include "qapi/json-stream.h"
 #include "qapi/qjson.h"
+#include "qapi/qmp-event.h"
 #include "test-qapi-commands.h"
 #include "test-qapi-events.h"
 #include "test-qapi-visit.h"
@@ -17,8 +18,8 @@ extern const char test_qapi_introspect_json[];
 
 static GPtrArray *events;
 
-/* The generated event senders call this. */
-void monitor_event_emit(const char *name, JsonNode *data)
+/* The emitter the generated event senders reach (qapi/qmp-event.c). */
+static void test_event_emit(const char *name, JsonNode *data)
 {
 	g_autofree char *d = data ? qjson_to_string(data, false) : NULL;
 
@@ -258,6 +259,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	events = g_ptr_array_new_with_free_func(g_free);
+	qapi_event_set_emitter(test_event_emit);
 	g_test_add_func("/qapi-gen/arguments", test_arguments);
 	g_test_add_func("/qapi-gen/events", test_events);
 	g_test_add_func("/qapi-gen/errors-and-lists", test_errors_and_lists);
