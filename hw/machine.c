@@ -4,7 +4,6 @@
  * devices, a loaded guest program and vCPUs, and tears them down in
  * reverse order.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,43 +22,6 @@ static const DeviceModule machine_devices[] = {
 	{ "serial", serial_init, serial_exit },
 	{ "testdev", testdev_init, testdev_exit },
 };
-
-void machine_request_shutdown(Machine *m, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	g_mutex_lock(&m->lock);
-	if (!m->shutdown_requested) {
-		m->shutdown_requested = true;
-		m->exit_status = status;
-		va_start(ap, fmt);
-		m->shutdown_reason = g_strdup_vprintf(fmt, ap);
-		va_end(ap);
-	}
-	g_mutex_unlock(&m->lock);
-	g_main_context_wakeup(m->main_ctx);
-}
-
-const char *machine_shutdown_status(Machine *m, int *status)
-{
-	const char *reason;
-
-	g_mutex_lock(&m->lock);
-	*status = m->exit_status;
-	reason = m->shutdown_reason;
-	g_mutex_unlock(&m->lock);
-	return reason;
-}
-
-bool machine_shutdown_requested(Machine *m)
-{
-	bool ret;
-
-	g_mutex_lock(&m->lock);
-	ret = m->shutdown_requested;
-	g_mutex_unlock(&m->lock);
-	return ret;
-}
 
 bool machine_log_enabled(Machine *m, const char *item)
 {
