@@ -14,6 +14,7 @@
 
 #include "hostmem-int.h"
 #include "util/error.h"
+#include "util/page.h"
 #include "util/size.h"
 
 /* Transparent huge pages need 2 MiB alignment. */
@@ -23,7 +24,7 @@ uint64_t hostmem_host_page_size(void)
 {
 	long ps = sysconf(_SC_PAGESIZE);
 
-	return ps > 0 ? (uint64_t)ps : 4096;
+	return ps > 0 ? (uint64_t)ps : PAGE_SIZE;
 }
 
 bool hostmem_check_size(HostMemBackend *be, const char *type_name,

@@ -12,10 +12,9 @@
 #include "kvmage/guest-abi.h"
 #include "util/error.h"
 #include "util/keyval.h"
+#include "util/page.h"
 #include "util/size.h"
 #include "options-parse.h"
-
-#define RAM_SIZE_ALIGN 4096ULL
 
 static const char *const object_types[] = {
 	"memory-backend-ram",
@@ -59,7 +58,7 @@ bool opt_m(OptState *st, GError **errp)
 		opt_error(st, errp, "RAM size must be greater than zero");
 		return false;
 	}
-	if (size % RAM_SIZE_ALIGN) {
+	if (size % PAGE_SIZE) {
 		str = size_to_str(size);
 		opt_error(st, errp, "RAM size %s is not a multiple of 4 KiB",
 			  str);

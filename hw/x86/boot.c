@@ -13,6 +13,7 @@
 #include "hw/x86/boot.h"
 #include "kvmage/guest-abi.h"
 #include "util/error.h"
+#include "util/page.h"
 
 #define PTE_P  (1ULL << 0)
 #define PTE_RW (1ULL << 1)
@@ -92,26 +93,26 @@ static bool boot_setup_pgtables(RamList *ram, GError **errp)
 {
 	uint64_t top = MAX(ram->ram_top, RAM_X86_HOLE_END);
 	uint64_t nr_pd = (top + (1ULL << 30) - 1) >> 30;
-	uint64_t pd_gpa = BOOT_PGTABLE_GPA + 2 * 4096;
+	uint64_t pd_gpa = BOOT_PGTABLE_GPA + 2 * PAGE_SIZE;
 	uint64_t *pml4, *pdpt, *pd;
 
-	if (nr_pd > 512 || pd_gpa + nr_pd * 4096 > BOOT_PGTABLE_END) {
+	if (nr_pd > 512 || pd_gpa + nr_pd * PAGE_SIZE > BOOT_PGTABLE_END) {
 		error_setg(errp,
 			   "guest RAM top 0x%" G_GINT64_MODIFIER
 			   "x is beyond what the boot page tables map",
 			   top);
 		return false;
 	}
-	pml4 = boot_ptr(ram, BOOT_PGTABLE_GPA, 4096, errp);
-	pdpt = boot_ptr(ram, BOOT_PGTABLE_GPA + 4096, 4096, errp);
-	pd = boot_ptr(ram, pd_gpa, nr_pd * 4096, errp);
+	pml4 = boot_ptr(ram, BOOT_PGTABLE_GPA, PAGE_SIZE, errp);
+	pdpt = boot_ptr(ram, BOOT_PGTABLE_GPA + PAGE_SIZE, PAGE_SIZE, errp);
+	pd = boot_ptr(ram, pd_gpa, nr_pd * PAGE_SIZE, errp);
 	if (!pml4 || !pdpt || !pd)
 		return false;
-	memset(pml4, 0, 4096);
-	memset(pdpt, 0, 4096);
-	pml4[0] = (BOOT_PGTABLE_GPA + 4096) | PTE_P | PTE_RW | PTE_US;
+	memset(pml4, 0, PAGE_SIZE);
+	memset(pdpt, 0, PAGE_SIZE);
+	pml4[0] = (BOOT_PGTABLE_GPA + PAGE_SIZE) | PTE_P | PTE_RW | PTE_US;
 	for (uint64_t i = 0; i < nr_pd; i++)
-		pdpt[i] = (pd_gpa + i * 4096) | PTE_P | PTE_RW | PTE_US;
+		pdpt[i] = (pd_gpa + i * PAGE_SIZE) | PTE_P | PTE_RW | PTE_US;
 	for (uint64_t i = 0; i < nr_pd * 512; i++)
 		pd[i] = (i << 21) | PTE_P | PTE_RW | PTE_US | PTE_PS;
 	return true;

@@ -42,7 +42,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "memory/page.h"
+#include "util/page.h"
 
 typedef struct HostMemBackend HostMemBackend;
 

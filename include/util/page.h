@@ -3,8 +3,8 @@
  * The base page: the unit of KVM's dirty log, of pagemap and mincore, and
  * of every per-page table kvmage keeps.  Huge pages are multiples of it.
  */
-#ifndef MEMORY_PAGE_H
-#define MEMORY_PAGE_H
+#ifndef UTIL_PAGE_H
+#define UTIL_PAGE_H
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE  (1ULL << PAGE_SHIFT)
