@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "aging/aging-object.h"
+#include "aging/aging.h"
 #include "job/job.h"
 #include "reclaim/reclaim.h"
 #include "util/error.h"
@@ -50,7 +50,6 @@ typedef struct ReclaimJob {
 
 static struct {
 	RamList *ram;
-	AgingObjects *ao;
 	GPtrArray *mds; /* ReclaimMemdev, one per RAM backend */
 } rs;
 
@@ -66,13 +65,12 @@ static void reclaim_memdev_free(gpointer p)
 	g_free(md);
 }
 
-void reclaim_setup(RamList *ram, AgingObjects *ao)
+void reclaim_setup(RamList *ram)
 {
 	RamBank *b;
 
 	reclaim_teardown();
 	rs.ram = ram;
-	rs.ao = ao;
 	rs.mds = g_ptr_array_new_with_free_func(reclaim_memdev_free);
 	ram_for_each_bank(ram, b) {
 		ReclaimMemdev *md;

@@ -35,7 +35,7 @@ Machine *vm_create(VmConfig *cfg, GMainContext *main_ctx, GError **errp)
 		machine_destroy(m);
 		return NULL;
 	}
-	reclaim_setup(&m->ram, vm.aging);
+	reclaim_setup(&m->ram);
 	ram_list_set_guest(&m->ram);
 	machine_set_current(m);
 	vm.m = m;

@@ -42,7 +42,7 @@
  * page mapped exactly once, through the advised range's page-table
  * entries, and the uffd aging keeps zapping the guest view's entries.
  * So shared pages are advised through the bank's alias (host_alias,
- * include/system/ram.h): MADV_DONTNEED on the guest range (entries only,
+ * include/memory/ram.h): MADV_DONTNEED on the guest range (entries only,
  * the page cache keeps the data), MADV_POPULATE_READ on the alias range
  * (maps those pages there once; only pages present are advised, so
  * nothing is swapped in), then the advice on the alias range.
@@ -70,8 +70,6 @@
 #include "backends/hostmem.h"
 #include "memory/ram.h"
 
-typedef struct AgingObjects AgingObjects;
-
 #define RECLAIM_BATCH_MAX      (32ULL << 20) /* bytes per batch at most */
 #define RECLAIM_BATCH_MIN      (64ULL << 10) /* ... and at least */
 #define RECLAIM_BATCH_REQS     64	     /* madvise ranges per batch */
@@ -81,11 +79,12 @@ typedef struct AgingObjects AgingObjects;
 #define RECLAIM_RATE_WINDOW_MS 60000 /* promotion rate: one minute */
 
 /*
- * Make reclaim available for the RAM banks of @ram, with ages from @ao
- * (may be NULL: then every memory-reclaim fails, saying why).  Main
- * thread, once the machine exists.
+ * Make reclaim available for the RAM banks of @ram.  Ages are those on
+ * each bank's backend (HostMemBackend.ages, set by a memory-aging
+ * object); a memory-reclaim of a memdev without them fails, saying why.
+ * Main thread, once the machine exists.
  */
-void reclaim_setup(RamList *ram, AgingObjects *ao);
+void reclaim_setup(RamList *ram);
 /*
  * Forget everything (main thread, machine teardown).  Reclaim jobs must be
  * gone (job_shutdown()) before, as must the RAM and aging objects after.
