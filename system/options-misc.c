@@ -279,8 +279,3 @@ void options_print_debug_help(FILE *out)
 {
 	log_print_help(out);
 }
-
-bool options_debug_enabled(const VmConfig *cfg, const char *item)
-{
-	return log_item_enabled(cfg->debug_log, item);
-}

@@ -29,7 +29,5 @@ void options_print_help(FILE *out);
 void options_print_version(FILE *out);
 /* List the -d log items with a description each. */
 void options_print_debug_help(FILE *out);
-/* Is log item @item ("ucall", "unimp", "kvm") enabled by -d? */
-bool options_debug_enabled(const VmConfig *cfg, const char *item);
 
 #endif

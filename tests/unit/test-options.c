@@ -7,6 +7,7 @@
 
 #include "hw/x86/cpu-features.h"
 #include "util/error.h"
+#include "util/log.h"
 #include "system/options.h"
 
 #define MiB (1ULL << 20)
@@ -83,7 +84,7 @@ static void test_defaults(void)
 	g_assert_false(cfg->show_help);
 	g_assert_false(cfg->show_debug_help);
 	g_assert_null(cfg->debug_log);
-	g_assert_false(options_debug_enabled(cfg, "ucall"));
+	g_assert_false(log_item_enabled(cfg->debug_log, "ucall"));
 	g_assert_nonnull(cfg0);
 	g_assert_cmpuint(cfg0->ram_size, ==, 128 * MiB);
 }
@@ -415,12 +416,12 @@ static void test_debug(void)
 	g_autoptr(VmConfig) c = OK("-d", "help", "-bogus");
 
 	g_assert_cmpstr(a->debug_log, ==, "ucall,kvm");
-	g_assert_true(options_debug_enabled(a, "ucall"));
-	g_assert_true(options_debug_enabled(a, "kvm"));
-	g_assert_false(options_debug_enabled(a, "unimp"));
-	g_assert_false(options_debug_enabled(a, "ucal"));
+	g_assert_true(log_item_enabled(a->debug_log, "ucall"));
+	g_assert_true(log_item_enabled(a->debug_log, "kvm"));
+	g_assert_false(log_item_enabled(a->debug_log, "unimp"));
+	g_assert_false(log_item_enabled(a->debug_log, "ucal"));
 	g_assert_cmpstr(b->debug_log, ==, "kvm"); /* the last one wins */
-	g_assert_false(options_debug_enabled(b, "unimp"));
+	g_assert_false(log_item_enabled(b->debug_log, "unimp"));
 	g_assert_true(c->show_debug_help);
 	g_assert_true(c->show_help);
 	g_assert_null(c->debug_log);
