@@ -29,7 +29,7 @@
  *
  * Limits (refused with a message): private or anonymous banks (userfaultfd
  * MINOR mode needs shared memory).  A bank must have an alias
- * (RamBank.host_alias, see system/ram.h): kvmage's own accesses go
+ * (RamBank.host_alias, see memory/ram.h): kvmage's own accesses go
  * through it, so they never fault and never count; the trackers register
  * and zap the guest mapping (RamBank.host).
  *

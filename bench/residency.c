@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Residency scan speed (reclaim/residency.c): GiB of guest RAM counted per
+ * Residency scan speed (memory/residency.c): GiB of guest RAM counted per
  * CPU second, for each method (PAGEMAP_SCAN, batched pagemap reads), on
  * anonymous and memfd backends of 1-4 GiB, in these states:
  *   populated  every page present (prealloc=on; THP on anonymous RAM)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * madvise() batches through io_uring, or plain madvise() as the fallback.
- * See include/reclaim/madvise-ring.h.
+ * See include/memory/madvise-ring.h.
  */
 #include <errno.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  *
  * Locking: the list is built by the main thread before vCPUs start and is
  * read-only while they run; ram_bank_find() and ram_gpa_to_hva() take no
- * lock (see system/ram.h, which also says which view of a bank to use).
+ * lock (see memory/ram.h, which also says which view of a bank to use).
  */
 #include <stdint.h>
 #include <unistd.h>

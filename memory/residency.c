@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Residency of guest RAM banks from the kernel's page tables (see
- * include/reclaim/residency.h).
+ * include/memory/residency.h).
  *
  * A range is walked in chunks of RES_CHUNK_PAGES 4 KiB pages.  Each chunk
  * first gets this mapping's view: present and swapped bitmaps from the

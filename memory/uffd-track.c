@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Access tracking with userfaultfd MINOR faults: registration, zapping in
- * batches, and the fault handler thread.  See include/accel/uffd-track.h
+ * batches, and the fault handler thread.  See include/memory/uffd-track.h
  * for the model and the locking rules.
  */
 #include <errno.h>

@@ -105,7 +105,7 @@ char *hostmem_commit_reason(uint64_t size, int overcommit, const char *meminfo);
  * takes no second reservation).  Anonymous or private backends have no
  * such alias and fail with a message naming the backend.  Unmap with
  * hostmem_unmap_alias(@alias, @len) before hostmem_free().  Main thread.
- * system/ram.c maps one per RAM bank of a shared backend.
+ * memory/ram.c maps one per RAM bank of a shared backend.
  */
 void *hostmem_map_alias(HostMemBackend *be, uint64_t offset, uint64_t len,
 			GError **errp);

@@ -21,7 +21,7 @@
  *
  * kvmage's own accesses to the bank must go through a second, unregistered
  * mapping of the same file (RamBank.host_alias, which ram_gpa_to_hva()
- * returns; see system/ram.h): those never fault and never count.  Nothing
+ * returns; see memory/ram.h): those never fault and never count.  Nothing
  * may touch the registered mapping from the handler thread (it would wait
  * for itself).
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Residency of memory backends (reclaim/residency.c): untouched memory is
+ * Residency of memory backends (memory/residency.c): untouched memory is
  * absent, touched memory present, MADV_PAGEOUT moves anonymous pages to
  * swap (counted exactly) and shared pages to swap or out of the page
  * cache (counted best-effort, but never as present).  Every reading is

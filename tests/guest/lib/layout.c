@@ -6,7 +6,7 @@
 #include "guest/layout.h"
 #include "guest/ucall.h"
 
-/* RAM_X86_HOLE_END in system/ram.h: high RAM starts there. */
+/* RAM_X86_HOLE_END in memory/ram.h: high RAM starts there. */
 #define X86_HOLE_END 0x100000000ULL
 
 uint64_t layout_free_start(void)
