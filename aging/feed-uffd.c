@@ -36,8 +36,9 @@
  * Locking: its scan runs on one thread at a time (the harvest
  * thread); it takes the Aging's lock with aging_scan_begin() and zaps
  * under it, so a zap never races a harvest.  The UffdTracks' handler
- * threads only set accessed bits.  The last-scan stats have their own
- * mutex.
+ * threads only set accessed bits and bump atomic fault counters;
+ * aging_feed_uffd_stats() reads the zap counters too, so it runs on the
+ * harvest thread or while it is stopped.
  */
 #include <string.h>
 #include <time.h>

@@ -116,7 +116,8 @@ static void dirty_log_client_free(DirtyLogClient *c)
 
 /*
  * Main thread.  The first client turns logging on before it joins the
- * list (no harvest can run without a client).
+ * list (no harvest can run without a client).  dl->clients->len is read
+ * without dl->lock: only the main thread changes the list.
  */
 DirtyLogClient *dirty_log_client_add(DirtyLog *dl, const char *name,
 				     const HostMemBackend *backend,

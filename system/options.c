@@ -4,8 +4,9 @@
  * checks that involve several options.  Each option's argument is handled
  * in options-parse.c (key=value options) or options-misc.c (the others),
  * both using the helpers of options-util.c; calls go one way, from here
- * to the handlers and from both to the helpers.  Nothing here exits: every error is one line
- * "OPTION ARG: message" (or "OPTION: message") returned through GError.
+ * to the handlers and from both to the helpers.  Nothing here exits:
+ * every error is one line "OPTION ARG: message" (or "OPTION: message")
+ * returned through GError.
  *
  * Locking: none; the command line is parsed by the main thread before any
  * other thread exists.

@@ -14,8 +14,8 @@
  * harvest thread; the dirty-log objects share the machine's dirty log as
  * separate consumers, each harvesting the memslots of its memdev.
  *
- * Locking: everything here runs in the main thread (machine creation,
- * start, teardown and QMP hooks); the harvest thread only runs the
+ * Locking: everything here runs in the main thread (VM creation, start,
+ * teardown and the QMP commands); the harvest thread only runs the
  * backend's scan function, which locks what it shares.  Backend state is
  * changed or freed only after the harvest thread has been joined.
  */
@@ -42,8 +42,9 @@ typedef struct AgingObjects AgingObjects;
  * banks of @ram (memdev must be guest RAM, aged by one object at most) on
  * @kvm, whose memslots are registered; the dirty-log backend consumes the
  * machine's dirty log @dl.  Each object hangs its Aging on its memdev
- * (HostMemBackend.ages) until aging_objects_free().  NULL @kvm (machine none) is an error if any object exists.
- * Returns an empty set when there is none.  The set becomes the one
+ * (HostMemBackend.ages) until aging_objects_free().  NULL @kvm (machine
+ * none) is an error if any object exists.  Returns an empty set when
+ * there is none.  The set becomes the one
  * query-memory-aging and memory-aging-set see (aging/aging-qmp.c) until
  * it is freed.
  */

@@ -93,6 +93,7 @@ void dirty_log_add_slot(DirtyLog *dl, const DirtyLogSlotInfo *si);
 /* Set the accelerator's ops.  Main thread, before the first consumer. */
 void dirty_log_connect(DirtyLog *dl, const DirtyLogOps *ops, void *opaque);
 
+/* The slot table; any thread once the first consumer exists. */
 unsigned dirty_log_nr_slots(DirtyLog *dl);
 const DirtyLogSlotInfo *dirty_log_slot_info(DirtyLog *dl, unsigned i);
 
@@ -107,7 +108,7 @@ DirtyLogClient *dirty_log_client_add(DirtyLog *dl, const char *name,
 				     GError **errp);
 /* Remove @c; the last consumer turns logging off.  Main thread. */
 void dirty_log_client_remove(DirtyLogClient *c);
-/* Does @c cover slot @i? */
+/* Does @c cover slot @i?  Any thread: fixed when @c is added. */
 bool dirty_log_client_covers(DirtyLogClient *c, unsigned i);
 
 /*
