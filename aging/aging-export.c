@@ -7,7 +7,6 @@
  *
  * Locking: both take the Aging's lock for the walk.
  */
-#include <string.h>
 
 #include "aging/aging-int.h"
 #include "util/error.h"

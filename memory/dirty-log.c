@@ -8,7 +8,6 @@
 
 #include "memory/dirty-log.h"
 #include "util/bitmap.h"
-#include "util/error.h"
 
 typedef struct DirtyLogSlot {
 	DirtyLogSlotInfo info;

@@ -6,7 +6,6 @@
  * (the guest's).  With no backend the list is empty and naming a memdev
  * fails with DeviceNotFound.  Locking: main thread only.
  */
-#include <string.h>
 
 #include "backends/hostmem.h"
 #include "memory/residency.h"
