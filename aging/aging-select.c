@@ -303,9 +303,7 @@ uint64_t aging_run_accessed_since(Aging *a, uint64_t gpa, uint64_t size,
 	uint64_t npages = size >> PAGE_SHIFT, count = 0, limit;
 	AgingRange *hint = NULL;
 
-	memset(accessed, 0,
-	       (npages + BITS_PER_LONG - 1) / BITS_PER_LONG *
-		       sizeof(unsigned long));
+	memset(accessed, 0, BITS_TO_LONGS(npages) * sizeof(unsigned long));
 	g_mutex_lock(&a->lock);
 	limit = a->now > scan ? a->now - scan : 0;
 	for (uint64_t i = 0; i < npages; i++) {

@@ -422,7 +422,7 @@ static uint64_t aging_mark(Aging *a, AgingRange *r, uint64_t first,
 			   const unsigned long *bm, uint64_t nbits)
 {
 	uint16_t now = (uint16_t)a->now;
-	uint64_t nwords = (nbits + BITS_PER_LONG - 1) / BITS_PER_LONG;
+	uint64_t nwords = BITS_TO_LONGS(nbits);
 	uint64_t written = 0, next = 0;
 
 	for (uint64_t w = 0; w < nwords; w++) {

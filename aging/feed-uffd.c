@@ -186,9 +186,9 @@ static void feed_uffd_feed(FeedUffd *ua, FeedUffdBank *ub)
 		aging_update(ua->a, ub->bank->gpa, ua->units, n);
 		return;
 	}
-	nw = ((n << shift) + BITS_PER_LONG - 1) / BITS_PER_LONG;
+	nw = BITS_TO_LONGS(n << shift);
 	memset(ua->bits, 0, nw * sizeof(*ua->bits));
-	for (w = 0; w < (n + BITS_PER_LONG - 1) / BITS_PER_LONG; w++) {
+	for (w = 0; w < BITS_TO_LONGS(n); w++) {
 		unsigned long word = ua->units[w];
 
 		while (word) {
@@ -228,10 +228,8 @@ static void *feed_uffd_create(const AgingFeedEnv *env, Aging *a,
 		}
 	}
 	/* Sized for the largest bank in 4 KiB pages, which bounds both. */
-	ua->units = g_new0(unsigned long,
-			   (maxpages + BITS_PER_LONG - 1) / BITS_PER_LONG);
-	ua->bits = g_new0(unsigned long,
-			  (maxpages + BITS_PER_LONG - 1) / BITS_PER_LONG);
+	ua->units = g_new0(unsigned long, BITS_TO_LONGS(maxpages));
+	ua->bits = g_new0(unsigned long, BITS_TO_LONGS(maxpages));
 	/* Tracker page i of a bank is unit i of the Aging's range for it. */
 	ua->block = feed_uffd_block(ua, ua->sample);
 	aging_set_sample(a, ua->sample, ua->block, true);

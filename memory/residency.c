@@ -568,7 +568,7 @@ bool residency_bitmap(RamBank *bank, uint64_t offset, uint64_t len,
 		      GError **errp)
 {
 	uint64_t nbits = len / PAGE_SIZE;
-	size_t longs = (nbits + BITS_PER_LONG - 1) / BITS_PER_LONG;
+	size_t longs = BITS_TO_LONGS(nbits);
 	g_autofree unsigned long *p_tmp = NULL, *s_tmp = NULL;
 	ResWalk w;
 	bool ok = true;

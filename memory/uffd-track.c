@@ -245,8 +245,7 @@ UffdTrack *uffd_track_new(const char *name, void *host, uint64_t size,
 			goto fail;
 		}
 	}
-	t->accessed = g_new0(unsigned long,
-			     (t->npages + BITS_PER_LONG - 1) / BITS_PER_LONG);
+	t->accessed = g_new0(unsigned long, BITS_TO_LONGS(t->npages));
 	if (!uffd_track_open(t, errp) || !uffd_track_register(t, errp))
 		goto fail;
 	/* process_madvise() on ourselves; without it, plain madvise(). */
@@ -393,7 +392,7 @@ bool uffd_track_zap_range(UffdTrack *t, uint64_t first, uint64_t n,
 
 uint64_t uffd_track_harvest(UffdTrack *t, unsigned long *out)
 {
-	uint64_t w, nw = (t->npages + BITS_PER_LONG - 1) / BITS_PER_LONG;
+	uint64_t w, nw = BITS_TO_LONGS(t->npages);
 	uint64_t set = 0;
 
 	for (w = 0; w < nw; w++) {

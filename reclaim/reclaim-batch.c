@@ -83,8 +83,7 @@ static void reclaim_add_req(ReclaimCtx *c, RamBank *bank, uint64_t gpa,
 static bool reclaim_piece(ReclaimCtx *c, RamBank *bank, uint64_t gpa,
 			  uint64_t len, GError **errp)
 {
-	uint64_t n = len / PAGE_SIZE,
-		 words = (n + BITS_PER_LONG - 1) / BITS_PER_LONG;
+	uint64_t n = len / PAGE_SIZE, words = BITS_TO_LONGS(n);
 	g_autofree unsigned long *present = g_new0(unsigned long, words);
 	g_autofree unsigned long *swapped = g_new0(unsigned long, words);
 	g_autofree unsigned long *accessed = g_new0(unsigned long, words);
@@ -285,8 +284,7 @@ void reclaim_measure(ReclaimCtx *c, ReclaimRefaults *rf)
 		ReclaimAdvised *a =
 			&g_array_index(c->advised, ReclaimAdvised, i);
 		RamBank *b = ram_bank_find(c->t->ram, a->gpa);
-		uint64_t words =
-			(a->npages + BITS_PER_LONG - 1) / BITS_PER_LONG;
+		uint64_t words = BITS_TO_LONGS(a->npages);
 		g_autofree unsigned long *sw = g_new0(unsigned long, words);
 		bool ok = residency_bitmap(b, a->gpa - b->gpa,
 					   a->npages * PAGE_SIZE, NULL, sw,

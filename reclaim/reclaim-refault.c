@@ -120,7 +120,7 @@ static void refault_supersede_all(ReclaimRefaults *rf, uint64_t gpa,
 void reclaim_refaults_add(ReclaimRefaults *rf, uint64_t gpa, uint64_t npages,
 			  const unsigned long *swapped, uint64_t scan)
 {
-	uint64_t words = (npages + BITS_PER_LONG - 1) / BITS_PER_LONG;
+	uint64_t words = BITS_TO_LONGS(npages);
 	RefaultEntry *e = g_new0(RefaultEntry, 1);
 
 	refault_supersede_all(rf, gpa, npages);
@@ -192,7 +192,7 @@ static void refault_poll_aging(ReclaimRefaults *rf, RefaultEntry *e, Aging *a,
 static void refault_poll_residency(ReclaimRefaults *rf, RefaultEntry *e,
 				   RamList *ram, gint64 now_us)
 {
-	uint64_t words = (e->npages + BITS_PER_LONG - 1) / BITS_PER_LONG;
+	uint64_t words = BITS_TO_LONGS(e->npages);
 	g_autofree unsigned long *present = g_new0(unsigned long, words);
 	RamBank *b = ram_bank_find(ram, e->gpa);
 	g_autoptr(GError) err = NULL;
