@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * VM run state machine and the QMP commands that drive it; see
- * include/system/runstate.h.  Locking: main thread only.
+ * VM run state machine; see include/system/runstate.h.  Its QMP
+ * commands are in runstate-qmp.c.  Locking: main thread only.
  */
 #include "system/runstate.h"
 #include "system/vm.h"
-#include "qapi-commands.h"
 #include "qapi-events.h"
 #include "util/error.h"
 
@@ -18,6 +17,11 @@ void runstate_init(bool start_paused)
 {
 	rs.state = start_paused ? RUN_STATE_PRELAUNCH : RUN_STATE_RUNNING;
 	rs.shutdown = false;
+}
+
+RunState runstate_current(void)
+{
+	return rs.state;
 }
 
 bool runstate_is_running(void)
@@ -72,37 +76,4 @@ void runstate_shutdown(bool guest, ShutdownCause cause)
 	qapi_event_send_shutdown(guest, cause);
 	rs.state = RUN_STATE_SHUTDOWN;
 	vm_quit();
-}
-
-bool qmp_query_status(StatusInfo **ret, GError **errp)
-{
-	StatusInfo *info = g_new0(StatusInfo, 1);
-
-	info->running = runstate_is_running();
-	info->singlestep = false;
-	info->status = rs.state;
-	*ret = info;
-	return true;
-}
-
-bool qmp_stop(GError **errp)
-{
-	return runstate_stop(errp);
-}
-
-bool qmp_cont(GError **errp)
-{
-	return runstate_cont(errp);
-}
-
-bool qmp_system_reset(GError **errp)
-{
-	return runstate_reset(false, SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET,
-			      errp);
-}
-
-bool qmp_quit(GError **errp)
-{
-	runstate_shutdown(false, SHUTDOWN_CAUSE_HOST_QMP_QUIT);
-	return true;
 }

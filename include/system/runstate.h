@@ -22,6 +22,8 @@
 /* Initial state: prelaunch if @start_paused (-S), else running. */
 void runstate_init(bool start_paused);
 
+/* The state query-status reports. */
+RunState runstate_current(void);
 bool runstate_is_running(void);
 bool runstate_shutdown_requested(void);
 
