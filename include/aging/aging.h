@@ -320,7 +320,10 @@ void aging_run_ages(Aging *a, uint64_t gpa, uint64_t npages, uint16_t *ages,
  * unit it has not seen accessed since it started watching takes the
  * import (its own age only counts scans of a guest that ran elsewhere).
  * The bank must have the same address, unit size and units on both
- * sides, else the import fails and changes nothing.  Both take the lock.
+ * sides, else the import fails and changes nothing.  An imported age is a
+ * proof only if the receiver's feed has watched every unit since the
+ * guest last ran on the sender: import at switch-over, after the feed
+ * has started and before the guest runs here.  Both take the lock.
  */
 typedef struct AgingAges {
 	uint64_t gpa;	    /* the bank's guest-physical start */
