@@ -93,6 +93,24 @@ unsigned vcpu_index(Vcpu *cpu)
 	return cpu->index;
 }
 
+KvmState *vcpu_kvm(Vcpu *cpu)
+{
+	return cpu->kvm;
+}
+
+/* Main thread; takes cpu->lock. */
+bool vcpu_is_parked(Vcpu *cpu)
+{
+	bool parked;
+
+	if (!cpu->started)
+		return true;
+	g_mutex_lock(&cpu->lock);
+	parked = cpu->paused && (cpu->pause_req || cpu->halted);
+	g_mutex_unlock(&cpu->lock);
+	return parked;
+}
+
 /* Main thread, before any vCPU of @s runs (grows s->vcpus). */
 Vcpu *vcpu_create(KvmState *s, unsigned index, const VcpuOps *ops, void *opaque,
 		  GError **errp)

@@ -93,6 +93,12 @@ Vcpu *vcpu_create(KvmState *s, unsigned index, const VcpuOps *ops, void *opaque,
 		  GError **errp);
 void vcpu_destroy(Vcpu *cpu);
 unsigned vcpu_index(Vcpu *cpu);
+KvmState *vcpu_kvm(Vcpu *cpu);
+/*
+ * Is the vCPU out of KVM_RUN for good until resumed: not started, paused
+ * by vcpu_pause_all(), or its thread ended?  Main thread; takes its lock.
+ */
+bool vcpu_is_parked(Vcpu *cpu);
 int vcpu_ioctl(Vcpu *cpu, unsigned long req, void *arg);
 /* Host thread id of the vCPU thread (0 before vcpu_start). Any thread. */
 int vcpu_thread_id(Vcpu *cpu);
