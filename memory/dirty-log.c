@@ -164,6 +164,11 @@ void dirty_log_client_remove(DirtyLogClient *c)
 	dirty_log_client_free(c);
 }
 
+DirtyLog *dirty_log_client_log(DirtyLogClient *c)
+{
+	return c->dl;
+}
+
 bool dirty_log_client_covers(DirtyLogClient *c, unsigned i)
 {
 	return c->bitmaps[i] != NULL;

@@ -34,14 +34,14 @@ static unsigned count_banks(RamList *ram)
 	return n;
 }
 
-static bool put_str(MigStream *s, const char *str, GError **errp)
+bool mig_put_str(MigStream *s, const char *str, GError **errp)
 {
 	size_t len = MIN(strlen(str), MIG_STREAM_MAX_ID_LEN);
 
 	return mig_put_u32(s, len, errp) && mig_put(s, str, len, errp);
 }
 
-static bool get_str(MigStream *s, char *out, const char *what, GError **errp)
+bool mig_get_str(MigStream *s, char *out, const char *what, GError **errp)
 {
 	uint32_t len;
 
@@ -70,8 +70,9 @@ bool mig_header_write(MigStream *s, RamList *ram, GError **errp)
 	ram_for_each_bank(ram, b) {
 		if (!mig_bank_migrates(b))
 			continue;
-		if (!put_str(s, b->backend->id, errp) ||
-		    !put_str(s, hostmem_type_name(b->backend->type), errp) ||
+		if (!mig_put_str(s, b->backend->id, errp) ||
+		    !mig_put_str(s, hostmem_type_name(b->backend->type),
+				 errp) ||
 		    !mig_put_u32(s, b->type, errp) ||
 		    !mig_put_u64(s, b->gpa, errp) ||
 		    !mig_put_u64(s, b->size, errp) ||
@@ -83,8 +84,8 @@ bool mig_header_write(MigStream *s, RamList *ram, GError **errp)
 
 static bool read_bank(MigStream *s, MigBankDesc *d, GError **errp)
 {
-	return get_str(s, d->id, "memdev id", errp) &&
-	       get_str(s, d->type, "backend type", errp) &&
+	return mig_get_str(s, d->id, "memdev id", errp) &&
+	       mig_get_str(s, d->type, "backend type", errp) &&
 	       mig_get_u32(s, &d->bank_type, "bank type", errp) &&
 	       mig_get_u64(s, &d->gpa, "bank gpa", errp) &&
 	       mig_get_u64(s, &d->size, "bank size", errp) &&

@@ -185,8 +185,9 @@ bool mig_get_u64(MigStream *s, uint64_t *v, const char *what, GError **errp)
 }
 
 static const char *const section_names[MIG_SECTION__MAX] = {
-	[MIG_SECTION_END] = "end",
-	[MIG_SECTION_RAM] = "ram",
+	[MIG_SECTION_END] = "end",   [MIG_SECTION_RAM] = "ram",
+	[MIG_SECTION_VCPU] = "vcpu", [MIG_SECTION_DEVICE] = "device",
+	[MIG_SECTION_AGES] = "ages", [MIG_SECTION_RAM_DIRTY] = "ram-dirty",
 };
 
 const char *mig_section_name(MigSectionType type)
@@ -224,4 +225,43 @@ bool mig_section_read(MigStream *s, MigSectionType *type, uint32_t *id,
 	}
 	*type = t;
 	return true;
+}
+
+/* Make the next @n bytes (< the buffer) available in it, not consumed. */
+static bool fill(MigStream *s, size_t n, const char *what, GError **errp)
+{
+	uint64_t at = mig_stream_offset(s);
+
+	while (s->len - s->pos < n) {
+		ssize_t got;
+
+		memmove(s->buf, s->buf + s->pos, s->len - s->pos);
+		s->offset += s->pos;
+		s->len -= s->pos;
+		s->pos = 0;
+		got = read_some(s, s->buf + s->len,
+				MIG_STREAM_BUF_SIZE - s->len, errp);
+		if (got < 0)
+			return false;
+		if (got == 0)
+			return truncated(what, at, s->len, n, errp);
+		s->len += got;
+	}
+	return true;
+}
+
+bool mig_section_peek(MigStream *s, MigSectionType *type, uint32_t *id,
+		      GError **errp)
+{
+	uint64_t pos;
+	bool ok;
+
+	g_assert(!s->writing);
+	if (!fill(s, 2 * sizeof(uint32_t), "section type", errp))
+		return false;
+	/* read it, then step back: the bytes stay in the buffer */
+	pos = s->pos;
+	ok = mig_section_read(s, type, id, errp);
+	s->pos = pos;
+	return ok;
 }

@@ -108,6 +108,8 @@ DirtyLogClient *dirty_log_client_add(DirtyLog *dl, const char *name,
 				     GError **errp);
 /* Remove @c; the last consumer turns logging off.  Main thread. */
 void dirty_log_client_remove(DirtyLogClient *c);
+/* The dirty log @c consumes.  Any thread. */
+DirtyLog *dirty_log_client_log(DirtyLogClient *c);
 /* Does @c cover slot @i?  Any thread: fixed when @c is added. */
 bool dirty_log_client_covers(DirtyLogClient *c, unsigned i);
 

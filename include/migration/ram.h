@@ -60,6 +60,8 @@ typedef struct MigRamStats {
 	 */
 	uint64_t peak_extra_rss;
 	uint64_t bytes; /* of the section, headers included */
+	/* ram-dirty (migration/sections.h): dirty pages found and sent */
+	uint64_t dirty_pages;
 } MigRamStats;
 
 /* Write the RAM section of @ram's migrating banks; @st is overwritten. */

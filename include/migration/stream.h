@@ -35,8 +35,12 @@
 #define MIG_STREAM_MAX_ID_LEN 255
 
 typedef enum {
-	MIG_SECTION_END = 0, /* end of stream: no body */
-	MIG_SECTION_RAM = 1, /* migration/migration-ram.c */
+	MIG_SECTION_END = 0,	   /* end of stream: no body */
+	MIG_SECTION_RAM = 1,	   /* migration/migration-ram.c */
+	MIG_SECTION_VCPU = 2,	   /* migration/sections-vcpu.c */
+	MIG_SECTION_DEVICE = 3,	   /* migration/sections-device.c */
+	MIG_SECTION_AGES = 4,	   /* migration/sections-ages.c */
+	MIG_SECTION_RAM_DIRTY = 5, /* migration/ram-dirty.c */
 	MIG_SECTION__MAX,
 } MigSectionType;
 
@@ -90,6 +94,23 @@ bool mig_end_write(MigStream *s, GError **errp);
  */
 bool mig_section_read(MigStream *s, MigSectionType *type, uint32_t *id,
 		      GError **errp);
+
+/*
+ * The next section's type and id, like mig_section_read(), without
+ * consuming them: the next read starts at the same section header.  Lets
+ * a reader dispatch on the type to a function that reads the section
+ * header itself (include/migration/sections.h).
+ */
+bool mig_section_peek(MigStream *s, MigSectionType *type, uint32_t *id,
+		      GError **errp);
+
+/*
+ * A string: u32 length (at most MIG_STREAM_MAX_ID_LEN, longer ones are
+ * cut) and the bytes.  mig_get_str() fills @out of MIG_STREAM_MAX_ID_LEN
+ * + 1 bytes, NUL-terminated; a longer length is an error naming @what.
+ */
+bool mig_put_str(MigStream *s, const char *str, GError **errp);
+bool mig_get_str(MigStream *s, char *out, const char *what, GError **errp);
 
 const char *mig_section_name(MigSectionType type);
 

@@ -80,3 +80,31 @@ void mig_transfer(MigVm *src, MigVm *dst, MigXfer *tx, MigXfer *rx)
 	close(rx->fd);
 	g_thread_join(t);
 }
+
+static gpointer pipe_sender(gpointer opaque)
+{
+	MigPipe *p = opaque;
+	g_autoptr(MigStream) s = mig_stream_new(p->wfd, true);
+
+	p->ok = p->fn(s, p->opaque, &p->err) && mig_end_write(s, &p->err);
+	close(p->wfd);
+	return NULL;
+}
+
+void mig_pipe_start(MigPipe *p, MigSaveFn fn, void *opaque)
+{
+	int fds[2];
+
+	g_assert_cmpint(pipe(fds), ==, 0);
+	*p = (MigPipe){
+		.fn = fn, .opaque = opaque, .rfd = fds[0], .wfd = fds[1]
+	};
+	p->thread = g_thread_new("mig-send", pipe_sender, p);
+}
+
+bool mig_pipe_join(MigPipe *p)
+{
+	close(p->rfd);
+	g_thread_join(p->thread);
+	return p->ok;
+}

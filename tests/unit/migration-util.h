@@ -34,4 +34,22 @@ typedef struct MigXfer {
 /* Send @src over a pipe from a thread into @dst; both results returned. */
 void mig_transfer(MigVm *src, MigVm *dst, MigXfer *tx, MigXfer *rx);
 
+/*
+ * A pipe whose writer is a thread running @fn on a stream over it, then
+ * the end marker; mig_pipe_join() closes the read end (after @rx, the
+ * reader, is done with it), joins and returns @fn's result.
+ */
+typedef bool (*MigSaveFn)(MigStream *s, void *opaque, GError **errp);
+typedef struct MigPipe {
+	MigSaveFn fn;
+	void *opaque;
+	int wfd, rfd;
+	bool ok;
+	GError *err;
+	GThread *thread;
+} MigPipe;
+
+void mig_pipe_start(MigPipe *p, MigSaveFn fn, void *opaque);
+bool mig_pipe_join(MigPipe *p);
+
 #endif
