@@ -312,3 +312,56 @@ void serial_exit(Machine *m, void *state)
 	g_mutex_clear(&s->lock);
 	g_free(s);
 }
+
+size_t serial_state_save(void *state, uint8_t *buf, size_t size)
+{
+	SerialState *s = state;
+
+	if (size < SERIAL_STATE_SIZE)
+		return 0;
+	g_mutex_lock(&s->lock);
+	buf[0] = s->ier;
+	buf[1] = s->lcr;
+	buf[2] = s->mcr;
+	buf[3] = s->scr;
+	buf[4] = s->fcr;
+	buf[5] = s->dll;
+	buf[6] = s->dlm;
+	buf[7] = s->thr_irq;
+	g_mutex_unlock(&s->lock);
+	return SERIAL_STATE_SIZE;
+}
+
+bool serial_state_load(void *state, uint32_t version, const uint8_t *buf,
+		       size_t len, GError **errp)
+{
+	SerialState *s = state;
+
+	if (version != SERIAL_STATE_VERSION || len != SERIAL_STATE_SIZE) {
+		error_setg(errp,
+			   "serial: state version %u of %zu bytes, this kvmage "
+			   "reads version %d of %d bytes",
+			   version, len, SERIAL_STATE_VERSION,
+			   SERIAL_STATE_SIZE);
+		return false;
+	}
+	if ((buf[0] & ~UART_IER_MASK) || (buf[2] & ~UART_MCR_MASK) ||
+	    (buf[4] & ~UART_FCR_KEEP) || buf[7] > 1) {
+		error_setg(errp,
+			   "serial: bad state: IER 0x%02x, MCR 0x%02x, FCR "
+			   "0x%02x, THR interrupt %u",
+			   buf[0], buf[2], buf[4], buf[7]);
+		return false;
+	}
+	g_mutex_lock(&s->lock);
+	s->ier = buf[0];
+	s->lcr = buf[1];
+	s->mcr = buf[2];
+	s->scr = buf[3];
+	s->fcr = buf[4];
+	s->dll = buf[5];
+	s->dlm = buf[6];
+	s->thr_irq = buf[7];
+	g_mutex_unlock(&s->lock);
+	return true;
+}

@@ -337,3 +337,38 @@ void testdev_set_output(void *state, FILE *out)
 
 	s->out = out;
 }
+
+size_t testdev_state_save(void *state, uint8_t *buf, size_t size)
+{
+	TestdevState *s = state;
+	uint64_t v;
+
+	if (size < TESTDEV_STATE_SIZE)
+		return 0;
+	g_mutex_lock(&s->lock);
+	v = GUINT64_TO_LE(s->sync_count);
+	g_mutex_unlock(&s->lock);
+	memcpy(buf, &v, sizeof(v));
+	return TESTDEV_STATE_SIZE;
+}
+
+bool testdev_state_load(void *state, uint32_t version, const uint8_t *buf,
+			size_t len, GError **errp)
+{
+	TestdevState *s = state;
+	uint64_t v;
+
+	if (version != TESTDEV_STATE_VERSION || len != TESTDEV_STATE_SIZE) {
+		error_setg(errp,
+			   "testdev: state version %u of %zu bytes, this "
+			   "kvmage reads version %d of %d bytes",
+			   version, len, TESTDEV_STATE_VERSION,
+			   TESTDEV_STATE_SIZE);
+		return false;
+	}
+	memcpy(&v, buf, sizeof(v));
+	g_mutex_lock(&s->lock);
+	s->sync_count = GUINT64_FROM_LE(v);
+	g_mutex_unlock(&s->lock);
+	return true;
+}

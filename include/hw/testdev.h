@@ -28,4 +28,18 @@ void testdev_set_sync_hook(void *state, TestdevSyncFn fn, void *opaque);
  */
 void testdev_set_output(void *state, FILE *out);
 
+/*
+ * The state the guest can observe, for migration: the count of
+ * UCALL_SYNC calls, which each call returns to the guest, as a
+ * little-endian u64 (TESTDEV_STATE_SIZE bytes, version
+ * TESTDEV_STATE_VERSION).  The hook and the output are the host's, not
+ * state.  Same contract as serial_state_save/load (include/hw/serial.h).
+ * Both take the device lock.
+ */
+#define TESTDEV_STATE_VERSION 1
+#define TESTDEV_STATE_SIZE    8
+size_t testdev_state_save(void *state, uint8_t *buf, size_t size);
+bool testdev_state_load(void *state, uint32_t version, const uint8_t *buf,
+			size_t len, GError **errp);
+
 #endif

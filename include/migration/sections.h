@@ -70,7 +70,9 @@ bool mig_vcpus_load(MigStream *s, KvmState *kvm, GError **errp);
  * Load: the stream's devices must be @m's, in the same order, else
  * "migration stream has device 'X', this VM has 'Y'" (or a count
  * mismatch); a device refuses a state it does not understand (version,
- * size).
+ * size, a value it cannot hold).  The whole group is read before the
+ * first device is loaded, so a bad or truncated group changes nothing;
+ * a device refusing its state leaves the devices before it loaded.
  */
 bool mig_devices_save(MigStream *s, Machine *m, GError **errp);
 bool mig_devices_load(MigStream *s, Machine *m, GError **errp);
