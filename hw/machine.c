@@ -241,7 +241,7 @@ static bool machine_create_pc(Machine *m, GError **errp)
 {
 	uint64_t entry;
 
-	if (!m->cfg->kernel) {
+	if (!m->cfg->kernel && !m->cfg->incoming) {
 		error_setg(errp, "no guest program: use -kernel FILE "
 				 "(kvmage has no firmware)");
 		return false;
@@ -267,6 +267,9 @@ static bool machine_create_pc(Machine *m, GError **errp)
 		return false;
 	if (!machine_init_devices(m, errp))
 		return false;
+	/* An incoming VM gets RAM and vCPU state from the stream only. */
+	if (m->cfg->incoming)
+		return machine_create_vcpus(m, 0, errp);
 	if (!x86_boot_setup_memory(&m->ram, m->cfg->append, m->cfg->smp, errp))
 		return false;
 	if (!x86_load_elf(&m->ram, m->cfg->kernel, &entry, errp))

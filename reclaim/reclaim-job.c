@@ -318,11 +318,23 @@ static bool reclaim_claim(ReclaimMemdev *md, const char *job_id, GError **errp)
 	return !busy;
 }
 
+static ReclaimBlocker reclaim_blocker; /* main thread */
+
+void reclaim_set_blocker(ReclaimBlocker fn)
+{
+	reclaim_blocker = fn;
+}
+
 bool reclaim_start(const ReclaimRequest *req, GError **errp)
 {
+	const char *why = reclaim_blocker ? reclaim_blocker() : NULL;
 	ReclaimMemdev *md;
 	ReclaimJob *rj;
 
+	if (why) {
+		error_setg(errp, "memory-reclaim: %s", why);
+		return false;
+	}
 	if (!reclaim_check_args(req, errp))
 		return false;
 	md = reclaim_find(req->memdev, errp);

@@ -6,9 +6,11 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <glib-unix.h>
 
 #include "job/job.h"
+#include "migration/migration.h"
 #include "monitor/monitor.h"
 #include "system/options.h"
 #include "system/runstate.h"
@@ -57,6 +59,24 @@ static void main_report_shutdown(int status)
 		runstate_shutdown(false, SHUTDOWN_CAUSE_HOST_ERROR);
 }
 
+/* -incoming: listen or read now, or wait for migrate-incoming (defer). */
+static bool main_start_incoming(VmConfig *cfg)
+{
+	g_autoptr(GError) err = NULL;
+
+	if (!cfg->incoming)
+		return true;
+	if (!strcmp(cfg->incoming, "defer")) {
+		migration_incoming_expect();
+		return true;
+	}
+	if (migration_incoming_start(cfg->incoming, &err))
+		return true;
+	fprintf(stderr, "kvmage: -incoming %s: %s\n", cfg->incoming,
+		err->message);
+	return false;
+}
+
 /* Run the machine until a shutdown request; returns the exit status. */
 static int main_loop(struct main_state *st, GMainContext *ctx)
 {
@@ -74,6 +94,8 @@ static int main_loop(struct main_state *st, GMainContext *ctx)
 		; /* signals and monitor input that came in during setup */
 	if (st->signal)
 		return 0;
+	if (!main_start_incoming(cfg))
+		return 1;
 	/* -machine none without a monitor: nothing can ever happen. */
 	if (!machine_has_cpus(st->m) && cfg->monitor_opts->len == 0)
 		return 0;
@@ -115,6 +137,12 @@ static int main_run(VmConfig *cfg)
 					   &sigs[i]);
 	/* Monitors open before the machine is built, as QEMU's chardevs. */
 	runstate_init(cfg->start_paused);
+	runstate_migration_setup(ctx);
+	if (cfg->incoming) {
+		/* vCPUs stay parked until the stream is loaded */
+		runstate_set_inmigrate(!cfg->start_paused);
+		cfg->start_paused = true;
+	}
 	if (main_parse_monitors(cfg, &err) && monitor_init_all(&err))
 		st.m = vm_create(cfg, ctx, &err);
 	if (st.m) {
@@ -126,6 +154,8 @@ static int main_run(VmConfig *cfg)
 	job_shutdown();
 	/* Replies and the SHUTDOWN event reach clients first. */
 	monitor_cleanup(1000);
+	/* a migration thread uses the VM: it ends first */
+	migration_shutdown();
 	vm_destroy(st.m);
 	for (size_t i = 0; i < G_N_ELEMENTS(ids); i++)
 		g_source_remove(ids[i]);

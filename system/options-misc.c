@@ -97,6 +97,28 @@ bool opt_start_paused(OptState *st, GError **errp)
 	return true;
 }
 
+bool opt_incoming(OptState *st, GError **errp)
+{
+	static const char *const protos[] = { "unix:", "tcp:", "file:",
+					      "exec:" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(protos); i++) {
+		if (g_str_has_prefix(st->arg, protos[i]))
+			goto ok;
+	}
+	if (strcmp(st->arg, "defer")) {
+		error_setg(errp,
+			   "%s %s: unknown migration protocol (use "
+			   "unix:, tcp:, file:, exec: or defer)",
+			   st->opt, st->arg);
+		return false;
+	}
+ok:
+	g_free(st->cfg->incoming);
+	st->cfg->incoming = g_strdup(st->arg);
+	return true;
+}
+
 bool opt_nodefaults(OptState *st, GError **errp)
 {
 	st->cfg->nodefaults = true;

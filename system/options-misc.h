@@ -14,6 +14,7 @@ bool opt_append(OptState *st, GError **errp);
 bool opt_monitor(OptState *st, GError **errp);
 bool opt_serial(OptState *st, GError **errp);
 bool opt_start_paused(OptState *st, GError **errp);
+bool opt_incoming(OptState *st, GError **errp);
 bool opt_name(OptState *st, GError **errp);
 bool opt_nodefaults(OptState *st, GError **errp);
 bool opt_display(OptState *st, GError **errp);

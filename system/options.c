@@ -53,6 +53,8 @@ static const OptionDef options[] = {
 	  "COM1 (default stdio; none with -nodefaults)", NULL },
 	{ "S", NULL, opt_start_paused,
 	  "do not start the vCPUs until the monitor's 'cont'", NULL },
+	{ "incoming", "URI|defer", opt_incoming,
+	  "receive a migration (unix:, tcp:, file:, exec:)", NULL },
 	{ "name", "[guest=]NAME", opt_name, "name of the guest", NULL },
 	{ "nodefaults", NULL, opt_nodefaults,
 	  "no default devices: no serial port unless -serial", NULL },
@@ -119,6 +121,7 @@ void vm_config_free(VmConfig *cfg)
 	g_ptr_array_unref(cfg->objects);
 	g_ptr_array_unref(cfg->monitor_opts);
 	g_free(cfg->kernel);
+	g_free(cfg->incoming);
 	g_free(cfg->append);
 	g_free(cfg->serial_path);
 	g_free(cfg->name);

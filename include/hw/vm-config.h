@@ -38,6 +38,7 @@ typedef struct VmConfig {
 	SerialKind serial;	 /* -serial, default stdio */
 	char *serial_path;	 /* -serial file:PATH */
 	bool start_paused;	 /* -S */
+	char *incoming;		 /* -incoming URI, or "defer" */
 	char *name;		 /* -name */
 	bool nodefaults;	 /* -nodefaults */
 	char *display;		 /* -display (only "none") */

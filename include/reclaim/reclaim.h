@@ -111,6 +111,14 @@ typedef struct ReclaimRequest {
 /* The QMP command memory-reclaim.  Main thread. */
 bool reclaim_start(const ReclaimRequest *req, GError **errp);
 
+/*
+ * A check a higher layer installs (migration: no reclaim may start while
+ * a migration runs): @fn returns NULL to allow a new job, or why not,
+ * which memory-reclaim reports.  Main thread, before any QMP command.
+ */
+typedef const char *(*ReclaimBlocker)(void);
+void reclaim_set_blocker(ReclaimBlocker fn);
+
 /* query-memory-reclaim.  Main thread. */
 MemoryReclaimInfoList *reclaim_query(GError **errp);
 

@@ -36,4 +36,19 @@ bool runstate_reset(bool guest, ShutdownCause cause, GError **errp);
 /* Send SHUTDOWN, enter the shutdown state, call vm_quit() (once). */
 void runstate_shutdown(bool guest, ShutdownCause cause);
 
+/*
+ * Migration (system/runstate-migration.c fills migration's ops with
+ * these).  Destination: inmigrate until the stream is loaded, then
+ * running (RESUME) if @autostart (no -S, or cont came meanwhile), else
+ * paused.  Source: finish-migrate for the last pass (STOP if it ran),
+ * then postmigrate if it completed, else back to the state before
+ * (RESUME if it ran).
+ */
+void runstate_set_inmigrate(bool autostart);
+void runstate_incoming_end(void);
+bool runstate_migrate_stop(bool *was_running, GError **errp);
+void runstate_migrate_end(bool completed, bool was_running);
+/* Install migration's MigrationVmOps (runstate-migration.c). */
+void runstate_migration_setup(GMainContext *main_ctx);
+
 #endif

@@ -234,6 +234,44 @@ static const Step quit[] = {
 	END,
 };
 
+/* Migration: nothing migrated yet, bad arguments, a bad URI's events. */
+static const Step migration[] = {
+	CAPS,
+	{ "{\"execute\":\"query-migrate\"}" },
+	{ "{\"execute\":\"migrate-incoming\",\"arguments\":"
+	  "{\"uri\":\"unix:/nonexistent/x\"}}" },
+	{ "{\"execute\":\"migrate_cancel\"}" },
+	{ "{\"execute\":\"migrate-set-parameters\",\"arguments\":"
+	  "{\"downtime-limit\":300000000}}" },
+	{ "{\"execute\":\"migrate-set-parameters\",\"arguments\":"
+	  "{\"downtime-limit\":-1}}" },
+	{ "{\"execute\":\"migrate-set-parameters\",\"arguments\":"
+	  "{\"downtime-limit\":300}}" },
+	{ "{\"execute\":\"migrate-set-capabilities\",\"arguments\":"
+	  "{\"capabilities\":[{\"capability\":\"nope\","
+	  "\"state\":true}]}}" },
+	{ "{\"execute\":\"migrate-set-capabilities\",\"arguments\":"
+	  "{\"capabilities\":[{\"capability\":\"events\","
+	  "\"state\":true}]}}" },
+	{ "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"foo:bar\"}}" },
+	{ "{\"execute\":\"query-migrate\"}" },
+	{ "{\"execute\":\"migrate\"}" },
+	END,
+};
+
+/* -incoming defer: the guest waits for migrate-incoming. */
+static const Step incoming_defer[] = {
+	CAPS,
+	{ "{\"execute\":\"query-status\"}" },
+	{ "{\"execute\":\"query-migrate\"}" },
+	{ "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"foo:bar\"}}" },
+	{ "{\"execute\":\"migrate\",\"arguments\":"
+	  "{\"uri\":\"unix:/nonexistent/x\"}}" },
+	{ "{\"execute\":\"migrate-incoming\",\"arguments\":"
+	  "{\"uri\":\"foo:bar\"}}" },
+	END,
+};
+
 static const Transcript transcripts[] = {
 	{ "negotiation", { NULL }, negotiation },
 	{ "requests", { NULL }, requests },
@@ -256,6 +294,8 @@ static const Transcript transcripts[] = {
 	    "chardev=mon1,mode=control", NULL },
 	  chardevs },
 	{ "jobs", { NULL }, jobs },
+	{ "migration", { NULL }, migration },
+	{ "incoming-defer", { "-incoming", "defer", NULL }, incoming_defer },
 	{ "quit", { NULL }, quit },
 };
 

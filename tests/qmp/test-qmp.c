@@ -411,9 +411,9 @@ static void test_schema(void)
 	 * 15 QEMU commands (with query-chardev) + query-memory-aging,
 	 * memory-aging-set, query-memory-residency + the 7 job commands
 	 * (query-jobs, job-*) + memory-populate + memory-reclaim,
-	 * query-memory-reclaim
+	 * query-memory-reclaim + the 8 migration commands
 	 */
-	g_assert_cmpuint(commands, ==, 28);
+	g_assert_cmpuint(commands, ==, 36);
 	qmp_conn_free(c);
 }
 

@@ -362,6 +362,20 @@ static void test_serial(void)
 	    "stdio", "-serial", "none");
 }
 
+static void test_incoming(void)
+{
+	g_autoptr(VmConfig) a = OK("-incoming", "defer");
+	g_autoptr(VmConfig)
+		b = OK("-incoming", "unix:/tmp/x", "-incoming", "file:/tmp/y");
+
+	g_assert_cmpstr(a->incoming, ==, "defer");
+	g_assert_cmpstr(b->incoming, ==, "file:/tmp/y");
+	ERR("-incoming foo:bar: unknown migration protocol (use unix:, "
+	    "tcp:, file:, exec: or defer)",
+	    "-incoming", "foo:bar");
+	ERR("-incoming: requires an argument", "-incoming");
+}
+
 static void test_flags(void)
 {
 	g_autoptr(VmConfig) cfg = OK("-S", "--nodefaults", "-display", "none",
@@ -601,6 +615,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/options/defaults", test_defaults);
 	g_test_add_func("/options/m", test_m);
+	g_test_add_func("/options/incoming", test_incoming);
 	g_test_add_func("/options/smp", test_smp);
 	g_test_add_func("/options/cpu", test_cpu);
 	g_test_add_func("/options/object", test_object);
