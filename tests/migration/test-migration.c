@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Live migration end to end: two real kvmage processes with the workload
- * guest (verify=on: every touch checks the page), over unix: and through
- * a file:, paused and running; migrate_cancel and a destination killed
- * mid-stream leave the source running.  Skips (77 by hand, a TAP skip
- * under meson) without /dev/kvm.
+ * guest (verify=on: every touch checks the page), over unix: and tcp:,
+ * through file: and exec:, paused and running; migrate_cancel and a
+ * destination killed mid-stream leave the source running.  Skips (77 by
+ * hand, a TAP skip under meson) without /dev/kvm.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -107,8 +110,7 @@ static void migrate(QmpConn *c, const char *uri)
 /* The destination runs the guest: it keeps verifying, then quits. */
 static void dest_runs_then_quits(QmpProc *d, QmpConn *dc)
 {
-	g_autoptr(JsonNode) r = mig_wait(dc, "completed", 20000);
-
+	json_node_unref(mig_wait(dc, "completed", 20000));
 	g_assert_cmpstr(vm_status(dc), ==, "running");
 	/* a page that fails its check ends the guest, and kvmage with it */
 	timescale_sleep_ms(1000);
@@ -192,6 +194,50 @@ static void test_file(void)
 	qmp_vm_quit(s, sc, 5000);
 }
 
+/* A free TCP port on the loopback (free when asked: good enough here). */
+static int free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+	g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sa, &len), ==, 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+/* A running guest over tcp:, and through exec: into a file and back. */
+static void test_tcp_exec(void)
+{
+	const char *append = "size=8M passes=0 pattern=scan rw=mixed";
+	g_autofree char *tcp = g_strdup_printf("tcp:127.0.0.1:%d", free_port());
+	QmpProc *s = vm_start(append, false, NULL), *d;
+	QmpConn *sc = qmp_conn_negotiated(s->sock), *dc;
+	g_autofree char *img = NULL, *out = NULL, *in = NULL;
+
+	d = vm_start(append, false, tcp);
+	dc = qmp_conn_negotiated(d->sock);
+	migrate(sc, tcp);
+	json_node_unref(mig_wait(sc, "completed", 30000));
+	dest_runs_then_quits(d, dc);
+	/* the destination, now the source, goes on through exec: */
+	qmp_vm_quit(s, sc, 5000);
+	s = vm_start(append, false, NULL);
+	sc = qmp_conn_negotiated(s->sock);
+	img = g_build_filename(s->dir, "img", NULL);
+	out = g_strdup_printf("exec:cat > %s", img);
+	in = g_strdup_printf("exec:cat %s", img);
+	migrate(sc, out);
+	json_node_unref(mig_wait(sc, "completed", 30000));
+	d = vm_start(append, false, in);
+	dc = qmp_conn_negotiated(d->sock);
+	dest_runs_then_quits(d, dc);
+	qmp_vm_quit(s, sc, 5000);
+}
+
 /*
  * A migration held back by max-bandwidth (1 MiB/s: the first pass of
  * 64 MiB takes a minute to be paid off), stopped by @stop; the source
@@ -255,6 +301,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/migration/unix/paused", test_unix_paused);
 	g_test_add_func("/migration/unix/running", test_unix_running);
 	g_test_add_func("/migration/file", test_file);
+	g_test_add_func("/migration/tcp-exec", test_tcp_exec);
 	g_test_add_func("/migration/cancel", test_cancel);
 	g_test_add_func("/migration/dest-killed", test_dest_killed);
 	return g_test_run();
