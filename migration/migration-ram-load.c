@@ -77,6 +77,17 @@ static bool check_rec(LoadCtx *c, const MigRamRec *r, uint64_t at,
 	return true;
 }
 
+bool mig_ram_alias_drop(RamBank *b, void *p, uint64_t len, GError **errp)
+{
+	if (!b->host_alias || b->page_size != PAGE_SIZE)
+		return true;
+	if (madvise(p, len, MADV_DONTNEED)) {
+		error_setg_errno(errp, errno, "migration: madvise(DONTNEED)");
+		return false;
+	}
+	return true;
+}
+
 /* DATA and COLD: contents straight into kvmage's view of the bank. */
 static bool load_pages(LoadCtx *c, const MigRamRec *r, GError **errp)
 {
@@ -92,7 +103,7 @@ static bool load_pages(LoadCtx *c, const MigRamRec *r, GError **errp)
 		return false;
 	if (r->kind == MIG_RAM_REC_DATA) {
 		c->st->data_pages += r->npages;
-		return true;
+		return mig_ram_alias_drop(c->bank, p, len, errp);
 	}
 	/* cold: out again as the batch arrives */
 	if (madvise(p, len, MADV_PAGEOUT)) {

@@ -109,8 +109,8 @@ static bool mig_full_pass(MigStream *s, GError **errp)
 	MigRamStats st;
 
 	mig_pass_event();
-	mig_ram_dirty_begin(mig.client);
-	if (!mig_section_write(s, MIG_SECTION_RAM, 0, errp) ||
+	if (!mig_ram_dirty_begin(mig.client, errp) ||
+	    !mig_section_write(s, MIG_SECTION_RAM, 0, errp) ||
 	    !mig_ram_save(s, &mig.m->ram, &st, errp))
 		return false;
 	mig_stats_add(&st, false);

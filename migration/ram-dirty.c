@@ -16,13 +16,22 @@ typedef struct DirtyCtx {
 	MigRamStats *st;
 } DirtyCtx;
 
-void mig_ram_dirty_begin(DirtyLogClient *c)
+bool mig_ram_dirty_begin(DirtyLogClient *c, GError **errp)
 {
 	DirtyLog *dl = dirty_log_client_log(c);
 
+	/*
+	 * A slot whose logging the consumer just turned on (uffd aging does
+	 * not log) harvests all set once (KVM_DIRTY_LOG_INITIALLY_SET):
+	 * take that harvest now, or the first pass would read every page,
+	 * swapping the cold set in and populating the holes.
+	 */
+	if (!dirty_log_client_sync(c, NULL, errp))
+		return false;
 	for (unsigned i = 0; i < dirty_log_nr_slots(dl); i++)
 		if (dirty_log_client_covers(c, i))
 			dirty_log_client_fetch(c, i, NULL);
+	return true;
 }
 
 /* Index of @bank among the migrating banks of @ram. */
@@ -148,7 +157,7 @@ static bool load_rec(DirtyCtx *c, uint32_t bank, uint64_t off, uint64_t n,
 		return false;
 	c->st->dirty_pages += n;
 	c->st->data_pages += n;
-	return true;
+	return mig_ram_alias_drop(b, p, n * PAGE_SIZE, errp);
 }
 
 bool mig_ram_dirty_load(MigStream *s, RamList *ram, MigRamStats *st,

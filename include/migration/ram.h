@@ -74,6 +74,15 @@ bool mig_ram_save(MigStream *s, RamList *ram, MigRamStats *st, GError **errp);
  */
 bool mig_ram_load(MigStream *s, RamList *ram, MigRamStats *st, GError **errp);
 
+/*
+ * Receiver: after writing [@p, @p + @len) of @b through kvmage's view,
+ * drop the view's page-table entries where that view is an alias of a
+ * shared bank of 4 KiB pages (the data stays in the shared memory), so
+ * that a page the guest maps too is not counted twice in the process's
+ * RSS.  Nothing for private banks (no alias) or huge pages.
+ */
+bool mig_ram_alias_drop(RamBank *b, void *p, uint64_t len, GError **errp);
+
 /* A whole stream: header, the RAM section, end marker. */
 bool mig_ram_stream_save(int fd, RamList *ram, MigRamStats *st, GError **errp);
 /* Read a whole stream; requires exactly one RAM section. */

@@ -100,7 +100,9 @@ bool mig_ages_load(MigStream *s, RamList *ram, GError **errp);
  * The engine adds its consumer @c (dirty_log_client_add(), every slot)
  * and calls mig_ram_dirty_begin(c) just before the full RAM section
  * (mig_ram_save()): a new consumer's bits start all set, and the full
- * section sends those pages anyway.  Then each mig_ram_dirty_save() is
+ * section sends those pages anyway; it also takes the harvest of slots
+ * whose logging @c turned on (all set in KVM), so that the first pass
+ * sends only what was written meanwhile.  Then each mig_ram_dirty_save() is
  * one pass: it syncs @c, fetches every slot's bits and sends one
  * ram-dirty section with the dirty pages of the migrating banks, read
  * through kvmage's view (the alias).  @st is overwritten: dirty_pages is
@@ -113,7 +115,7 @@ bool mig_ages_load(MigStream *s, RamList *ram, GError **errp);
  * lie inside a migrating bank; @st->dirty_pages and data_pages count them.
  * The receiver's vCPUs must not run.
  */
-void mig_ram_dirty_begin(DirtyLogClient *c);
+bool mig_ram_dirty_begin(DirtyLogClient *c, GError **errp);
 bool mig_ram_dirty_save(MigStream *s, RamList *ram, DirtyLogClient *c,
 			MigRamStats *st, GError **errp);
 bool mig_ram_dirty_load(MigStream *s, RamList *ram, MigRamStats *st,

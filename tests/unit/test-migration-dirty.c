@@ -52,7 +52,8 @@ static void rig_init(Rig *r)
 	}
 	r->c = dirty_log_client_add(r->dl, "migration", NULL, &err);
 	g_assert_no_error(err);
-	mig_ram_dirty_begin(r->c);
+	g_assert_true(mig_ram_dirty_begin(r->c, &err));
+	g_assert_no_error(err);
 }
 
 static void rig_free(Rig *r)
