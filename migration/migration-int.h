@@ -64,6 +64,9 @@ typedef struct MigState {
 	int64_t start_us, setup_ms, total_ms, downtime_ms, expected_ms;
 	uint64_t total, transferred, remaining, dirty_rate, passes;
 	uint64_t normal, duplicate, precopy_bytes, downtime_bytes;
+	/* (L) the cold lane and holes, summed; peak_extra_rss: the max */
+	uint64_t cold_pages, cold_batches, cold_left_resident, hole_pages;
+	uint64_t peak_extra_rss;
 	double mbps;
 
 	GThread *thread;	/* main thread only */

@@ -32,6 +32,19 @@ static MigrationStats *mig_ram_info_locked(void)
 	return r;
 }
 
+/* kvmage's own figures beside QEMU's: the cold lane and the holes. */
+static MigrationColdLane *mig_cold_lane_locked(void)
+{
+	MigrationColdLane *r = g_new0(MigrationColdLane, 1);
+
+	r->cold_bytes = mig.cold_pages * PAGE_SIZE;
+	r->cold_batches = mig.cold_batches;
+	r->cold_left_resident = mig.cold_left_resident;
+	r->hole_pages = mig.hole_pages;
+	r->peak_extra_rss = mig.peak_extra_rss;
+	return r;
+}
+
 bool qmp_query_migrate(MigrationInfo **ret, GError **errp)
 {
 	MigrationInfo *info = g_new0(MigrationInfo, 1);
@@ -55,6 +68,8 @@ bool qmp_query_migrate(MigrationInfo **ret, GError **errp)
 		goto out;
 	info->has_ram = true;
 	info->ram = mig_ram_info_locked();
+	info->has___org_kvmage_cold_lane = true;
+	info->__org_kvmage_cold_lane = mig_cold_lane_locked();
 	info->has_setup_time = true;
 	info->setup_time = mig.setup_ms;
 	info->has_total_time = true;
@@ -96,6 +111,8 @@ static void mig_reset_locked(bool incoming)
 	mig.transferred = mig.remaining = mig.dirty_rate = mig.passes = 0;
 	mig.normal = mig.duplicate = mig.precopy_bytes = 0;
 	mig.downtime_bytes = 0;
+	mig.cold_pages = mig.cold_batches = mig.cold_left_resident = 0;
+	mig.hole_pages = mig.peak_extra_rss = 0;
 	mig.mbps = 0;
 }
 

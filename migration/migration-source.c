@@ -26,6 +26,11 @@ void mig_stats_add(const MigRamStats *st, bool downtime)
 	g_mutex_lock(&mig.lock);
 	mig.normal += st->data_pages + st->cold_pages;
 	mig.duplicate += st->zero_pages + st->hole_pages;
+	mig.cold_pages += st->cold_pages;
+	mig.cold_batches += st->cold_batches;
+	mig.cold_left_resident += st->cold_left_resident;
+	mig.hole_pages += st->hole_pages;
+	mig.peak_extra_rss = MAX(mig.peak_extra_rss, st->peak_extra_rss);
 	if (downtime)
 		mig.downtime_bytes += st->bytes;
 	else

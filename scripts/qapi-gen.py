@@ -191,13 +191,13 @@ SECTIONS = ('Returns', 'Errors', 'Since', 'Example', 'Note', 'Notes')
 class Doc:
     def __init__(self, lines, where):
         self.where = where
-        if not lines or not re.match(r'@[\w-]+:\s*$', lines[0]):
+        if not lines or not re.match(r'@[\w.-]+:\s*$', lines[0]):
             raise SchemaError(where, 'doc block must start with "@name:"')
         self.name = lines[0][1:].strip()[:-1]
         self.body, self.members, self.sections = [], {}, []
         target = self.body
         for ln in lines[1:]:
-            m = re.match(r'@([\w-]+):\s*(.*)$', ln)
+            m = re.match(r'@([\w.-]+):\s*(.*)$', ln)
             s = re.match(r'(%s):\s*(.*)$' % '|'.join(SECTIONS), ln)
             if m and not self.sections:
                 target = [m.group(2)]
@@ -223,7 +223,8 @@ class Member:
 
     @property
     def c_name(self):
-        n = self.name.replace('-', '_')
+        # QEMU's downstream extensions: __RFQDN_name, dots included
+        n = self.name.replace('-', '_').replace('.', '_')
         return 'q_' + n if n in C_KEYWORDS else n
 
 
