@@ -39,7 +39,7 @@ FIX="sudo make check-setup"
 SKIP_QEMU="suite qmp-diff (test-qmp-diff); benchmarks prealloc and populate"
 SKIP_HUGEPAGES="kvm: test-hugetlb, test-aging-uffd-huge; unit: test-uffd-huge, and the huge page cases of test-ram-alias and test-residency"
 SKIP_HUGETLBFS="kvm: the hugetlbfs file cases of test-hugetlb and test-aging-uffd-huge"
-SKIP_SWAP="qmp: test-qmp-reclaim, test-qmp-reclaim-proof; suite soak (test-qmp-reclaim-soak); unit: the swap cases of test-reclaim, test-residency and test-migration-ram"
+SKIP_SWAP="qmp: test-qmp-reclaim, test-qmp-reclaim-proof; migration: test-migration-cold; suite soak (test-qmp-reclaim-soak); unit: the swap cases of test-reclaim, test-residency and test-migration-ram"
 SKIP_KVM="suite kvm (all of it); qmp: test-qmp-vm, test-qmp-aging, test-qmp-aging-switch, test-qmp-residency, test-qmp-populate, test-qmp-reclaim, test-qmp-reclaim-proof; suite soak"
 SKIP_UFFD="unit: test-uffd-track, test-uffd-huge (and, with /dev/kvm, the uffd cases of kvm: test-aging-uffd, test-aging-uffd-huge, test-uffd-alias, test-aging-switch, test-aging-stall; qmp: test-qmp-aging, test-qmp-aging-switch, test-qmp-residency, test-qmp-reclaim, test-qmp-reclaim-proof fail: kvmage cannot age with uffd)"
 

@@ -150,7 +150,7 @@ rm "$work/root/dev/kvm"
 run FAKE_ZRAM=none
 if [ $rc = 0 ] && has \
 	"check-setup: not on this machine: swap: 0 MiB free and no zram in this kernel to add some" \
-	"check-setup:   these will skip: qmp: test-qmp-reclaim, test-qmp-reclaim-proof; suite soak (test-qmp-reclaim-soak); unit: the swap cases of test-reclaim, test-residency and test-migration-ram" \
+	"check-setup:   these will skip: qmp: test-qmp-reclaim, test-qmp-reclaim-proof; migration: test-migration-cold; suite soak (test-qmp-reclaim-soak); unit: the swap cases of test-reclaim, test-residency and test-migration-ram" \
 	"check-setup: not on this machine: /dev/kvm (KVM not loaded or not offered to this machine)"; then
 	ok "root: no zram, no /dev/kvm: said, with the tests that skip"
 else
