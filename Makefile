@@ -74,7 +74,7 @@ check-asan: $(ASAN_BUILD)/build.ninja
 	$(SANITIZER_ENV) $(MESON) test -C $(ASAN_BUILD) --print-errorlogs \
 		$(ASAN_TESTFLAGS) $(TESTFLAGS)
 
-# Every benchmark (prealloc, aging, residency, populate, reclaim,
+# Every benchmark (prealloc, aging, residency, populate, reclaim, migration,
 # touch-speed; minutes each), or some: make bench BENCH="aging residency".
 BENCH ?=
 bench: all
