@@ -115,7 +115,7 @@ gpointer mig_incoming_thread(gpointer opaque)
 	}
 	g_mutex_lock(&mig.lock);
 	if (ok)
-		mig_set_status_locked(MIGRATION_STATUS_COMPLETED);
+		mig.done = true; /* completed once the cleanup has run */
 	else if (!mig.error)
 		mig.error = g_strdup(err->message);
 	g_mutex_unlock(&mig.lock);

@@ -54,6 +54,7 @@ typedef struct MigState {
 	bool incoming;		/* (L) this side receives */
 	bool incoming_expected; /* -incoming given and not yet used */
 	bool cancel;		/* (L) migrate_cancel asked */
+	bool done;		/* (L) the thread finished its side */
 	int fd;			/* (L) the stream's fd, -1 when none */
 	char *error;		/* (L) error-desc */
 	bool events;		/* (L) capability 'events' */

@@ -218,7 +218,7 @@ gpointer mig_source_thread(gpointer opaque)
 	mig_stream_free(s);
 	g_mutex_lock(&mig.lock);
 	if (ok && !mig.cancel)
-		mig_set_status_locked(MIGRATION_STATUS_COMPLETED);
+		mig.done = true; /* completed once the cleanup has run */
 	else if (!mig.cancel && !mig.error)
 		mig.error = g_strdup(err ? err->message : "unknown error");
 	g_mutex_unlock(&mig.lock);

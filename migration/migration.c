@@ -158,15 +158,20 @@ static gboolean mig_cleanup(gpointer opaque)
 	g_mutex_lock(&mig.lock);
 	mig.thread = NULL;
 	mig.fd = -1;
-	st = mig.status;
-	if (st != MIGRATION_STATUS_COMPLETED)
+	if (mig.done && !mig.cancel)
+		st = MIGRATION_STATUS_COMPLETED;
+	else
 		st = mig.cancel ? MIGRATION_STATUS_CANCELLED :
 				  MIGRATION_STATUS_FAILED;
+	mig.done = false;
 	mig.total_ms = g_get_monotonic_time() / 1000 - mig.start_us / 1000;
 	err = g_strdup(mig.error);
-	if (st != mig.status)
-		mig_set_status_locked(st);
 	g_mutex_unlock(&mig.lock);
+	/*
+	 * The run state moves first (postmigrate, or running/paused on the
+	 * destination), then the status: whoever sees "completed" also sees
+	 * the run state that goes with it.
+	 */
 	if (mig.incoming) {
 		mig.ops->incoming_done(st == MIGRATION_STATUS_COMPLETED, err);
 	} else if (st == MIGRATION_STATUS_COMPLETED) {
@@ -174,6 +179,10 @@ static gboolean mig_cleanup(gpointer opaque)
 	} else if (mig.stopped) {
 		mig.ops->restore(mig.was_running);
 	}
+	g_mutex_lock(&mig.lock);
+	if (st != mig.status)
+		mig_set_status_locked(st);
+	g_mutex_unlock(&mig.lock);
 	return G_SOURCE_REMOVE;
 }
 
@@ -196,7 +205,7 @@ static void mig_cancel_locked(void)
 void mig_cancel_source(void)
 {
 	g_mutex_lock(&mig.lock);
-	if (mig.thread && !mig.incoming && !mig.cancel &&
+	if (mig.thread && !mig.incoming && !mig.cancel && !mig.done &&
 	    mig.status != MIGRATION_STATUS_COMPLETED) {
 		mig_set_status_locked(MIGRATION_STATUS_CANCELLING);
 		mig_cancel_locked();
