@@ -11,7 +11,8 @@
  *  - swapped: the cold lane.  At most MIG_RAM_COLD_BATCH pages are read
  *    (swapped in), sent as one COLD record and advised out again with
  *    MADV_PAGEOUT before the next batch, so the sender's resident memory
- *    grows by at most one batch.
+ *    grows by at most one batch, plus the pages MADV_PAGEOUT left in
+ *    twice (MigRamStats.cold_left_resident).
  * The receiver writes DATA and COLD through its own alias, pages each COLD
  * record out again once written, and leaves HOLE and ZERO pages alone: its
  * RAM must be freshly allocated (reading as zero), as a VM started to

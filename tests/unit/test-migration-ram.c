@@ -187,7 +187,13 @@ static void test_cold(void)
 	g_assert_cmpuint(tx.st.cold_batches, >=,
 			 tx.st.cold_pages / MIG_RAM_COLD_BATCH);
 	g_assert_cmpuint(smp.samples, >, 0);
-	g_assert_cmpuint(smp.max, <=, p0 + BATCH);
+	/*
+	 * One batch in flight, plus the pages MADV_PAGEOUT left in twice
+	 * (another CPU's LRU batch, a locked folio under load): the stream
+	 * counts those in cold_left_resident.
+	 */
+	g_assert_cmpuint(smp.max, <=,
+			 p0 + BATCH + tx.st.cold_left_resident * PAGE);
 	g_assert_cmpuint(rx.st.cold_pages, ==, tx.st.cold_pages);
 	/* the receiver keeps them cold: about the source's resident set */
 	dst_present = migvm_present(&dst);
