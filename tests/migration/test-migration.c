@@ -136,7 +136,7 @@ static void test_unix_paused(void)
 	QmpProc *s = vm_start(append, true, NULL), *d;
 	QmpConn *sc = qmp_conn_negotiated(s->sock), *dc;
 	g_autoptr(JsonNode) r = NULL;
-	g_autofree char *uri = NULL;
+	g_autofree char *uri = NULL, *shutdown = NULL;
 
 	d = dest_start(append, &uri);
 	dc = qmp_conn_negotiated(d->sock);
@@ -145,7 +145,8 @@ static void test_unix_paused(void)
 	check_stats(r);
 	g_assert_cmpstr(vm_status(sc), ==, "postmigrate");
 	/* the guest runs its passes and its final check, then exits 0 */
-	g_assert_nonnull(qmp_event_wait(dc, "SHUTDOWN", 20000));
+	shutdown = qmp_event_wait(dc, "SHUTDOWN", 20000);
+	g_assert_nonnull(shutdown);
 	qmp_vm_exit_ok(d, dc, 5000);
 	qmp_vm_quit(s, sc, 5000);
 }
@@ -157,7 +158,7 @@ static void test_unix_running(void)
 	QmpProc *s = vm_start(append, false, NULL), *d;
 	QmpConn *sc = qmp_conn_negotiated(s->sock), *dc;
 	g_autoptr(JsonNode) r = NULL;
-	g_autofree char *uri = NULL;
+	g_autofree char *uri = NULL, *pass = NULL;
 
 	d = dest_start(append, &uri);
 	dc = qmp_conn_negotiated(d->sock);
@@ -168,7 +169,8 @@ static void test_unix_running(void)
 	migrate(sc, uri);
 	r = mig_wait(sc, "completed", 30000);
 	check_stats(r);
-	g_assert_nonnull(qmp_event_wait(sc, "MIGRATION_PASS", 1000));
+	pass = qmp_event_wait(sc, "MIGRATION_PASS", 1000);
+	g_assert_nonnull(pass);
 	g_assert_cmpstr(vm_status(sc), ==, "postmigrate");
 	dest_runs_then_quits(d, dc);
 	qmp_vm_quit(s, sc, 5000);
