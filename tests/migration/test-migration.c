@@ -211,17 +211,54 @@ static int free_port(void)
 	return ntohs(sa.sin_port);
 }
 
+/*
+ * Wait until 127.0.0.1:@port listens (/proc/net/tcp, state 0A), without
+ * connecting: the destination takes its first connection as the stream.
+ * It opens its monitor before it listens, so QMP answering is not enough.
+ */
+static void wait_listen(int port)
+{
+	g_autofree char *want = g_strdup_printf("0100007F:%04X", port);
+	gint64 end = timescale_deadline(20000);
+
+	for (;;) {
+		g_autofree char *tcp = NULL;
+		g_auto(GStrv) lines = NULL;
+
+		g_assert_true(
+			g_file_get_contents("/proc/net/tcp", &tcp, NULL, NULL));
+		lines = g_strsplit(tcp, "\n", -1);
+		for (unsigned i = 1; lines[i]; i++) {
+			g_auto(GStrv) f =
+				g_strsplit_set(g_strstrip(lines[i]), " ", -1);
+			unsigned n = 0;
+			const char *col[4] = { 0 };
+
+			for (unsigned j = 0; f[j] && n < 4; j++)
+				if (*f[j])
+					col[n++] = f[j];
+			if (n == 4 && !strcmp(col[1], want) &&
+			    !strcmp(col[3], "0A"))
+				return;
+		}
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_usleep(10000);
+	}
+}
+
 /* A running guest over tcp:, and through exec: into a file and back. */
 static void test_tcp_exec(void)
 {
 	const char *append = "size=8M passes=0 pattern=scan rw=mixed";
-	g_autofree char *tcp = g_strdup_printf("tcp:127.0.0.1:%d", free_port());
+	int port = free_port();
+	g_autofree char *tcp = g_strdup_printf("tcp:127.0.0.1:%d", port);
 	QmpProc *s = vm_start(append, false, NULL), *d;
 	QmpConn *sc = qmp_conn_negotiated(s->sock), *dc;
 	g_autofree char *img = NULL, *out = NULL, *in = NULL;
 
 	d = vm_start(append, false, tcp);
 	dc = qmp_conn_negotiated(d->sock);
+	wait_listen(port);
 	migrate(sc, tcp);
 	json_node_unref(mig_wait(sc, "completed", 30000));
 	dest_runs_then_quits(d, dc);
